@@ -142,7 +142,7 @@ so each step replaces only its own quarantine rows of a day."""
 BRONZE_ANOMALY_LABELS = TableContract(
     layer="bronze",
     name="anomaly_labels",
-    grain="one injected anomaly event clipped to one UTC day (the answer key; detectors never read it)",
+    grain="injected anomaly event x UTC day (the answer key, never read by detectors)",
     key=("event_id", "day"),
     schema=pa.schema(
         [

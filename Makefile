@@ -1,0 +1,62 @@
+# Two commands matter: `make dev` and `make test`. Both set up the environment from uv.lock first.
+SHELL := /bin/bash
+PYTHON ?= python3.11
+UV_VERSION := 0.13.8
+UV := .tools/bin/uv
+VENV := .venv
+BIN := $(VENV)/bin
+
+export DAGSTER_HOME := $(CURDIR)/.dagster_home
+export UV_PYTHON := $(PYTHON)
+export UV_PYTHON_DOWNLOADS := never
+# Telemetry off for every tool.
+export DO_NOT_TRACK := 1
+export DAGSTER_DISABLE_TELEMETRY := 1
+export DBT_SEND_ANONYMOUS_USAGE_STATS := False
+export MLFLOW_DISABLE_TELEMETRY := true
+export MARIMO_SKIP_UPDATE_CHECK := 1
+
+.PHONY: setup dev test test-unit test-integration lint format demo bench status clean
+
+setup: $(VENV)/.synced
+
+$(UV):
+	$(PYTHON) -m venv .tools
+	.tools/bin/pip install --quiet uv==$(UV_VERSION)
+
+$(VENV)/.synced: uv.lock pyproject.toml | $(UV)
+	$(UV) sync --frozen
+	touch $@
+
+dev: setup
+	$(BIN)/dagster dev -w workspace.yaml
+
+test: setup
+	$(BIN)/pytest -q
+
+test-unit: setup
+	$(BIN)/pytest -q tests/unit
+
+test-integration: setup
+	$(BIN)/pytest -q tests/integration
+
+lint: setup
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy energy_assets ml checks bench
+
+format: setup
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+demo: setup
+	$(BIN)/energy-lake demo
+
+status: setup
+	$(BIN)/energy-lake status
+
+bench: setup
+	$(BIN)/python -m bench.lakehouse $(BENCH_ARGS)
+
+clean:
+	rm -rf $(VENV) .tools .bench

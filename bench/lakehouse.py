@@ -1,0 +1,199 @@
+"""`make bench`: bronze -> silver -> gold for N meters x D days on a temporary lake.
+
+Each layer runs in its own process (so its peak RSS is its own) and is timed end to end: reading
+its inputs, transforming, writing Delta. In the same run, a bare `deltalake.write_deltalake` of the
+same silver rows gives the reference throughput, so the ratios hold on a noisy shared machine.
+With `--compare-days`, silver and gold also run over a longer window to show that memory grows
+with the partition (a day), not with the window.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import resource
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import date, timedelta
+from pathlib import Path
+from typing import Any
+
+from deltalake import write_deltalake
+
+from checks.contracts import (
+    BRONZE_ANOMALY_LABELS,
+    BRONZE_METER_READINGS,
+    BRONZE_METERS,
+    BRONZE_WEATHER,
+    GOLD_CONSUMPTION_FEATURES,
+    GOLD_QUALITY_SCORECARD,
+    SILVER_METER_READINGS,
+    SILVER_METERS,
+    SILVER_WEATHER,
+)
+from energy_assets.cleaning import current_meters
+from energy_assets.lake import Lake, days_in
+from energy_assets.layers import (
+    feature_days,
+    scorecard_days,
+    silver_reading_days,
+    silver_weather_days,
+)
+from energy_assets.sources import simulator
+
+ISSUE_HOUR_UTC = 12
+
+
+def _peak_rss_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
+
+
+def run_layer(layer: str, root: str, meters: int, start: date, end: date) -> dict[str, Any]:
+    """Materialize one layer over [start, end) in this process; return its figures."""
+    store = Lake(root)
+    config = simulator.SimulatorConfig(n_meters=meters)
+    started = time.perf_counter()
+    if layer == "bronze":
+        registry = simulator.simulate_meters(config)
+        store.overwrite(BRONZE_METERS, registry)
+        store.overwrite(SILVER_METERS, current_meters(registry).table)
+        labels = []
+
+        def readings():
+            for day in days_in(start, end):
+                simulated = simulator.simulate_readings(config, day)
+                labels.append(simulated.labels)
+                yield simulated.readings
+
+        written = store.replace_window(BRONZE_METER_READINGS, readings(), start, end)
+        store.replace_window(BRONZE_ANOMALY_LABELS, labels, start, end)
+        store.replace_window(
+            BRONZE_WEATHER,
+            (simulator.simulate_weather(config, day) for day in days_in(start, end)),
+            start,
+            end,
+        )
+    elif layer == "silver":
+        meters_table = store.read(SILVER_METERS)
+        written = store.replace_window(
+            SILVER_METER_READINGS,
+            (c.table for _, c in silver_reading_days(store, meters_table, start, end)),
+            start,
+            end,
+        )
+        store.replace_window(
+            SILVER_WEATHER, (c.table for _, c in silver_weather_days(store, start, end)), start, end
+        )
+    elif layer == "gold":
+        meters_table = store.read(SILVER_METERS)
+        written = store.replace_window(
+            GOLD_CONSUMPTION_FEATURES,
+            (t for _, t in feature_days(store, meters_table, start, end, ISSUE_HOUR_UTC)),
+            start,
+            end,
+        )
+        store.replace_window(
+            GOLD_QUALITY_SCORECARD, (t for _, t in scorecard_days(store, start, end)), start, end
+        )
+    elif layer == "bare_write":
+        table = store.read(SILVER_METER_READINGS, start, end)
+        started = time.perf_counter()
+        write_deltalake(
+            f"{root}/bench/bare_write", table, mode="overwrite", partition_by=["day"]
+        )
+        return {
+            "layer": layer,
+            "rows": table.num_rows,
+            "seconds": time.perf_counter() - started,
+            "peak_rss_mb": _peak_rss_mb(),
+        }
+    else:
+        raise ValueError(f"unknown layer {layer}")
+    return {
+        "layer": layer,
+        "rows": written.rows,
+        "seconds": time.perf_counter() - started,
+        "peak_rss_mb": _peak_rss_mb(),
+    }
+
+
+def _in_subprocess(layer: str, root: str, meters: int, start: date, end: date) -> dict[str, Any]:
+    command = [
+        sys.executable,
+        "-m",
+        "bench.lakehouse",
+        "--layer",
+        layer,
+        "--root",
+        root,
+        "--meters",
+        str(meters),
+        "--start",
+        start.isoformat(),
+        "--days",
+        str((end - start).days),
+    ]
+    output = subprocess.run(command, check=True, capture_output=True, text=True).stdout
+    return json.loads(output.strip().splitlines()[-1])
+
+
+def _report(figures: list[dict[str, Any]], bare_rows_per_s: float) -> None:
+    print(f"{'layer':<10}{'rows':>12}{'seconds':>10}{'rows/s':>12}{'vs bare':>9}{'peak MB':>10}")
+    for f in figures:
+        rate = f["rows"] / f["seconds"] if f["seconds"] else 0.0
+        print(
+            f"{f['layer']:<10}{f['rows']:>12,}{f['seconds']:>10.2f}{rate:>12,.0f}"
+            f"{rate / bare_rows_per_s:>9.0%}{f['peak_rss_mb']:>10.0f}"
+        )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--meters", type=int, default=1000)
+    parser.add_argument("--days", type=int, default=30)
+    parser.add_argument("--start", type=date.fromisoformat, default=date(2024, 3, 1))
+    parser.add_argument("--compare-days", type=int, default=0, help="also run this long a window")
+    parser.add_argument("--layer", help=argparse.SUPPRESS)
+    parser.add_argument("--root", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    end = args.start + timedelta(days=args.days)
+    if args.layer:
+        print(json.dumps(run_layer(args.layer, args.root, args.meters, args.start, end)))
+        return
+    root = tempfile.mkdtemp(prefix="energy-bench-")
+    try:
+        longest = args.start + timedelta(days=max(args.days, args.compare_days))
+        print(f"{args.meters} meters x {args.days} days from {args.start}, lake {root}")
+        bronze = _in_subprocess("bronze", root, args.meters, args.start, longest)
+        figures = [
+            {**bronze, "layer": "bronze"},
+            _in_subprocess("silver", root, args.meters, args.start, end),
+            _in_subprocess("gold", root, args.meters, args.start, end),
+        ]
+        bare = _in_subprocess("bare_write", root, args.meters, args.start, end)
+        bare_rate = bare["rows"] / bare["seconds"]
+        figures.append(bare)
+        _report(figures, bare_rate)
+        if args.compare_days:
+            long_end = args.start + timedelta(days=args.compare_days)
+            longer = [
+                _in_subprocess(layer, root, args.meters, args.start, long_end)
+                for layer in ("silver", "gold")
+            ]
+            print(f"\n{args.compare_days}-day window (memory should not grow with the window):")
+            _report(longer, bare_rate)
+            for short, long in zip(figures[1:3], longer, strict=True):
+                print(
+                    f"  {short['layer']}: peak {long['peak_rss_mb']:.0f} MB over "
+                    f"{args.compare_days} days vs {short['peak_rss_mb']:.0f} MB over {args.days} "
+                    f"days ({long['peak_rss_mb'] / short['peak_rss_mb'] - 1:+.0%})"
+                )
+    finally:
+        shutil.rmtree(root, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()

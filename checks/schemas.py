@@ -1,0 +1,427 @@
+"""Pandera schemas derived from the Arrow contracts, plus the domain rules of each table.
+
+Columns, types, nullability and keys come from `checks.contracts` and are never re-listed here;
+this module adds only what Arrow cannot say (value domains and rules across columns), kept in one
+`TableRules` per table in `DOMAIN_RULES`.
+
+Types: every Arrow type maps to `pd.ArrowDtype` of the same type, and `to_pandas` converts a table
+with that mapping. This is deliberate: pandas' default conversion is lossy and data-dependent (an
+int16 column with a null becomes float64, a bool column with a null becomes object, NaN and null
+merge, `date32` becomes object, strings become pandas 3's NaN-backed `str`), so a schema over
+native dtypes would pass or fail depending on whether a partition happens to contain a null.
+With `ArrowDtype`, pandera's dtype check *is* an exact Arrow type check and null stays distinct from
+NaN. Validate frames made by `to_pandas`, not by `pa.Table.to_pandas()`.
+
+Layering of rules: bronze keeps what it received, so its rules are structural (enumerations the
+writers control, finite numbers, the partition `day`); physical ranges and cross-column invariants
+start at silver, where cleaning has happened and a violation is a bug upstream.
+"""
+
+from __future__ import annotations
+
+import functools
+import zoneinfo
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field, replace
+
+import numpy as np
+import pandas as pd
+import pandera.pandas as pa
+import polars as pl
+import pyarrow
+import pyarrow.types as pat
+
+from checks.contracts import (
+    BRONZE_ANOMALY_LABELS,
+    BRONZE_METER_READINGS,
+    BRONZE_METERS,
+    BRONZE_QUARANTINE,
+    BRONZE_WEATHER,
+    GOLD_CONSUMPTION_FEATURES,
+    GOLD_QUALITY_SCORECARD,
+    SILVER_METER_READINGS,
+    SILVER_METERS,
+    SILVER_WEATHER,
+    WEATHER_FIELDS,
+    TableContract,
+)
+from checks.contracts import contract as contract_at
+from checks.result import CheckOutcome
+
+INTERVAL_MINUTES = (5, 10, 15, 30, 60)
+"""Meter intervals the lake accepts; each divides an hour, so a grid aligned at midnight UTC."""
+WEATHER_KINDS = ("observation", "forecast")
+WEATHER_SOURCES = ("forecast", "observation", "missing")
+SCORECARD_STATUSES = ("good", "degraded", "bad")
+REPORTED_UNITS = ("kWh", "Wh", "kW")
+
+
+# ---------------------------------------------------------------- reusable column checks
+
+
+def _finite(series: pd.Series) -> pd.Series:
+    # Nulls never reach a column check (pandera drops them); NaN is not null in ArrowDtype.
+    return pd.Series(np.isfinite(series.astype("float64").to_numpy()), index=series.index)
+
+
+def finite() -> pa.Check:
+    """Neither NaN nor ±inf: a missing value must be null, never NaN."""
+    return pa.Check(_finite, name="finite")
+
+
+def pct() -> pa.Check:
+    return pa.Check.in_range(0, 100)
+
+
+def non_negative() -> pa.Check:
+    return pa.Check.ge(0)
+
+
+def temperature() -> pa.Check:
+    """Air temperature in °C a surface station can plausibly report."""
+    return pa.Check.in_range(-60, 60)
+
+
+def _valid_timezone(series: pd.Series) -> pd.Series:
+    zones = zoneinfo.available_timezones() | {"UTC"}
+    return series.astype("str").isin(zones)
+
+
+def valid_timezone() -> pa.Check:
+    return pa.Check(_valid_timezone, name="iana_timezone")
+
+
+WEATHER_RANGES: dict[str, list[pa.Check]] = {
+    "temperature_c": [finite(), temperature()],
+    "relative_humidity_pct": [pct()],
+    "wind_speed_ms": [non_negative()],
+    "cloud_cover_pct": [pct()],
+    "shortwave_radiation_wm2": [non_negative()],
+}
+assert set(WEATHER_RANGES) == set(WEATHER_FIELDS)
+
+
+# ---------------------------------------------------------------- reusable row checks
+
+
+def day_is_utc_date_of(column: str) -> pa.Check:
+    """The partition `day` is the UTC date of the row's instant, or a rewrite of day D misses it."""
+
+    def check(df: pd.DataFrame) -> pd.Series:
+        return (df["day"] == df[column].dt.date).fillna(False)
+
+    return pa.Check(check, name=f"day_is_utc_date_of_{column}")
+
+
+def null_exactly_when(value: str, flag: str) -> pa.Check:
+    """`value` is null exactly on rows where `flag` is true (explicit gap rows, nothing else)."""
+
+    def check(df: pd.DataFrame) -> pd.Series:
+        return (df[value].isna() == df[flag]).fillna(False)
+
+    return pa.Check(check, name=f"{value}_null_iff_{flag}")
+
+
+def issued_exactly_when(issued: str, kind: str, forecast_value: str = "forecast") -> pa.Check:
+    """Forecast rows carry an issue time and other rows do not (it is part of the weather key)."""
+
+    def check(df: pd.DataFrame) -> pd.Series:
+        return (df[issued].notna() == (df[kind] == forecast_value)).fillna(False)
+
+    return pa.Check(check, name=f"{issued}_iff_{kind}_{forecast_value}")
+
+
+def ordered(first: str, second: str) -> pa.Check:
+    def check(df: pd.DataFrame) -> pd.Series:
+        return (df[first] < df[second]).fillna(False)
+
+    return pa.Check(check, name=f"{first}_before_{second}")
+
+
+# ---------------------------------------------------------------- the rules, one entry per table
+
+
+@dataclass(frozen=True)
+class TableRules:
+    """Domain rules of one table: checks per column, and row checks across columns."""
+
+    columns: Mapping[str, Sequence[pa.Check]] = field(default_factory=dict)
+    rows: Sequence[pa.Check] = ()
+
+
+DOMAIN_RULES: dict[str, TableRules] = {
+    BRONZE_METER_READINGS.path: TableRules(
+        columns={
+            "interval_minutes": [pa.Check.isin(INTERVAL_MINUTES)],
+            "energy_kwh": [finite()],
+            "reported_unit": [pa.Check.isin(REPORTED_UNITS)],
+        },
+        rows=[day_is_utc_date_of("interval_start_utc")],
+    ),
+    BRONZE_WEATHER.path: TableRules(columns={"kind": [pa.Check.isin(WEATHER_KINDS)]}),
+    BRONZE_METERS.path: TableRules(columns={"interval_minutes": [pa.Check.isin(INTERVAL_MINUTES)]}),
+    BRONZE_QUARANTINE.path: TableRules(),
+    BRONZE_ANOMALY_LABELS.path: TableRules(
+        rows=[ordered("start_utc", "end_utc"), day_is_utc_date_of("start_utc")]
+    ),
+    SILVER_METER_READINGS.path: TableRules(
+        columns={
+            "interval_minutes": [pa.Check.isin(INTERVAL_MINUTES)],
+            "energy_kwh": [finite()],
+            "duplicates_removed": [non_negative()],
+        },
+        rows=[
+            null_exactly_when("energy_kwh", "is_missing"),
+            day_is_utc_date_of("interval_start_utc"),
+        ],
+    ),
+    SILVER_WEATHER.path: TableRules(
+        columns={"kind": [pa.Check.isin(WEATHER_KINDS)], **WEATHER_RANGES},
+        rows=[issued_exactly_when("issued_at_utc", "kind")],
+    ),
+    SILVER_METERS.path: TableRules(
+        columns={
+            "interval_minutes": [pa.Check.isin(INTERVAL_MINUTES)],
+            "timezone": [valid_timezone()],
+            "latitude": [pa.Check.in_range(-90, 90)],
+            "longitude": [pa.Check.in_range(-180, 180)],
+        }
+    ),
+    GOLD_CONSUMPTION_FEATURES.path: TableRules(
+        columns={
+            "interval_minutes": [pa.Check.isin(INTERVAL_MINUTES)],
+            "energy_kwh": [finite()],
+            "local_hour": [pa.Check.in_range(0, 23)],
+            "local_minute_of_day": [pa.Check.in_range(0, 1439)],
+            "local_day_of_week": [pa.Check.in_range(0, 6)],
+            "month": [pa.Check.in_range(1, 12)],
+            "day_of_year": [pa.Check.in_range(1, 366)],
+            **WEATHER_RANGES,
+            "weather_source": [pa.Check.isin(WEATHER_SOURCES)],
+            "observed_temperature_c": [finite(), temperature()],
+            "heating_degree_c": [non_negative()],
+            "cooling_degree_c": [non_negative()],
+            "lag_1d_kwh": [finite()],
+            "lag_2d_kwh": [finite()],
+            "lag_7d_kwh": [finite()],
+        },
+        rows=[
+            null_exactly_when("energy_kwh", "is_missing"),
+            issued_exactly_when("weather_issued_at_utc", "weather_source"),
+            day_is_utc_date_of("interval_start_utc"),
+        ],
+    ),
+    GOLD_QUALITY_SCORECARD.path: TableRules(
+        columns={
+            **{
+                f.name: [non_negative()]
+                for f in GOLD_QUALITY_SCORECARD.schema
+                if f.name.endswith(("_intervals", "_readings", "_rows", "_removed"))
+            },
+            "completeness_pct": [pct()],
+            "status": [pa.Check.isin(SCORECARD_STATUSES)],
+        }
+    ),
+}
+"""Domain rules per table path. Every contract has an entry; every named column exists."""
+
+
+# ---------------------------------------------------------------- schema and conversion
+
+
+def pandas_dtype(arrow_type: pyarrow.DataType) -> pd.ArrowDtype:
+    """The pandas dtype a contract column is validated as: the exact Arrow type (see module doc)."""
+    return pd.ArrowDtype(arrow_type)
+
+
+def to_pandas(table: pyarrow.Table) -> pd.DataFrame:
+    """A table as the pandas frame `pandera_schema` expects: lossless `ArrowDtype` columns."""
+    return table.to_pandas(types_mapper=pd.ArrowDtype)
+
+
+def pandera_schema(contract: TableContract) -> pa.DataFrameSchema:
+    """The pandera schema of a table: contract columns, types, nullability, key, and domain rules.
+
+    Strict column set, unique key (all rows sharing a key are reported), no coercion: the schema
+    describes what must be in the lake, it does not repair.
+    """
+    rules = DOMAIN_RULES[contract.path]
+    unknown = set(rules.columns) - set(contract.columns)
+    if unknown:
+        raise KeyError(f"{contract.path}: rules name columns not in the contract: {unknown}")
+    columns = {
+        f.name: pa.Column(
+            pandas_dtype(f.type),
+            checks=list(rules.columns.get(f.name, ())),
+            nullable=f.nullable,
+            title=f.name,
+        )
+        for f in contract.schema
+    }
+    return pa.DataFrameSchema(
+        columns,
+        checks=list(rules.rows),
+        unique=list(contract.key) or None,
+        report_duplicates="all",
+        strict=True,
+        name=contract.path,
+        description=contract.grain,
+    )
+
+
+def _conform_strings(table: pyarrow.Table, contract: TableContract) -> pyarrow.Table:
+    """Cast `large_string`/`string_view` columns to `string` where the contract says `string`.
+
+    Delta has one string type; readers may hand it back in any Arrow string layout, and that is
+    not a contract violation.
+    """
+    for i, actual in enumerate(table.schema):
+        if actual.name not in contract.columns:
+            continue
+        expected = contract.schema.field(actual.name).type
+        stringish = pat.is_large_string(actual.type) or pat.is_string_view(actual.type)
+        if pat.is_string(expected) and stringish:
+            table = table.set_column(i, actual.name, table.column(i).cast(expected))
+    return table
+
+
+_SAMPLE_FAILURE_CASES = 3
+_PROBLEMS_IN_DESCRIPTION = 10
+
+
+def _identifying_columns(contract: TableContract, present: Sequence[str]) -> list[str]:
+    preferred = list(contract.key) or [
+        c
+        for c in ("meter_id", "location_id", "event_id", "interval_start_utc", "valid_at_utc")
+        if c in contract.columns
+    ]
+    if contract.partitioned and "day" not in preferred:
+        preferred.append("day")
+    return [c for c in preferred if c in present]
+
+
+def _failure_cases(errors: pa.errors.SchemaErrors) -> pl.DataFrame:
+    """Pandera's failure cases as a polars frame: context, column, check, case text, row index."""
+    fc = errors.failure_cases
+    column = fc["column"].astype(object)
+    return pl.DataFrame(
+        {
+            "schema_context": fc["schema_context"].astype(str).to_numpy(),
+            "column": column.where(column.notna(), "*").astype(str).to_numpy(),
+            "check": fc["check"].astype(str).to_numpy(),
+            "failure_case": fc["failure_case"].astype(object).astype(str).to_numpy(),
+            "index": pd.to_numeric(fc["index"], errors="coerce").to_numpy(dtype=float),
+        }
+    ).with_columns(pl.col("index").fill_nan(None).cast(pl.Int64))
+
+
+def validate_table(contract: TableContract, table: pyarrow.Table) -> CheckOutcome:
+    """Validate a table against its contract's pandera schema, collecting every failure.
+
+    Never raises on bad data (pandera runs lazily and a crashing check is reported as a failure).
+    The outcome's metadata carries:
+    - `table`, `rows`, `failing_rows` (distinct rows with at least one row-level failure);
+    - `failed_columns`: the columns involved, comma-separated (`*` for row rules over columns,
+      the key joined by commas for key uniqueness);
+    - `failures`: one dict per (column, check) with `column`, `check`, `cases` (failing rows, or
+      1 for a table-level failure such as a missing column or a wrong type) and `sample` (a few
+      failing values, or row numbers for row rules);
+    - `examples`: up to 5 failing rows (identifying columns, `row` number and the `failed`
+      column:check labels), values stringified.
+    """
+    name = f"schema:{contract.path}"
+    table = _conform_strings(table, contract)
+    rows = table.num_rows
+    try:
+        schema_for(contract).validate(to_pandas(table), lazy=True)
+    except pa.errors.SchemaErrors as errors:
+        cases = _failure_cases(errors)
+    else:
+        return CheckOutcome(
+            name=name,
+            passed=True,
+            description=f"{contract.path}: {rows} rows match the contract and domain rules",
+            failing_rows=0,
+            metadata={
+                "table": contract.path,
+                "failed_columns": "",
+                "failures": [],
+                "rows": rows,
+                "failing_rows": 0,
+                "examples": [],
+            },
+        )
+
+    row_rule = (pl.col("schema_context") == "DataFrameSchema") & pl.col("index").is_not_null()
+    cases = cases.with_columns(
+        pl.when(pl.col("check") == "multiple_fields_uniqueness")
+        .then(pl.lit("+".join(contract.key)))
+        .when(pl.col("check").is_in(["column_in_schema", "column_in_dataframe"]))
+        .then(pl.col("failure_case"))
+        .when(row_rule)
+        .then(pl.lit("*"))
+        .otherwise(pl.col("column"))
+        .alias("column"),
+        pl.when(row_rule)
+        .then(pl.format("row {}", pl.col("index")))
+        .otherwise(pl.col("failure_case"))
+        .alias("shown"),
+    ).with_columns(pl.format("{}:{}", "column", "check").alias("label"))
+    summary = (
+        cases.group_by("column", "check", maintain_order=True)
+        .agg(
+            pl.when(pl.col("index").is_null().all())
+            .then(pl.lit(1, pl.UInt32))
+            .otherwise(pl.col("index").drop_nulls().n_unique())
+            .alias("cases"),
+            pl.col("shown").unique(maintain_order=True).head(_SAMPLE_FAILURE_CASES).alias("s"),
+        )
+        .with_columns(pl.col("s").list.join("; ").alias("sample"), pl.col("cases").cast(pl.Int64))
+        .drop("s")
+    )
+    per_row = (
+        cases.filter(pl.col("index").is_not_null())
+        .group_by("index")
+        .agg(pl.col("label").unique(maintain_order=True).str.join(" ").alias("failed"))
+    )
+    ident = _identifying_columns(contract, table.column_names)
+    shown = pl.DataFrame(pl.from_arrow(table.select(ident))) if ident else pl.DataFrame()
+    shown = (
+        shown.with_row_index("row")
+        .with_columns(pl.col("row").cast(pl.Int64))
+        .join(per_row, left_on="row", right_on="index", how="left", maintain_order="left")
+    )
+    listed = summary.head(_PROBLEMS_IN_DESCRIPTION).to_dicts()
+    problems = "; ".join(f"{r['column']} {r['check']} ({r['cases']})" for r in listed)
+    if summary.height > len(listed):
+        problems += f"; and {summary.height - len(listed)} more"
+    outcome = CheckOutcome.from_mask(
+        name,
+        shown,
+        shown["failed"].is_not_null(),
+        passed_description="",
+        failed_description=f"{contract.path}: {{failing}} of {{rows}} rows break the contract: "
+        + problems,
+        metadata={
+            "table": contract.path,
+            "failed_columns": ", ".join(sorted(set(summary["column"].to_list()))),
+            "failures": summary.to_dicts(),
+        },
+    )
+    if outcome.passed:  # only table-level failures: missing/extra columns, wrong types
+        outcome = replace(
+            outcome,
+            passed=False,
+            description=f"{contract.path}: the table's structure breaks the contract: {problems}",
+        )
+    return outcome
+
+
+def schema_for(table: TableContract | str) -> pa.DataFrameSchema:
+    """The pandera schema of a contract or lake path (e.g. `silver/meter_readings`), built once."""
+    return _cached_schema(contract_at(table) if isinstance(table, str) else table)
+
+
+@functools.cache
+def _cached_schema(contract: TableContract) -> pa.DataFrameSchema:
+    return pandera_schema(contract)

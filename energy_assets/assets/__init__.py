@@ -1,0 +1,1 @@
+"""The lake's software-defined assets, one module per layer."""

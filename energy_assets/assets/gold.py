@@ -1,0 +1,125 @@
+"""Gold assets: consumption features for models, and the per-meter daily quality scorecard."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import dagster as dg
+import pyarrow as pa
+
+from checks import domain
+from checks.contracts import (
+    GOLD_CONSUMPTION_FEATURES,
+    GOLD_QUALITY_SCORECARD,
+    SILVER_METER_READINGS,
+    SILVER_METERS,
+    SILVER_WEATHER,
+)
+from energy_assets.assets.bronze import key
+from energy_assets.layers import feature_days, scorecard_days
+from energy_assets.materialization import write_metadata
+from energy_assets.partitions import DAILY, SINGLE_RUN, history_mapping, run_window
+from energy_assets.quality import CheckSuite, DayCheck, matches_contract
+from energy_assets.resources import LakeResource
+from energy_assets.settings import Settings
+from ml.features import HISTORY_DAYS
+
+GROUP = "gold"
+
+FEATURES_CHECKS = CheckSuite(
+    key(GOLD_CONSUMPTION_FEATURES),
+    [
+        matches_contract(GOLD_CONSUMPTION_FEATURES),
+        DayCheck(
+            "weather_coverage",
+            "Every interval has weather (forecast as issued, or the observation standing in).",
+            lambda table, _context: domain.weather_coverage(table),
+            severity=dg.AssetCheckSeverity.WARN,
+        ),
+    ],
+)
+
+
+@dg.asset(
+    key=key(GOLD_CONSUMPTION_FEATURES),
+    group_name=GROUP,
+    kinds={"delta", "polars"},
+    deps=[
+        dg.AssetDep(key(SILVER_METER_READINGS), partition_mapping=history_mapping(HISTORY_DAYS)),
+        key(SILVER_WEATHER),
+        key(SILVER_METERS),
+    ],
+    partitions_def=DAILY,
+    backfill_policy=SINGLE_RUN,
+    check_specs=FEATURES_CHECKS.specs(DAILY),
+    description=(
+        "Consumption with the weather known at the day-ahead issue time, local calendar and "
+        f"holidays, and lags. Grain: {GOLD_CONSUMPTION_FEATURES.grain}."
+    ),
+)
+def consumption_features(
+    context: dg.AssetExecutionContext, lake: LakeResource
+) -> dg.MaterializeResult:
+    settings = Settings.from_env()
+    store = lake.lake()
+    start, end = run_window(context)
+    meters = store.read(SILVER_METERS)
+    suite = FEATURES_CHECKS.fresh()
+
+    def features_by_day() -> Iterator[pa.Table]:
+        days = feature_days(store, meters, start, end, settings.forecast_issue_hour_utc)
+        for _day, features in days:
+            suite.observe(features)
+            yield features
+
+    written = store.replace_window(GOLD_CONSUMPTION_FEATURES, features_by_day(), start, end)
+    return dg.MaterializeResult(
+        metadata={
+            **write_metadata(written, start, end),
+            "forecast_issue_hour_utc": settings.forecast_issue_hour_utc,
+        },
+        check_results=suite.results(),
+    )
+
+
+SCORECARD_CHECKS = CheckSuite(
+    key(GOLD_QUALITY_SCORECARD), [matches_contract(GOLD_QUALITY_SCORECARD)]
+)
+
+
+@dg.asset(
+    key=key(GOLD_QUALITY_SCORECARD),
+    group_name=GROUP,
+    kinds={"delta", "polars"},
+    deps=[key(SILVER_METER_READINGS)],
+    partitions_def=DAILY,
+    backfill_policy=SINGLE_RUN,
+    check_specs=SCORECARD_CHECKS.specs(DAILY),
+    description=(
+        "Per meter and UTC day: completeness, flags, duplicates removed, rows quarantined, and a "
+        f"status (good/degraded/bad) with its reasons. Grain: {GOLD_QUALITY_SCORECARD.grain}."
+    ),
+)
+def quality_scorecard_asset(
+    context: dg.AssetExecutionContext, lake: LakeResource
+) -> dg.MaterializeResult:
+    store = lake.lake()
+    start, end = run_window(context)
+    suite = SCORECARD_CHECKS.fresh()
+    statuses: dict[str, int] = {}
+
+    def scorecard_by_day() -> Iterator[pa.Table]:
+        for _day, card in scorecard_days(store, start, end):
+            for status in card["status"].to_pylist():
+                statuses[status] = statuses.get(status, 0) + 1
+            suite.observe(card)
+            yield card
+
+    written = store.replace_window(GOLD_QUALITY_SCORECARD, scorecard_by_day(), start, end)
+    return dg.MaterializeResult(
+        metadata={
+            **write_metadata(written, start, end),
+            **{f"meter_days_{status}": count for status, count in sorted(statuses.items())},
+        },
+        check_results=suite.results(),
+    )
