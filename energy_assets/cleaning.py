@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import polars as pl
 import pyarrow as pa
-from checks.domain import flatline_mask
+from checks.domain import flatline_expr
 
 from checks.contracts import (
     SILVER_METER_READINGS,
@@ -228,7 +228,7 @@ def clean_readings(
         .sort(["meter_id", "interval_start_utc"])
     )
     silver = silver.with_columns(
-        is_flatline=flatline_mask(silver, min_run=params.flatline_min_intervals)
+        is_flatline=flatline_expr("energy_kwh", "meter_id", params.flatline_min_intervals)
     )
     return Cleaned(_to_contract(silver, SILVER_METER_READINGS.schema), rejections)
 

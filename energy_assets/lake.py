@@ -8,6 +8,8 @@ overwrite). Readers use the Delta log, never a Parquet glob, so removed files ar
 from __future__ import annotations
 
 import os
+import queue
+import threading
 import time
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
@@ -145,7 +147,7 @@ class Lake:
         if not table.partitioned:
             raise ValueError(f"{table.path} is not partitioned by day; use overwrite()")
         start, end = window if window else (None, None)
-        parts = [data] if isinstance(data, pa.Table) else data
+        parts = [data] if isinstance(data, pa.Table) else _in_background(data)
         counted = _CountingBatches(table, parts, start, end)
 
         def write() -> None:
@@ -228,6 +230,34 @@ def _conform(data: pa.Table, table: TableContract, columns: list[str] | None) ->
         table.schema if columns is None else pa.schema([table.schema.field(c) for c in columns])
     )
     return data.select(schema.names).cast(schema)
+
+
+_DONE = object()
+
+
+def _in_background(parts: Iterable[pa.Table]) -> Iterator[pa.Table]:
+    """Produce the parts in a helper thread, one ahead of the writer.
+
+    The Delta writer pulls batches from inside its async runtime; a producer that itself reads
+    Delta (silver reads bronze) cannot start a runtime there, so it runs on its own thread.
+    """
+    handoff: queue.Queue[object] = queue.Queue(maxsize=1)
+
+    def produce() -> None:
+        try:
+            for part in parts:
+                handoff.put(part)
+        except BaseException as error:  # handed to the consumer, which re-raises it
+            handoff.put(error)
+            return
+        handoff.put(_DONE)
+
+    threading.Thread(target=produce, name="lake-producer", daemon=True).start()
+    while (item := handoff.get()) is not _DONE:
+        if isinstance(item, BaseException):
+            raise item
+        assert isinstance(item, pa.Table)
+        yield item
 
 
 class _CountingBatches:

@@ -39,7 +39,7 @@ def combine(name: str, outcomes: Sequence[CheckOutcome]) -> CheckOutcome:
     description = (
         "; ".join(dict.fromkeys(o.description for o in failing))
         if failing
-        else (outcomes[0].description if outcomes else "nothing to check")
+        else f"passed on each of {len(outcomes)} days"
     )
     return CheckOutcome(
         name=name,

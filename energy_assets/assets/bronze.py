@@ -1,7 +1,5 @@
 """Bronze assets: what the sources sent, as received, tagged with source, ingestion and batch."""
 
-from __future__ import annotations
-
 from collections.abc import Callable, Iterator
 from datetime import UTC, date, datetime
 from pathlib import Path

@@ -1,7 +1,5 @@
 """Gold assets: consumption features for models, and the per-meter daily quality scorecard."""
 
-from __future__ import annotations
-
 from collections.abc import Iterator
 
 import dagster as dg

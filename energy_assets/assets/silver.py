@@ -1,7 +1,5 @@
 """Silver assets: clean, conformed, validated meters, readings and weather."""
 
-from __future__ import annotations
-
 from collections.abc import Iterator
 from datetime import timedelta
 

@@ -35,7 +35,7 @@ import csv
 import gc
 import hashlib
 import zoneinfo
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from functools import lru_cache
@@ -544,13 +544,13 @@ def _run(
     max_bytes: int,
     required: Sequence[str],
     optional: Sequence[str],
-    parse: Any,
+    parse: Callable[[_Ctx, pl.DataFrame], ParsedFile],
 ) -> ParsedFile:
     path = Path(path)
     ctx = _Ctx(path, file_sha256(path), schema, batch_id, _as_utc(ingested_at_utc))
     try:
         raw, malformed = _load(ctx, required=required, optional=optional, max_bytes=max_bytes)
-        parsed: ParsedFile = parse(ctx, raw)
+        parsed = parse(ctx, raw)
     except _FileRejectedError as exc:
         return ctx.reject_file(exc.reason, exc.columns)
     if malformed:
