@@ -8,6 +8,7 @@ vectorised polars expressions; the only Python loops run over distinct time zone
 
 from __future__ import annotations
 
+import functools
 import zoneinfo
 from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime, time, timedelta
@@ -30,6 +31,9 @@ DEFAULT_FLATLINE_RUN = 8
 
 Real consumption measured to the Wh rarely repeats exactly for two hours; a stuck register or a
 forward-filled gap does."""
+
+WEATHER_SOURCES = ("forecast", "observation", "missing")
+"""Values of gold `weather_source`: the forecast as issued, the observation standing in, none."""
 
 MAX_NAMED = 50
 """How many meters (or meter@instant pairs) a failure names before `... and N more`."""
@@ -104,14 +108,13 @@ def completeness(
             )
         )
         .with_columns(
-            completeness_pct=(
-                100.0 * pl.col("present_intervals") / pl.col("expected_intervals")
-            ).round(2)
+            completeness_pct=100.0 * pl.col("present_intervals") / pl.col("expected_intervals")
         )
         .sort("meter_id", "day")
         .select("meter_id", "day", "expected_intervals", "present_intervals", "completeness_pct")
     )
-    bad = per_day["completeness_pct"] < min_pct
+    bad = per_day["completeness_pct"] < min_pct  # judged before rounding for display
+    per_day = per_day.with_columns(pl.col("completeness_pct").round(2))
     failing = per_day.filter(bad)
     worst = per_day["completeness_pct"].min()
     return CheckOutcome.from_mask(
@@ -179,12 +182,30 @@ def _local_day_bounds(pairs: pl.DataFrame) -> pl.DataFrame:
     )
 
 
-def _valid_zone(name: str) -> bool:
+@functools.cache
+def is_time_zone(name: str) -> bool:
+    """Whether zoneinfo can load `name` (what every consumer of a meter's `timezone` does)."""
     try:
         zoneinfo.ZoneInfo(name)
     except (zoneinfo.ZoneInfoNotFoundError, ValueError):
         return False
     return True
+
+
+def _with_local_dates(rows: pl.DataFrame) -> tuple[pl.DataFrame, list[str]]:
+    """Rows with `local_date` in their meter's zone, and the zones that could not be used."""
+    parts, unusable = [], []
+    for (zone,), part in rows.partition_by("timezone", as_dict=True).items():
+        if zone is None or not is_time_zone(str(zone)):
+            unusable.append(str(zone))
+            continue
+        try:
+            local = pl.col("interval_start_utc").dt.convert_time_zone(str(zone)).dt.date()
+            parts.append(part.with_columns(local.alias("local_date")))
+        except pl.exceptions.PolarsError:  # a zone zoneinfo knows and polars' database does not
+            unusable.append(str(zone))
+    empty = rows.clear().with_columns(pl.lit(None, pl.Date).alias("local_date"))
+    return pl.concat([empty, *parts]), unusable
 
 
 def dst_day_lengths(silver_readings: TableLike, meters: TableLike) -> CheckOutcome:
@@ -194,61 +215,45 @@ def dst_day_lengths(silver_readings: TableLike, meters: TableLike) -> CheckOutco
     `interval_minutes`) must equal the local day's true length. A silver grid built on a naive
     24 h day loses an hour in autumn or invents one in spring, and every local daily sum is then
     wrong. Only local days whose whole span lies inside the meter's rows are judged: the ends of a
-    UTC window are partial local days. Meters absent from `meters` or with an unknown time zone
-    fail the check (they cannot be judged, and silently skipping them would hide them).
+    UTC window are partial local days. Meters absent from `meters` (a table without columns
+    counts as no meters), or with an unknown time zone, fail the check: they cannot be judged,
+    and silently skipping them would hide them.
     """
     frame = _frame(silver_readings)
     _require(frame, ["meter_id", "interval_start_utc"], "dst_day_lengths")
     meter_frame = _frame(meters)
+    if meter_frame.width == 0:  # no meter registry at all: every meter is unknown
+        meter_frame = pl.DataFrame(schema={"meter_id": pl.String, "timezone": pl.String})
     _require(meter_frame, ["meter_id", "timezone"], "dst_day_lengths (meters)")
     zones = meter_frame.select(
         "meter_id",
         "timezone",
-        *(
-            [pl.col("interval_minutes").alias("meter_interval_minutes")]
-            if "interval_minutes" in meter_frame.columns
-            else []
-        ),
+        pl.col("interval_minutes") if "interval_minutes" in meter_frame.columns else pl.lit(None),
     ).unique("meter_id", keep="last", maintain_order=True)
-    minutes = (
-        pl.col("interval_minutes")
-        if "interval_minutes" in frame.columns
-        else pl.col("meter_interval_minutes")
-    )
-    if "interval_minutes" in frame.columns and "meter_interval_minutes" in zones.columns:
-        minutes = pl.coalesce("interval_minutes", "meter_interval_minutes")
+    zones = zones.rename({zones.columns[2]: "meter_interval_minutes"})
+    own = "interval_minutes" in frame.columns
     rows = (
-        frame.select(
-            "meter_id",
-            "interval_start_utc",
-            *(["interval_minutes"] if "interval_minutes" in frame.columns else []),
-        )
+        frame.select("meter_id", "interval_start_utc", *(["interval_minutes"] if own else []))
         .join(zones, on="meter_id", how="left")
-        .with_columns(minutes.cast(pl.Int64).alias("minutes"))
+        .with_columns(
+            pl.coalesce(*(["interval_minutes"] if own else []), "meter_interval_minutes")
+            .cast(pl.Int64)
+            .alias("minutes")
+        )
         .select("meter_id", "timezone", "interval_start_utc", "minutes")
     )
-    known_zones = {z for z in rows["timezone"].drop_nulls().unique().to_list() if _valid_zone(z)}
-    judgeable = pl.col("timezone").is_in(sorted(known_zones)) & pl.col("minutes").is_not_null()
-    unknown_meters = rows.filter(~judgeable.fill_null(False))["meter_id"].unique()
-    rows = rows.filter(judgeable.fill_null(False))
+    local, unusable_zones = _with_local_dates(rows.filter(pl.col("minutes").is_not_null()))
+    unknown_meters = rows.filter(
+        pl.col("minutes").is_null()
+        | pl.col("timezone").is_null()
+        | pl.col("timezone").is_in(unusable_zones)
+    )["meter_id"].unique()
 
-    span = rows.group_by("meter_id").agg(
+    span = local.group_by("meter_id").agg(
         pl.col("interval_start_utc").min().alias("data_start_utc"),
         (pl.col("interval_start_utc") + pl.duration(minutes=pl.col("minutes")))
         .max()
         .alias("data_end_utc"),
-    )
-    local = pl.concat(
-        [
-            part.with_columns(
-                pl.col("interval_start_utc")
-                .dt.convert_time_zone(zone)
-                .dt.date()
-                .alias("local_date")
-            )
-            for (zone,), part in rows.partition_by("timezone", as_dict=True).items()
-        ]
-        or [rows.with_columns(pl.lit(None, pl.Date).alias("local_date"))]
     )
     per_day = local.group_by("meter_id", "timezone", "local_date").agg(
         pl.len().alias("intervals"),
@@ -292,8 +297,9 @@ def dst_day_lengths(silver_readings: TableLike, meters: TableLike) -> CheckOutco
         },
     )
     if unknown_meters.len():
-        description = f"{unknown_meters.len()} meters without a known time zone: " + _names(
-            unknown_meters
+        description = (
+            f"{unknown_meters.len()} meters without a known time zone or interval: "
+            + _names(unknown_meters)
         )
         if not outcome.passed:
             description = f"{outcome.description}; {description}"
@@ -407,7 +413,8 @@ def flatline_mask(
     """Boolean mask of values belonging to a run of ≥ `min_run` identical non-null values.
 
     `energy` (and `meter_id`, which breaks runs between meters) must be sorted by meter then
-    time; see `flatline_expr` for the rules. Silver uses this to set `is_flatline`.
+    time; see `flatline_expr` for the rules. Meant for silver's `is_flatline`, so the flag and
+    the `flatlines` check agree by construction.
     """
     values = pl.Series("v", energy, strict=False).cast(pl.Float64)
     columns = {"v": values}
@@ -447,11 +454,12 @@ def flatlines(
         .with_columns(
             flatline_share=(
                 pl.col("flatline_intervals") / pl.max_horizontal("present_intervals", 1)
-            ).round(4),
+            ),
             longest_run=pl.col("longest_run").fill_null(0),
         )
     )
-    bad = per_meter["flatline_share"] > max_share
+    bad = per_meter["flatline_share"] > max_share  # judged before rounding for display
+    per_meter = per_meter.with_columns(pl.col("flatline_share").round(4))
     failing = per_meter.filter(bad)
     return CheckOutcome.from_mask(
         "flatlines",
@@ -463,6 +471,39 @@ def flatlines(
         metadata={
             "max_share": float(max_share),
             "min_run": min_run,
+            "meters": _names(failing["meter_id"]),
+        },
+    )
+
+
+# ---------------------------------------------------------------- weather coverage
+
+
+def weather_coverage(features: TableLike) -> CheckOutcome:
+    """Every gold feature row has weather: `weather_source` is not `missing` and a temperature.
+
+    The forecast model needs weather on every interval; a row without it is either dropped from
+    training or forecast without its main driver. Metadata counts rows per `weather_source`.
+    """
+    frame = _frame(features)
+    _require(
+        frame,
+        ["meter_id", "interval_start_utc", "weather_source", "temperature_c"],
+        "weather_coverage",
+    )
+    shown = frame.select("meter_id", "interval_start_utc", "weather_source", "temperature_c")
+    bad = (shown["weather_source"] == "missing").fill_null(True) | shown["temperature_c"].is_null()
+    failing = shown.filter(bad)
+    by_source = dict(shown["weather_source"].fill_null("null").value_counts().iter_rows())
+    return CheckOutcome.from_mask(
+        "weather_coverage",
+        shown,
+        bad,
+        passed_description="every interval has weather",
+        failed_description="{failing} of {rows} intervals have no weather: "
+        + _names(failing["meter_id"]),
+        metadata={
+            **{f"{source}_rows": int(by_source.get(source, 0)) for source in WEATHER_SOURCES},
             "meters": _names(failing["meter_id"]),
         },
     )
@@ -522,4 +563,5 @@ __all__ = [
     "interval_alignment",
     "latest_instant",
     "unit_jumps",
+    "weather_coverage",
 ]

@@ -20,7 +20,6 @@ start at silver, where cleaning has happened and a violation is a bug upstream.
 from __future__ import annotations
 
 import functools
-import zoneinfo
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 
@@ -46,12 +45,12 @@ from checks.contracts import (
     TableContract,
 )
 from checks.contracts import contract as contract_at
+from checks.domain import WEATHER_SOURCES, is_time_zone
 from checks.result import CheckOutcome, stringify
 
 INTERVAL_MINUTES = (5, 10, 15, 30, 60)
 """Meter intervals the lake accepts; each divides an hour, so a grid aligned at midnight UTC."""
 WEATHER_KINDS = ("observation", "forecast")
-WEATHER_SOURCES = ("forecast", "observation", "missing")
 SCORECARD_STATUSES = ("good", "degraded", "bad")
 REPORTED_UNITS = ("kWh", "Wh", "kW")
 
@@ -80,16 +79,6 @@ def non_negative() -> pa.Check:
 def temperature() -> pa.Check:
     """Air temperature in °C a surface station can plausibly report."""
     return pa.Check.in_range(-60, 60)
-
-
-@functools.cache
-def is_time_zone(name: str) -> bool:
-    """Whether zoneinfo can load `name` (what every consumer of `timezone` will do)."""
-    try:
-        zoneinfo.ZoneInfo(name)
-    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
-        return False
-    return True
 
 
 def _valid_timezone(series: pd.Series) -> pd.Series:

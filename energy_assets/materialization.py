@@ -28,8 +28,14 @@ def write_metadata(
     return metadata
 
 
+TOTALS = ("rows", "failing_rows", "examples")
+
+
 def combine(name: str, outcomes: Sequence[CheckOutcome]) -> CheckOutcome:
-    """One outcome for a multi-day run from per-day outcomes: it fails if any day fails."""
+    """One outcome for a multi-day run from per-day outcomes: it fails if any day fails.
+
+    Counts are totals; the other metadata is the first failing day's.
+    """
     if len(outcomes) == 1:
         return outcomes[0]
     failing = [o for o in outcomes if not o.passed]
@@ -41,12 +47,16 @@ def combine(name: str, outcomes: Sequence[CheckOutcome]) -> CheckOutcome:
         if failing
         else f"passed on each of {len(outcomes)} days"
     )
+    first_failure = {
+        k: v for k, v in (failing[0].metadata if failing else {}).items() if k not in TOTALS
+    }
     return CheckOutcome(
         name=name,
         passed=not failing,
         description=description[:2000],
         failing_rows=sum(o.failing_rows for o in outcomes),
         metadata={
+            **first_failure,
             "rows": sum(int(o.metadata.get("rows", 0)) for o in outcomes),
             "failing_rows": sum(o.failing_rows for o in outcomes),
             "failing_days": len(failing),

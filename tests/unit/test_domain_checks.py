@@ -24,6 +24,7 @@ from checks.domain import (
     interval_alignment,
     latest_instant,
     unit_jumps,
+    weather_coverage,
 )
 from checks.result import MAX_EXAMPLES, CheckOutcome
 
@@ -312,6 +313,8 @@ def test_dst_day_lengths_uses_each_meters_own_time_zone() -> None:
 
 def test_dst_day_lengths_fails_on_meters_without_a_known_time_zone() -> None:
     grid = readings("x", *local_span(date(2024, 3, 30), date(2024, 4, 1)))
+    no_registry = dst_day_lengths(grid.to_arrow(), pa.table({}))
+    assert not no_registry.passed and no_registry.metadata["unknown_meters"] == "x"
     outcome = dst_day_lengths(grid.to_arrow(), meters(("other", "Europe/Paris")))
     assert not outcome.passed
     assert outcome.metadata["unknown_meters"] == "x"
@@ -427,6 +430,37 @@ def test_flatlines_fails_naming_a_stuck_meter_with_its_longest_run() -> None:
     example = outcome.metadata["examples"][0]
     assert example["flatline_intervals"] == "40" and example["longest_run"] == "40"
     assert example["flatline_share"] == str(round(40 / 96, 4))
+
+
+# ---------------------------------------------------------------- weather coverage
+
+
+def features(sources: list[str], temperatures: list[float | None]) -> pa.Table:
+    n = len(sources)
+    return pa.table(
+        {
+            "meter_id": ["a"] * n,
+            "interval_start_utc": pa.array(
+                [T0 + timedelta(minutes=15 * i) for i in range(n)], pa.timestamp("us", tz="UTC")
+            ),
+            "weather_source": sources,
+            "temperature_c": pa.array(temperatures, pa.float64()),
+        }
+    )
+
+
+def test_weather_coverage_passes_when_forecast_or_observation_covers_every_row() -> None:
+    outcome = weather_coverage(features(["forecast", "observation"], [3.0, 4.0]))
+    assert outcome.passed
+    assert outcome.metadata["forecast_rows"] == 1 and outcome.metadata["observation_rows"] == 1
+
+
+def test_weather_coverage_fails_on_missing_weather_or_a_missing_temperature() -> None:
+    outcome = weather_coverage(features(["forecast", "missing", "forecast"], [3.0, None, None]))
+    assert not outcome.passed
+    assert outcome.failing_rows == 2
+    assert outcome.metadata["missing_rows"] == 1
+    assert [e["weather_source"] for e in outcome.metadata["examples"]] == ["missing", "forecast"]
 
 
 # ---------------------------------------------------------------- freshness
