@@ -391,13 +391,16 @@ def unit_jumps(readings: TableLike, ratio: float = 200.0) -> CheckOutcome:
 
 
 def flatline_expr(
-    value: str = "energy_kwh", by: str | None = "meter_id", min_run: int = DEFAULT_FLATLINE_RUN
+    value: str = "energy_kwh",
+    by: str | Sequence[str] | None = "meter_id",
+    min_run: int = DEFAULT_FLATLINE_RUN,
 ) -> pl.Expr:
     """Polars expression: the row belongs to a run of ≥ `min_run` identical non-null values.
 
-    The frame must be sorted by `by` then time. Runs stop at a change of `by`, at a different
-    value and at a null or NaN (so runs of gaps are never flatlines); exact zeros do count, a
-    meter stuck at zero is as broken as one stuck at 3.2. Use inside `with_columns`.
+    The frame must be sorted by `by` (one column or several) then time. Runs stop at a change of
+    `by`, at a different value and at a null or NaN (so runs of gaps are never flatlines); exact
+    zeros do count, a meter stuck at zero is as broken as one stuck at 3.2. Use inside
+    `with_columns`.
     """
     if min_run < 2:
         raise ValueError("min_run must be at least 2")

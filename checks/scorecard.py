@@ -7,7 +7,6 @@ plain language.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
 
 import polars as pl
 import pyarrow as pa
@@ -52,21 +51,20 @@ DEGRADING = (
 def quality_scorecard(
     readings: pa.Table,
     quarantine: pa.Table,
-    day: date,
     thresholds: ScorecardThresholds | None = None,
 ) -> pa.Table:
-    """Scorecard rows for one UTC day from its silver readings and its quarantine rows."""
+    """Scorecard rows per meter and UTC day from silver readings and the days' quarantine rows."""
     thresholds = thresholds or ScorecardThresholds()
     frame = pl.from_arrow(readings)
     rejected = pl.from_arrow(quarantine)
     assert isinstance(frame, pl.DataFrame) and isinstance(rejected, pl.DataFrame)
     quarantined = (
         rejected.filter(pl.col("meter_id").is_not_null())
-        .group_by("meter_id")
+        .group_by("meter_id", "day")
         .agg(pl.len().cast(pl.Int32).alias("quarantined_rows"))
     )
     card = (
-        frame.group_by("meter_id")
+        frame.group_by("meter_id", "day")
         .agg(
             pl.len().cast(pl.Int32).alias("expected_intervals"),
             (~pl.col("is_missing")).sum().cast(pl.Int32).alias("received_intervals"),
@@ -77,7 +75,7 @@ def quality_scorecard(
                 for name, flag in COUNTED_FLAGS.items()
             ],
         )
-        .join(quarantined, on="meter_id", how="left")
+        .join(quarantined, on=["meter_id", "day"], how="left")
         .with_columns(
             quarantined_rows=pl.col("quarantined_rows").fill_null(0),
             completeness_pct=100.0 * pl.col("received_intervals") / pl.col("expected_intervals"),
@@ -111,8 +109,7 @@ def quality_scorecard(
     card = card.with_columns(
         status=status,
         reasons=pl.concat_str([missing_reason, *count_reasons], separator="; ", ignore_nulls=True),
-        day=pl.lit(day),
-    ).sort("meter_id")
+    ).sort("day", "meter_id")
     return (
         card.select(GOLD_QUALITY_SCORECARD.schema.names)
         .to_arrow()

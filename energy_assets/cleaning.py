@@ -7,12 +7,11 @@ that cannot be cleaned comes back as a `Rejection` with its reason, never silent
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import polars as pl
 import pyarrow as pa
-from checks.domain import flatline_expr
 
 from checks.contracts import (
     SILVER_METER_READINGS,
@@ -20,6 +19,7 @@ from checks.contracts import (
     SILVER_WEATHER,
     WEATHER_FIELDS,
 )
+from checks.domain import flatline_expr
 from checks.quarantine import Rejection
 
 ALLOWED_INTERVAL_MINUTES = (5, 10, 15, 30, 60)
@@ -65,11 +65,6 @@ class Cleaned:
     rejections: list[Rejection]
 
 
-def _day_bounds(day: date) -> tuple[datetime, datetime]:
-    start = datetime.combine(day, time(), tzinfo=UTC)
-    return start, start + timedelta(days=1)
-
-
 def _rejections(frame: pl.DataFrame, reason: pl.Expr) -> list[Rejection]:
     """One Rejection per row of `frame` (which carries `day`), keeping the raw row as the record."""
     if frame.height == 0:
@@ -93,8 +88,7 @@ def current_meters(bronze_meters: pa.Table) -> Cleaned:
     Rows with an unknown time zone or an unsupported interval are rejected, because every local
     calendar and every grid downstream depends on them.
     """
-    frame = pl.from_arrow(bronze_meters)
-    assert isinstance(frame, pl.DataFrame)
+    frame = _frame(bronze_meters)
     zones = frame.get_column("timezone").unique().drop_nulls().to_list()
     valid_zones = [z for z in zones if _is_zone(z)]
     bad_interval = pl.col("interval_minutes").is_not_null() & ~pl.col("interval_minutes").is_in(
@@ -140,9 +134,13 @@ def _is_zone(name: str) -> bool:
 
 
 def clean_readings(
-    bronze: pa.Table, meters: pa.Table, day: date, params: CleaningParams | None = None
+    bronze: pa.Table,
+    meters: pa.Table,
+    start: date,
+    end: date,
+    params: CleaningParams | None = None,
 ) -> Cleaned:
-    """Silver readings of one UTC day from its bronze rows and the current meters.
+    """Silver readings of the UTC days [start, end) from their bronze rows and the current meters.
 
     - rows of meters never described are rejected;
     - re-sent readings collapse to the latest received (`duplicates_removed` counts the rest);
@@ -150,69 +148,53 @@ def clean_readings(
     - a meter-day whose median mean power is impossible for its type was sent in Wh: divided
       by 1000 and flagged;
     - every interval of every installed meter gets a row, gaps with null energy and `is_missing`.
+
+    Every rule works within a meter-day, so cleaning a window gives the same rows as cleaning
+    each of its days: windows only make the work cheaper per row.
     """
     params = params or CleaningParams()
-    day_start, day_end = _day_bounds(day)
-    readings = pl.from_arrow(bronze)
-    registry = pl.from_arrow(meters)
-    assert isinstance(readings, pl.DataFrame) and isinstance(registry, pl.DataFrame)
-    registry = registry.select(
-        "meter_id",
-        pl.col("interval_minutes").cast(pl.Int64).alias("grid_minutes"),
-        pl.col("customer_type"),
-        pl.col("can_export").fill_null(False),
-        pl.col("installed_on"),
+    readings = _frame(bronze)
+    registry = (
+        _frame(meters)
+        .select(
+            "meter_id",
+            pl.col("interval_minutes").cast(pl.Int64).alias("grid_minutes"),
+            pl.col("customer_type"),
+            pl.col("can_export").fill_null(False),
+            pl.col("installed_on"),
+        )
+        .with_row_index("meter_key")
     )
     unknown = readings.join(registry, on="meter_id", how="anti")
     rejections = _rejections(unknown, pl.format("meter never described: {}", pl.col("meter_id")))
-    known = readings.join(registry, on="meter_id", how="inner").with_columns(
-        grid_minutes=pl.coalesce(
-            "grid_minutes", pl.col("interval_minutes").cast(pl.Int64), DEFAULT_INTERVAL_MINUTES
-        ),
-        energy_kwh=pl.when(pl.col("energy_kwh").is_nan())
-        .then(None)
-        .otherwise(pl.col("energy_kwh")),
-    )
-    versions = (
-        known.sort("ingested_at_utc")
-        .group_by(["meter_id", "interval_start_utc"], maintain_order=True)
-        .agg(
-            pl.col("energy_kwh").last(),
-            pl.col("is_estimated").last().fill_null(False),
-            pl.col("source").last(),
-            pl.col("ingested_at_utc").last(),
-            pl.col("interval_minutes").last(),
-            pl.col("grid_minutes").first(),
-            (pl.len() - 1).cast(pl.Int32).alias("duplicates_removed"),
+    known = (
+        readings.join(registry, on="meter_id", how="inner")
+        .drop("meter_id")
+        .with_columns(
+            grid_minutes=pl.coalesce(
+                "grid_minutes", pl.col("interval_minutes").cast(pl.Int64), DEFAULT_INTERVAL_MINUTES
+            ),
+            energy_kwh=pl.when(pl.col("energy_kwh").is_nan())
+            .then(None)
+            .otherwise(pl.col("energy_kwh")),
         )
     )
-    grid_us = pl.col("grid_minutes") * US_PER_MINUTE
-    epoch_us = pl.col("interval_start_utc").dt.epoch("us")
-    aligned = versions.with_columns(
-        slot_utc=((epoch_us // grid_us) * grid_us).cast(pl.Datetime("us", "UTC")),
-        is_finer=pl.col("interval_minutes").fill_null(pl.col("grid_minutes"))
-        < pl.col("grid_minutes"),
-    )
-    per_slot = (
-        aligned.sort("ingested_at_utc")
-        .group_by(["meter_id", "slot_utc"], maintain_order=True)
-        .agg(
-            pl.when(pl.col("is_finer").all())
-            .then(pl.col("energy_kwh").sum())
-            .otherwise(pl.col("energy_kwh").last())
-            .alias("energy_kwh"),
-            pl.col("is_estimated").any(),
-            pl.col("source").last(),
-            pl.col("ingested_at_utc").max(),
-            pl.col("grid_minutes").first(),
-            pl.col("duplicates_removed").sum(),
-            (pl.col("interval_start_utc") != pl.col("slot_utc")).any().alias("is_realigned"),
-        )
-    )
-    grid = _expected_grid(registry, per_slot, day, day_start, day_end)
+    per_slot = _onto_grid(_latest_versions(known))
+    day_end = pl.col("slot_utc").dt.truncate("1d") + timedelta(days=1)
     silver = (
-        grid.join(per_slot, on=["meter_id", "slot_utc", "grid_minutes"], how="left")
-        .join(registry.select("meter_id", "customer_type", "can_export"), on="meter_id")
+        _expected_grid(registry, per_slot, start, end)
+        .lazy()
+        .join(
+            per_slot.lazy().drop("grid_minutes"),
+            on=["meter_key", "slot_utc"],
+            how="left",
+            maintain_order="left",
+        )
+        .join(
+            registry.lazy().select("meter_key", "meter_id", "customer_type", "can_export"),
+            on="meter_key",
+            maintain_order="left",
+        )
         .pipe(_correct_units, params)
         .with_columns(
             interval_start_utc=pl.col("slot_utc"),
@@ -223,43 +205,124 @@ def clean_readings(
             is_negative=((pl.col("energy_kwh") < 0) & ~pl.col("can_export")).fill_null(False),
             is_realigned=pl.col("is_realigned").fill_null(False),
             duplicates_removed=pl.col("duplicates_removed").fill_null(0),
-            day=pl.lit(day),
         )
-        .sort(["meter_id", "interval_start_utc"])
-    )
-    silver = silver.with_columns(
-        is_flatline=flatline_expr("energy_kwh", "meter_id", params.flatline_min_intervals)
+        .with_columns(
+            is_flatline=flatline_expr(
+                "energy_kwh", ["meter_key", "day"], params.flatline_min_intervals
+            )
+        )
+        .collect()
     )
     return Cleaned(_to_contract(silver, SILVER_METER_READINGS.schema), rejections)
 
 
-def _expected_grid(
-    registry: pl.DataFrame, per_slot: pl.DataFrame, day: date, start: datetime, end: datetime
-) -> pl.DataFrame:
-    """Every interval of the day for installed meters and for meters that sent readings anyway."""
-    installed = registry.filter(
-        pl.col("installed_on").is_null() | (pl.col("installed_on") <= day)
-    ).select("meter_id", pl.col("grid_minutes").fill_null(DEFAULT_INTERVAL_MINUTES))
-    reporting = per_slot.select("meter_id", "grid_minutes").unique()
-    meters = pl.concat([installed, reporting]).unique(subset="meter_id", keep="first")
-    frames = []
-    for (minutes,), group in meters.group_by("grid_minutes"):
-        slots = pl.datetime_range(
-            start, end, f"{minutes}m", closed="left", eager=True, time_unit="us"
-        ).alias("slot_utc")
-        frames.append(group.join(slots.to_frame(), how="cross"))
-    if not frames:
-        return pl.DataFrame(
-            schema={
-                "meter_id": pl.String,
-                "grid_minutes": pl.Int64,
-                "slot_utc": pl.Datetime("us", "UTC"),
-            }
+def _latest_versions(known: pl.DataFrame) -> pl.DataFrame:
+    """One row per meter and interval start, the latest received; `duplicates_removed` counts
+    the others. Sorting then comparing neighbours is much cheaper than a hash group-by."""
+    ordered = known.sort(
+        ["meter_key", "interval_start_utc", "ingested_at_utc"], maintain_order=True
+    ).with_row_index("_row")
+    is_last = (
+        (pl.col("meter_key") != pl.col("meter_key").shift(-1))
+        | (pl.col("interval_start_utc") != pl.col("interval_start_utc").shift(-1))
+    ).fill_null(True)
+    return (
+        ordered.filter(is_last)
+        .with_columns(
+            duplicates_removed=(
+                pl.col("_row").diff().fill_null(pl.col("_row").first() + 1) - 1
+            ).cast(pl.Int32),
+            is_estimated=pl.col("is_estimated").fill_null(False),
         )
-    return pl.concat(frames).select("meter_id", "grid_minutes", "slot_utc")
+        .drop("_row")
+    )
 
 
-def _correct_units(frame: pl.DataFrame, params: CleaningParams) -> pl.DataFrame:
+def _onto_grid(versions: pl.DataFrame) -> pl.DataFrame:
+    """Readings keyed by the grid slot they fall in: off-grid readings move to their slot, finer
+    readings are summed, and a slot with several readings keeps the latest otherwise."""
+    grid_us = pl.col("grid_minutes") * US_PER_MINUTE
+    slotted = versions.with_columns(
+        slot_utc=((pl.col("interval_start_utc").dt.epoch("us") // grid_us) * grid_us).cast(
+            pl.Datetime("us", "UTC")
+        ),
+        is_finer=pl.col("interval_minutes").fill_null(pl.col("grid_minutes"))
+        < pl.col("grid_minutes"),
+    ).with_columns(is_realigned=pl.col("slot_utc") != pl.col("interval_start_utc"))
+    columns = [
+        "meter_key",
+        "slot_utc",
+        "energy_kwh",
+        "is_estimated",
+        "source",
+        "ingested_at_utc",
+        "grid_minutes",
+        "duplicates_removed",
+        "is_realigned",
+    ]
+    if not slotted.select((pl.col("is_realigned") | pl.col("is_finer")).any()).item():
+        return slotted.select(columns)
+    return (
+        slotted.sort("ingested_at_utc", maintain_order=True)
+        .group_by(["meter_key", "slot_utc"], maintain_order=True)
+        .agg(
+            pl.when(pl.col("is_finer").all())
+            .then(pl.col("energy_kwh").sum())
+            .otherwise(pl.col("energy_kwh").last())
+            .alias("energy_kwh"),
+            pl.col("is_estimated").any(),
+            pl.col("source").last(),
+            pl.col("ingested_at_utc").max(),
+            pl.col("grid_minutes").first(),
+            pl.col("duplicates_removed").sum(),
+            pl.col("is_realigned").any(),
+        )
+        .select(columns)
+    )
+
+
+def _expected_grid(
+    registry: pl.DataFrame, per_slot: pl.DataFrame, start: date, end: date
+) -> pl.DataFrame:
+    """Every interval of each day for installed meters, and for meters that sent readings anyway
+    (`meter_key`, `grid_minutes`, `day`, `slot_utc`), sorted by meter and slot."""
+    days = pl.date_range(start, end, "1d", closed="left", eager=True).alias("day").to_frame()
+    installed = (
+        registry.select(
+            "meter_key",
+            pl.col("grid_minutes").fill_null(DEFAULT_INTERVAL_MINUTES),
+            "installed_on",
+        )
+        .join(days, how="cross")
+        .filter(pl.col("installed_on").is_null() | (pl.col("installed_on") <= pl.col("day")))
+        .drop("installed_on")
+    )
+    reporting = per_slot.select(
+        "meter_key", "grid_minutes", pl.col("slot_utc").dt.date().alias("day")
+    ).unique()
+    meter_days = pl.concat([installed, reporting]).unique(subset=["meter_key", "day"], keep="first")
+    offsets = pl.DataFrame(
+        [
+            {"grid_minutes": minutes, "offset_minutes": offset}
+            for minutes in meter_days.get_column("grid_minutes").unique().to_list()
+            for offset in range(0, 24 * 60, minutes)
+        ],
+        schema={"grid_minutes": pl.Int64, "offset_minutes": pl.Int64},
+    )
+    return (
+        meter_days.sort("meter_key", "day")
+        .join(offsets.sort("offset_minutes"), on="grid_minutes", maintain_order="left_right")
+        .select(
+            "meter_key",
+            "grid_minutes",
+            "day",
+            slot_utc=pl.col("day").cast(pl.Datetime("us", "UTC"))
+            + pl.duration(minutes=pl.col("offset_minutes")),
+        )
+    )
+
+
+def _correct_units(frame: pl.LazyFrame, params: CleaningParams) -> pl.LazyFrame:
     ceilings = pl.DataFrame(
         {
             "customer_type": list(params.unit_error_ceiling_kw),
@@ -268,10 +331,10 @@ def _correct_units(frame: pl.DataFrame, params: CleaningParams) -> pl.DataFrame:
     )
     mean_power_kw = pl.col("energy_kwh") * 60.0 / pl.col("grid_minutes")
     return (
-        frame.join(ceilings, on="customer_type", how="left")
+        frame.join(ceilings.lazy(), on="customer_type", how="left", maintain_order="left")
         .with_columns(
             is_unit_corrected=(
-                mean_power_kw.median().over("meter_id")
+                mean_power_kw.median().over(["meter_key", "day"])
                 > pl.col("ceiling_kw").fill_null(DEFAULT_UNIT_ERROR_CEILING_KW)
             ).fill_null(False)
         )
@@ -289,8 +352,7 @@ def clean_weather(bronze: pa.Table) -> Cleaned:
     Re-sent values collapse to the latest received. A value outside its physical range, a forecast
     without an issue time or issued after its valid time, or an unknown kind rejects the row.
     """
-    frame = pl.from_arrow(bronze)
-    assert isinstance(frame, pl.DataFrame)
+    frame = _frame(bronze)
     checks = [
         (~pl.col("kind").is_in(["observation", "forecast"]), pl.format("unknown kind {}", "kind")),
         (
@@ -308,10 +370,8 @@ def clean_weather(bronze: pa.Table) -> Cleaned:
         )
         for name, (low, high) in WEATHER_RANGES.items()
     ]
-    reason = pl.when(checks[0][0]).then(checks[0][1])
-    for condition, why in checks[1:]:
-        reason = reason.when(condition).then(why)
-    flagged = frame.with_columns(why=reason.otherwise(None))
+    first_reason = pl.coalesce(*[pl.when(condition).then(why) for condition, why in checks])
+    flagged = frame.with_columns(why=first_reason)
     bad = flagged.filter(pl.col("why").is_not_null())
     rejections = _rejections(bad.drop("why"), pl.lit(bad.get_column("why")))
     good = (
@@ -335,6 +395,12 @@ def clean_weather(bronze: pa.Table) -> Cleaned:
         .sort(["location_id", "valid_at_utc", "kind", "issued_at_utc"], nulls_last=False)
     )
     return Cleaned(_to_contract(good, SILVER_WEATHER.schema), rejections)
+
+
+def _frame(table: pa.Table) -> pl.DataFrame:
+    frame = pl.from_arrow(table)
+    assert isinstance(frame, pl.DataFrame)
+    return frame
 
 
 def _to_contract(frame: pl.DataFrame, schema: pa.Schema) -> pa.Table:

@@ -38,9 +38,9 @@ def _split_by_partitioning(
     selection: dg.AssetSelection,
 ) -> tuple[list[dg.AssetKey], list[dg.AssetKey]]:
     """Selected asset keys: (unpartitioned, partitioned)."""
-    from energy_assets.definitions import ASSETS
+    from energy_assets.definitions import defs
 
-    graph = dg.Definitions(assets=ASSETS).resolve_asset_graph()
+    graph = defs.resolve_asset_graph()
     selected = selection.resolve(graph)
     unpartitioned = sorted(k for k in selected if graph.get(k).partitions_def is None)
     partitioned = sorted(k for k in selected if graph.get(k).partitions_def is not None)
@@ -104,7 +104,7 @@ def _print_failed_checks(result: dg.ExecuteInProcessResult) -> None:
 
 def status(lake: Lake) -> list[dict[str, object]]:
     """Each table with its partitions, rows and latest Delta version."""
-    rows = []
+    rows: list[dict[str, object]] = []
     for table in ALL_TABLES:
         days = lake.partition_days(table)
         rows.append(
@@ -145,7 +145,9 @@ def quality_summary(lake: Lake, start: date, end: date) -> dict[str, object]:
     return {
         "meter_days": card.height,
         "status": dict(card.group_by("status").len().sort("status").iter_rows()),
-        "mean_completeness_pct": round(float(card["completeness_pct"].mean() or 0.0), 2),
+        "mean_completeness_pct": round(
+            card.select(pl.col("completeness_pct").mean()).item() or 0.0, 2
+        ),
         "duplicates_removed": int(card["duplicates_removed"].sum()),
         "unit_corrected_intervals": int(card["unit_corrected_intervals"].sum()),
         "quarantine": reasons,

@@ -1,13 +1,15 @@
-"""The day-by-day work of each layer, as plain generators (no Dagster).
+"""The work of each layer over a window of days, as plain generators (no Dagster).
 
 Assets consume them (adding checks and metadata) and so does `make bench`, so what is measured is
-what runs. Each generator yields one UTC day at a time, so a range run holds one day in memory
-(plus the lag history) and streams into a single Delta commit.
+what runs. Each generator yields the window in chunks of at most `CHUNK_DAYS` days: memory grows
+with a chunk, never with the window, and the chunks stream into a single Delta commit. Every rule
+works within a meter-day, so the chunk size changes the cost, never the rows.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import dataclass
 from datetime import date, timedelta
 
 import pyarrow as pa
@@ -18,66 +20,69 @@ from checks.contracts import (
     BRONZE_WEATHER,
     SILVER_METER_READINGS,
     SILVER_WEATHER,
-    TableContract,
 )
 from checks.scorecard import quality_scorecard
 from energy_assets.cleaning import Cleaned, clean_readings, clean_weather
-from energy_assets.lake import Lake, days_in
+from energy_assets.lake import Lake
 from ml.features import HISTORY_DAYS, build_consumption_features
 
-ONE_DAY = timedelta(days=1)
+CHUNK_DAYS = 7
 
 
-def _day(store: Lake, table: TableContract, day: date) -> pa.Table:
-    return store.read(table, day, day + ONE_DAY)
+@dataclass(frozen=True)
+class Chunk:
+    """A window of days [start, end) and its table."""
+
+    start: date
+    end: date
+    table: pa.Table
 
 
-def silver_reading_days(
+def chunks(start: date, end: date, size: int = CHUNK_DAYS) -> Iterator[tuple[date, date]]:
+    """[start, end) cut into consecutive windows of at most `size` days."""
+    current = start
+    while current < end:
+        upper = min(current + timedelta(days=size), end)
+        yield current, upper
+        current = upper
+
+
+def silver_readings_chunks(
     store: Lake, meters: pa.Table, start: date, end: date
-) -> Iterator[tuple[date, Cleaned]]:
-    """Silver readings of each day of [start, end) from bronze."""
-    for day in days_in(start, end):
-        yield day, clean_readings(_day(store, BRONZE_METER_READINGS, day), meters, day)
+) -> Iterator[tuple[Chunk, Cleaned]]:
+    """Silver readings of [start, end) from bronze."""
+    for low, high in chunks(start, end):
+        cleaned = clean_readings(store.read(BRONZE_METER_READINGS, low, high), meters, low, high)
+        yield Chunk(low, high, cleaned.table), cleaned
 
 
-def silver_weather_days(store: Lake, start: date, end: date) -> Iterator[tuple[date, Cleaned]]:
-    """Silver weather of each day of [start, end) from bronze."""
-    for day in days_in(start, end):
-        yield day, clean_weather(_day(store, BRONZE_WEATHER, day))
+def silver_weather_chunks(store: Lake, start: date, end: date) -> Iterator[tuple[Chunk, Cleaned]]:
+    """Silver weather of [start, end) from bronze."""
+    for low, high in chunks(start, end):
+        cleaned = clean_weather(store.read(BRONZE_WEATHER, low, high))
+        yield Chunk(low, high, cleaned.table), cleaned
 
 
-class SilverHistory:
-    """Silver readings of the last `HISTORY_DAYS` days, each read once while a run walks forward."""
-
-    def __init__(self, store: Lake, start: date) -> None:
-        self.store = store
-        self.days: dict[date, pa.Table] = {
-            day: _day(store, SILVER_METER_READINGS, day)
-            for day in days_in(start - timedelta(days=HISTORY_DAYS), start)
-        }
-
-    def advance(self, day: date) -> tuple[pa.Table, pa.Table]:
-        """The day's readings and its history; then the window slides by one day."""
-        today = _day(self.store, SILVER_METER_READINGS, day)
-        history = pa.concat_tables(list(self.days.values()))
-        self.days[day] = today
-        self.days.pop(day - timedelta(days=HISTORY_DAYS), None)
-        return today, history
-
-
-def feature_days(
+def feature_chunks(
     store: Lake, meters: pa.Table, start: date, end: date, issue_hour_utc: int
-) -> Iterator[tuple[date, pa.Table]]:
-    """Gold consumption features of each day of [start, end) from silver."""
-    history = SilverHistory(store, start)
-    for day in days_in(start, end):
-        readings, past = history.advance(day)
-        weather = _day(store, SILVER_WEATHER, day)
-        yield day, build_consumption_features(readings, past, weather, meters, day, issue_hour_utc)
+) -> Iterator[Chunk]:
+    """Gold consumption features of [start, end) from silver (with `HISTORY_DAYS` of lags)."""
+    for low, high in chunks(start, end):
+        history = store.read(SILVER_METER_READINGS, low - timedelta(days=HISTORY_DAYS), low)
+        features = build_consumption_features(
+            store.read(SILVER_METER_READINGS, low, high),
+            history,
+            store.read(SILVER_WEATHER, low, high),
+            meters,
+            issue_hour_utc,
+        )
+        yield Chunk(low, high, features)
 
 
-def scorecard_days(store: Lake, start: date, end: date) -> Iterator[tuple[date, pa.Table]]:
-    """Gold quality scorecard of each day of [start, end) from silver and the quarantine."""
-    for day in days_in(start, end):
-        readings = _day(store, SILVER_METER_READINGS, day)
-        yield day, quality_scorecard(readings, _day(store, BRONZE_QUARANTINE, day), day)
+def scorecard_chunks(store: Lake, start: date, end: date) -> Iterator[Chunk]:
+    """Gold quality scorecard of [start, end) from silver and the quarantine."""
+    for low, high in chunks(start, end):
+        card = quality_scorecard(
+            store.read(SILVER_METER_READINGS, low, high), store.read(BRONZE_QUARANTINE, low, high)
+        )
+        yield Chunk(low, high, card)

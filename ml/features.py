@@ -11,6 +11,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from functools import lru_cache
 
 import holidays
+import numpy as np
 import polars as pl
 import pyarrow as pa
 
@@ -19,6 +20,7 @@ from checks.contracts import GOLD_CONSUMPTION_FEATURES, WEATHER_FIELDS
 HEATING_BASE_C = 15.5
 COOLING_BASE_C = 22.0
 LAG_DAYS = (1, 2, 7)
+MINUTES_KEY_SPAN = 1 << 32  # more minutes than there are between 1970 and 9999
 HISTORY_DAYS = max(LAG_DAYS)
 
 
@@ -46,49 +48,74 @@ def holiday_flags(frame: pl.DataFrame) -> pl.Series:
     lookup = keys.with_columns(is_holiday=pl.Series(flags, dtype=pl.Boolean))
     return (
         frame.select("country", "subdivision", "local_date")
-        .join(lookup, on=["country", "subdivision", "local_date"], how="left", nulls_equal=True)
+        .join(
+            lookup,
+            on=["country", "subdivision", "local_date"],
+            how="left",
+            nulls_equal=True,
+            maintain_order="left",
+        )
         .get_column("is_holiday")
         .fill_null(False)
     )
 
 
-def local_calendar(frame: pl.DataFrame) -> pl.DataFrame:
-    """Adds the meter's local date, hour, minute of day, weekday (Monday=0), month, day of year."""
-    parts = []
-    for (zone,), group in frame.group_by("timezone"):
-        local = pl.col("interval_start_utc").dt.convert_time_zone(str(zone))
-        parts.append(
-            group.with_columns(
-                local_date=local.dt.date(),
-                local_hour=local.dt.hour().cast(pl.Int8),
-                local_minute_of_day=(local.dt.hour().cast(pl.Int16) * 60 + local.dt.minute()).cast(
-                    pl.Int16
-                ),
-                local_day_of_week=(local.dt.weekday() - 1).cast(pl.Int8),
-                month=local.dt.month().cast(pl.Int8),
-                day_of_year=local.dt.ordinal_day().cast(pl.Int16),
-            )
+def _utc_offsets(instants: pl.DataFrame) -> pl.DataFrame:
+    """The UTC offset of each (timezone, quarter-hour) pair: few pairs, converted zone by zone."""
+    parts = [
+        group.with_columns(
+            utc_offset=pl.col("_quarter").dt.convert_time_zone(str(zone)).dt.replace_time_zone(None)
+            - pl.col("_quarter").dt.replace_time_zone(None)
         )
+        for (zone,), group in instants.group_by("timezone")
+    ]
     if not parts:
-        return frame.with_columns(
-            local_date=pl.lit(None, pl.Date),
-            local_hour=pl.lit(None, pl.Int8),
-            local_minute_of_day=pl.lit(None, pl.Int16),
-            local_day_of_week=pl.lit(None, pl.Int8),
-            month=pl.lit(None, pl.Int8),
-            day_of_year=pl.lit(None, pl.Int16),
+        return instants.with_columns(utc_offset=pl.lit(None, pl.Duration("us")))
+    return pl.concat(parts)
+
+
+def local_calendar(frame: pl.DataFrame) -> pl.DataFrame:
+    """Adds the meter's local date, hour, minute of day, weekday (Monday=0), month, day of year,
+    weekend and holiday flags, keeping the frame's row order.
+
+    Offsets change only at whole quarter hours, so each row's local time is its UTC instant plus
+    the offset of its (zone, quarter hour), looked up from a small table.
+    """
+    with_quarter = frame.with_columns(_quarter=pl.col("interval_start_utc").dt.truncate("15m"))
+    offsets = _utc_offsets(with_quarter.select("timezone", "_quarter").unique())
+    local = pl.col("_local")
+    calendar = (
+        with_quarter.join(offsets, on=["timezone", "_quarter"], how="left", maintain_order="left")
+        .with_columns(
+            _local=pl.col("interval_start_utc").dt.replace_time_zone(None) + pl.col("utc_offset")
         )
-    calendar = pl.concat(parts)
+        .with_columns(
+            local_date=local.dt.date(),
+            local_hour=local.dt.hour().cast(pl.Int8),
+            local_minute_of_day=(local.dt.hour().cast(pl.Int16) * 60 + local.dt.minute()).cast(
+                pl.Int16
+            ),
+            local_day_of_week=(local.dt.weekday() - 1).cast(pl.Int8),
+            month=local.dt.month().cast(pl.Int8),
+            day_of_year=local.dt.ordinal_day().cast(pl.Int16),
+        )
+        .drop("_quarter", "_local", "utc_offset")
+    )
     return calendar.with_columns(
         is_weekend=pl.col("local_day_of_week") >= 5, is_holiday=holiday_flags(calendar)
     )
 
 
-def weather_as_known(weather: pl.DataFrame, issued_by_utc: datetime) -> pl.DataFrame:
-    """Per location and valid hour: the latest forecast issued by the issue time, and the
-    observation, side by side (`obs_*` columns)."""
+def weather_as_known(weather: pl.DataFrame, issue_hour_utc: int) -> pl.DataFrame:
+    """Per location and valid hour: the latest forecast issued by the day-ahead issue time of the
+    hour's UTC day, and the observation, side by side (`obs_*` columns)."""
+    issued_by = (
+        pl.col("valid_at_utc").dt.truncate("1d")
+        - timedelta(days=1)
+        + timedelta(hours=issue_hour_utc)
+    )
     forecasts = (
-        weather.filter((pl.col("kind") == "forecast") & (pl.col("issued_at_utc") <= issued_by_utc))
+        weather.filter((pl.col("kind") == "forecast") & (pl.col("issued_at_utc") <= issued_by))
         .sort("issued_at_utc")
         .group_by(["location_id", "valid_at_utc"])
         .last()
@@ -117,14 +144,15 @@ def build_consumption_features(
     history: pa.Table,
     weather: pa.Table,
     meters: pa.Table,
-    day: date,
     issue_hour_utc: int = 12,
 ) -> pa.Table:
-    """Gold `consumption_features` for one UTC day.
+    """Gold `consumption_features` for the days of `readings` (silver).
 
-    `readings` are silver readings of `day`; `history` silver readings of up to `HISTORY_DAYS`
-    earlier days (missing days give null lags); `weather` silver weather valid on `day`. Where no
-    forecast was issued in time, the observation stands in and `weather_source` says so.
+    `history` holds silver readings of the `HISTORY_DAYS` days before them (missing days give
+    null lags); `weather` silver weather valid on the same days. Each day's weather is the
+    forecast as known at its own issue time; where none was issued in time, the observation
+    stands in and `weather_source` says so. Rows depend only on their own day and its history, so
+    building a window equals building each of its days.
     """
     frame = pl.from_arrow(readings)
     registry = pl.from_arrow(meters)
@@ -141,14 +169,15 @@ def build_consumption_features(
         ),
         on="meter_id",
         how="inner",
+        maintain_order="left",
     )
     frame = local_calendar(frame)
-    known = weather_as_known(_frame(weather), issue_time_utc(day, issue_hour_utc))
+    known = weather_as_known(_frame(weather), issue_hour_utc)
     has_forecast = pl.col("weather_issued_at_utc").is_not_null()
     has_observation = pl.col("obs_temperature_c").is_not_null()
     frame = (
         frame.with_columns(valid_at_utc=pl.col("interval_start_utc").dt.truncate("1h"))
-        .join(known, on=["location_id", "valid_at_utc"], how="left")
+        .join(known, on=["location_id", "valid_at_utc"], how="left", maintain_order="left")
         .with_columns(
             *[
                 pl.when(has_forecast).then(pl.col(f)).otherwise(pl.col(f"obs_{f}")).alias(f)
@@ -175,20 +204,36 @@ def build_consumption_features(
 
 
 def _with_lags(frame: pl.DataFrame, history: pl.DataFrame) -> pl.DataFrame:
-    past = pl.concat(
-        [
-            history.select("meter_id", "interval_start_utc", "energy_kwh"),
-            frame.select("meter_id", "interval_start_utc", "energy_kwh"),
-        ]
+    """Each lag is the same interval whole days earlier, found by binary search on one integer key
+    (meter number, minute) over the sorted past: the rows of a join, several times faster."""
+    numbers = frame.select("meter_id").unique().with_row_index("_meter")
+    minute_key = pl.col("_meter").cast(pl.Int64) * MINUTES_KEY_SPAN + (
+        pl.col("interval_start_utc").dt.epoch("s") // 60
     )
+    frame = frame.join(numbers, on="meter_id", maintain_order="left").with_columns(_key=minute_key)
+    past = (
+        pl.concat(
+            [
+                history.select("meter_id", "interval_start_utc", "energy_kwh")
+                .join(numbers, on="meter_id")
+                .select(minute_key.alias("_key"), "energy_kwh"),
+                frame.select("_key", "energy_kwh"),
+            ]
+        )
+        .sort("_key")
+        .with_columns(pl.col("energy_kwh").fill_null(np.nan))
+    )
+    past_keys = past.get_column("_key").to_numpy()
+    past_energy = past.get_column("energy_kwh").to_numpy()
+    keys = frame.get_column("_key").to_numpy()
+    lags = {}
     for lag in LAG_DAYS:
-        shifted = past.select(
-            "meter_id",
-            (pl.col("interval_start_utc") + timedelta(days=lag)).alias("interval_start_utc"),
-            pl.col("energy_kwh").alias(f"lag_{lag}d_kwh"),
-        ).unique(subset=["meter_id", "interval_start_utc"], keep="last")
-        frame = frame.join(shifted, on=["meter_id", "interval_start_utc"], how="left")
-    return frame
+        wanted = keys - lag * 24 * 60
+        found = np.minimum(np.searchsorted(past_keys, wanted), max(len(past_keys) - 1, 0))
+        hit = (past_keys[found] == wanted) if len(past_keys) else np.zeros(len(keys), bool)
+        values = np.where(hit, past_energy[found] if len(past_keys) else np.nan, np.nan)
+        lags[f"lag_{lag}d_kwh"] = pl.Series(values).fill_nan(None)
+    return frame.drop("_meter", "_key").with_columns(**lags)
 
 
 def _frame(table: pa.Table) -> pl.DataFrame:

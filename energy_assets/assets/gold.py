@@ -14,7 +14,7 @@ from checks.contracts import (
     SILVER_WEATHER,
 )
 from energy_assets.assets.bronze import key
-from energy_assets.layers import feature_days, scorecard_days
+from energy_assets.layers import feature_chunks, scorecard_chunks
 from energy_assets.materialization import write_metadata
 from energy_assets.partitions import DAILY, SINGLE_RUN, history_mapping, run_window
 from energy_assets.quality import CheckSuite, DayCheck, matches_contract
@@ -65,10 +65,9 @@ def consumption_features(
     suite = FEATURES_CHECKS.fresh()
 
     def features_by_day() -> Iterator[pa.Table]:
-        days = feature_days(store, meters, start, end, settings.forecast_issue_hour_utc)
-        for _day, features in days:
-            suite.observe(features)
-            yield features
+        for chunk in feature_chunks(store, meters, start, end, settings.forecast_issue_hour_utc):
+            suite.observe(chunk.table)
+            yield chunk.table
 
     written = store.replace_window(GOLD_CONSUMPTION_FEATURES, features_by_day(), start, end)
     return dg.MaterializeResult(
@@ -107,11 +106,11 @@ def quality_scorecard_asset(
     statuses: dict[str, int] = {}
 
     def scorecard_by_day() -> Iterator[pa.Table]:
-        for _day, card in scorecard_days(store, start, end):
-            for status in card["status"].to_pylist():
+        for chunk in scorecard_chunks(store, start, end):
+            for status in chunk.table["status"].to_pylist():
                 statuses[status] = statuses.get(status, 0) + 1
-            suite.observe(card)
-            yield card
+            suite.observe(chunk.table)
+            yield chunk.table
 
     written = store.replace_window(GOLD_QUALITY_SCORECARD, scorecard_by_day(), start, end)
     return dg.MaterializeResult(

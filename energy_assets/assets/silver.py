@@ -17,7 +17,7 @@ from checks.contracts import (
 from checks.quarantine import Rejection
 from energy_assets.assets.bronze import key
 from energy_assets.cleaning import current_meters
-from energy_assets.layers import silver_reading_days, silver_weather_days
+from energy_assets.layers import silver_readings_chunks, silver_weather_chunks
 from energy_assets.materialization import write_metadata
 from energy_assets.partitions import DAILY, SINGLE_RUN, run_window
 from energy_assets.quality import (
@@ -90,11 +90,11 @@ def silver_meter_readings(
 
     def silver_by_day() -> Iterator[pa.Table]:
         nonlocal previous
-        for _day, cleaned in silver_reading_days(store, meters, start, end):
+        for chunk, cleaned in silver_readings_chunks(store, meters, start, end):
             rejections.extend(cleaned.rejections)
-            suite.observe(cleaned.table, CheckContext(meters=meters, previous_day=previous))
-            previous = cleaned.table
-            yield cleaned.table
+            suite.observe(chunk.table, CheckContext(meters=meters, previous_day=previous))
+            previous = chunk.table
+            yield chunk.table
 
     written = store.replace_window(SILVER_METER_READINGS, silver_by_day(), start, end)
     quarantined = replace_quarantine(
@@ -129,10 +129,10 @@ def silver_weather(context: dg.AssetExecutionContext, lake: LakeResource) -> dg.
     rejections: list[Rejection] = []
 
     def weather_by_day() -> Iterator[pa.Table]:
-        for _day, cleaned in silver_weather_days(store, start, end):
+        for chunk, cleaned in silver_weather_chunks(store, start, end):
             rejections.extend(cleaned.rejections)
-            suite.observe(cleaned.table)
-            yield cleaned.table
+            suite.observe(chunk.table)
+            yield chunk.table
 
     written = store.replace_window(SILVER_WEATHER, weather_by_day(), start, end)
     quarantined = replace_quarantine(

@@ -53,7 +53,9 @@ def test_blocking_contract_checks_pass_on_simulated_data(lake, instance) -> None
         e for e in result.get_asset_check_evaluations() if e.check_name == "matches_contract"
     ]
     assert len(contract_checks) == 7
-    failed = [(e.asset_key.to_user_string(), e.description) for e in contract_checks if not e.passed]
+    failed = [
+        (e.asset_key.to_user_string(), e.description) for e in contract_checks if not e.passed
+    ]
     assert failed == []
 
 

@@ -15,6 +15,7 @@ from checks.contracts import (
 from energy_assets.cleaning import clean_readings, clean_weather, current_meters
 
 DAY = date(2024, 1, 10)
+NEXT = date(2024, 1, 11)
 MIDNIGHT = datetime(2024, 1, 10, tzinfo=UTC)
 ON_TIME = datetime(2024, 1, 11, 1, tzinfo=UTC)
 
@@ -77,7 +78,7 @@ def by_slot(table: pa.Table, meter_id: str) -> dict[datetime, dict]:
 
 
 def test_silver_matches_its_contract_and_has_one_row_per_interval() -> None:
-    cleaned = clean_readings(bronze(*full_day("M1")), meters_table(meter("M1")), DAY)
+    cleaned = clean_readings(bronze(*full_day("M1")), meters_table(meter("M1")), DAY, NEXT)
     assert cleaned.table.schema.equals(SILVER_METER_READINGS.schema)
     assert cleaned.table.num_rows == 96
     assert cleaned.rejections == []
@@ -85,7 +86,7 @@ def test_silver_matches_its_contract_and_has_one_row_per_interval() -> None:
 
 def test_gaps_become_explicit_missing_rows() -> None:
     rows = [r for r in full_day("M1") if r["interval_start_utc"].hour != 3]
-    table = clean_readings(bronze(*rows), meters_table(meter("M1")), DAY).table
+    table = clean_readings(bronze(*rows), meters_table(meter("M1")), DAY, NEXT).table
     missing = [r for r in table.to_pylist() if r["is_missing"]]
     assert len(missing) == 4
     assert all(r["energy_kwh"] is None and r["interval_start_utc"].hour == 3 for r in missing)
@@ -93,7 +94,7 @@ def test_gaps_become_explicit_missing_rows() -> None:
 
 def test_a_described_meter_that_sent_nothing_gets_a_full_day_of_gaps() -> None:
     table = clean_readings(
-        bronze(*full_day("M1")), meters_table(meter("M1"), meter("SILENT")), DAY
+        bronze(*full_day("M1")), meters_table(meter("M1"), meter("SILENT")), DAY, NEXT
     ).table
     silent = by_slot(table, "SILENT")
     assert len(silent) == 96 and all(r["is_missing"] for r in silent.values())
@@ -101,7 +102,7 @@ def test_a_described_meter_that_sent_nothing_gets_a_full_day_of_gaps() -> None:
 
 def test_a_meter_installed_later_has_no_rows_before_its_installation() -> None:
     registry = meters_table(meter("M1"), meter("NEW", installed_on=date(2024, 2, 1)))
-    table = clean_readings(bronze(*full_day("M1")), registry, DAY).table
+    table = clean_readings(bronze(*full_day("M1")), registry, DAY, NEXT).table
     assert by_slot(table, "NEW") == {}
 
 
@@ -112,7 +113,7 @@ def test_resent_readings_keep_the_latest_received_and_count_duplicates() -> None
         reading("M1", 0, 0.25),
         reading("M1", 15, 0.99, ingested_at_utc=late, batch_id="b2"),
     ]
-    table = clean_readings(bronze(*rows), meters_table(meter("M1")), DAY).table
+    table = clean_readings(bronze(*rows), meters_table(meter("M1")), DAY, NEXT).table
     slots = by_slot(table, "M1")
     first, second = slots[MIDNIGHT], slots[MIDNIGHT + timedelta(minutes=15)]
     assert first["duplicates_removed"] == 1 and not first["is_late"]
@@ -121,7 +122,7 @@ def test_resent_readings_keep_the_latest_received_and_count_duplicates() -> None
 
 def test_readings_of_a_meter_never_described_are_quarantined_with_the_reason() -> None:
     rows = [*full_day("M1"), reading("GHOST", 0, 1.0)]
-    cleaned = clean_readings(bronze(*rows), meters_table(meter("M1")), DAY)
+    cleaned = clean_readings(bronze(*rows), meters_table(meter("M1")), DAY, NEXT)
     assert [r.reason for r in cleaned.rejections] == ["meter never described: GHOST"]
     assert cleaned.rejections[0].meter_id == "GHOST"
     assert cleaned.rejections[0].day == DAY
@@ -130,7 +131,7 @@ def test_readings_of_a_meter_never_described_are_quarantined_with_the_reason() -
 
 def test_a_day_sent_in_wh_is_corrected_to_kwh_and_flagged() -> None:
     rows = [r | {"energy_kwh": r["energy_kwh"] * 1000} for r in full_day("M1", 0.3)]
-    table = clean_readings(bronze(*rows), meters_table(meter("M1")), DAY).table
+    table = clean_readings(bronze(*rows), meters_table(meter("M1")), DAY, NEXT).table
     values = table.column("energy_kwh").to_pylist()
     assert all(0.29 < v < 0.32 for v in values)
     assert all(table.column("is_unit_corrected").to_pylist())
@@ -138,14 +139,14 @@ def test_a_day_sent_in_wh_is_corrected_to_kwh_and_flagged() -> None:
 
 def test_an_industrial_meter_at_its_normal_level_is_not_unit_corrected() -> None:
     registry = meters_table(meter("BIG", customer_type="industrial"))
-    table = clean_readings(bronze(*full_day("BIG", 150.0)), registry, DAY).table
+    table = clean_readings(bronze(*full_day("BIG", 150.0)), registry, DAY, NEXT).table
     assert not any(table.column("is_unit_corrected").to_pylist())
 
 
 def test_finer_readings_are_summed_onto_a_coarser_grid() -> None:
     registry = meters_table(meter("M30", interval_minutes=30))
     rows = full_day("M30", 0.1, step=15)
-    table = clean_readings(bronze(*rows), registry, DAY).table
+    table = clean_readings(bronze(*rows), registry, DAY, NEXT).table
     assert table.num_rows == 48
     first = by_slot(table, "M30")[MIDNIGHT]
     assert abs(first["energy_kwh"] - (0.1 + 0.1 + 0.001 * 1)) < 1e-9
@@ -155,7 +156,7 @@ def test_finer_readings_are_summed_onto_a_coarser_grid() -> None:
 def test_an_off_grid_reading_moves_to_the_interval_it_falls_in() -> None:
     rows = [r for r in full_day("M1") if r["interval_start_utc"] != MIDNIGHT]
     rows.append(reading("M1", 7, 0.5))
-    table = clean_readings(bronze(*rows), meters_table(meter("M1")), DAY).table
+    table = clean_readings(bronze(*rows), meters_table(meter("M1")), DAY, NEXT).table
     first = by_slot(table, "M1")[MIDNIGHT]
     assert first["energy_kwh"] == 0.5 and first["is_realigned"]
 
@@ -168,7 +169,7 @@ def test_nan_energy_is_a_gap_and_negative_energy_is_flagged_only_where_export_is
     rows[0] = rows[0] | {"energy_kwh": float("nan")}
     rows[1] = rows[1] | {"energy_kwh": -0.2}
     rows[97] = rows[97] | {"energy_kwh": -0.2}
-    table = clean_readings(bronze(*rows), registry, DAY).table
+    table = clean_readings(bronze(*rows), registry, DAY, NEXT).table
     m1, pv = by_slot(table, "M1"), by_slot(table, "PV")
     assert m1[MIDNIGHT]["is_missing"]
     assert m1[MIDNIGHT + timedelta(minutes=15)]["is_negative"]
@@ -179,7 +180,7 @@ def test_a_stuck_meter_is_flagged_as_flatline() -> None:
     rows = full_day("M1")
     for row in rows[10:22]:
         row["energy_kwh"] = 0.42
-    table = clean_readings(bronze(*rows), meters_table(meter("M1")), DAY).table
+    table = clean_readings(bronze(*rows), meters_table(meter("M1")), DAY, NEXT).table
     flags = table.column("is_flatline").to_pylist()
     assert flags[10:22] == [True] * 12
     assert not any(flags[:10]) and not any(flags[22:])
@@ -256,3 +257,34 @@ def test_weather_out_of_range_or_inconsistent_is_quarantined() -> None:
         "temperature_c 999.0 outside [-60.0, 60.0]",
         "unknown kind nowcast",
     ]
+
+
+def test_cleaning_a_window_gives_the_same_rows_as_cleaning_each_day() -> None:
+    second_day = [
+        r
+        | {
+            "interval_start_utc": r["interval_start_utc"] + timedelta(days=1),
+            "day": NEXT,
+            "energy_kwh": r["energy_kwh"] * 1000,  # the second day comes in Wh
+        }
+        for r in full_day("M1")
+    ]
+    stuck = [r | {"energy_kwh": 0.5} for r in full_day("M1")[-6:]]  # a run crossing midnight
+    first_day = full_day("M1")[:-6] + stuck
+    for r in second_day[:6]:
+        r["energy_kwh"] = 500.0
+    registry = meters_table(meter("M1"), meter("QUIET"))
+    together = clean_readings(bronze(*first_day, *second_day), registry, DAY, NEXT + timedelta(1))
+    one = clean_readings(bronze(*first_day), registry, DAY, NEXT).table
+    two = clean_readings(bronze(*second_day), registry, NEXT, NEXT + timedelta(1)).table
+    assert together.table.sort_by(
+        [("meter_id", "ascending"), ("interval_start_utc", "ascending")]
+    ).equals(
+        pa.concat_tables([one, two]).sort_by(
+            [("meter_id", "ascending"), ("interval_start_utc", "ascending")]
+        )
+    )
+    flags = by_slot(together.table, "M1")
+    assert not flags[MIDNIGHT + timedelta(hours=23, minutes=45)]["is_flatline"]
+    assert flags[MIDNIGHT + timedelta(days=1)]["is_unit_corrected"]
+    assert not flags[MIDNIGHT]["is_unit_corrected"]

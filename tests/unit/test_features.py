@@ -91,7 +91,6 @@ def build(weather_rows: list[dict], history: pa.Table | None = None) -> list[dic
         history if history is not None else SILVER_METER_READINGS.schema.empty_table(),
         pa.Table.from_pylist(weather_rows, schema=SILVER_WEATHER.schema),
         meters(),
-        DAY,
         issue_hour_utc=12,
     )
     assert table.schema.equals(GOLD_CONSUMPTION_FEATURES.schema)

@@ -44,7 +44,7 @@ def score(rows: list[dict], rejections: list[Rejection] | None = None) -> dict[s
         rejections or [], rejected_by="t", source="t", rejected_at_utc=MIDNIGHT
     )
     card = quality_scorecard(
-        pa.Table.from_pylist(rows, schema=SILVER_METER_READINGS.schema), quarantine, DAY
+        pa.Table.from_pylist(rows, schema=SILVER_METER_READINGS.schema), quarantine
     )
     assert card.schema.equals(GOLD_QUALITY_SCORECARD.schema)
     return {r["meter_id"]: r for r in card.to_pylist()}
