@@ -19,6 +19,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
 from datetime import date, timedelta
 from typing import Any
 
@@ -36,8 +37,10 @@ from checks.contracts import (
     SILVER_WEATHER,
 )
 from energy_assets.cleaning import current_meters
-from energy_assets.lake import Lake, days_in
+from energy_assets.lake import Chunk, Lake
 from energy_assets.layers import (
+    bronze_reading_chunks,
+    bronze_weather_chunks,
     feature_chunks,
     scorecard_chunks,
     silver_readings_chunks,
@@ -63,50 +66,32 @@ def run_layer(layer: str, root: str, meters: int, start: date, end: date) -> dic
         registry = simulator.simulate_meters(config)
         store.overwrite(BRONZE_METERS, registry)
         store.overwrite(SILVER_METERS, current_meters(registry).table)
-        labels = []
+        labels: list[Chunk] = []
 
-        def readings():
-            for day in days_in(start, end):
-                simulated = simulator.simulate_readings(config, day)
-                labels.append(simulated.labels)
-                yield simulated.readings
+        def readings() -> Iterator[Chunk]:
+            for chunk, labelled in bronze_reading_chunks(config, [], start, end):
+                labels.append(labelled)
+                yield chunk
 
-        written = store.replace_window(BRONZE_METER_READINGS, readings(), start, end)
-        store.replace_window(BRONZE_ANOMALY_LABELS, labels, start, end)
-        store.replace_window(
-            BRONZE_WEATHER,
-            (simulator.simulate_weather(config, day) for day in days_in(start, end)),
-            start,
-            end,
-        )
+        written = store.replace_chunks(BRONZE_METER_READINGS, readings())
+        store.replace_chunks(BRONZE_ANOMALY_LABELS, labels)
+        store.replace_chunks(BRONZE_WEATHER, bronze_weather_chunks(config, [], start, end))
     elif layer == "silver":
         meters_table = store.read(SILVER_METERS)
-        written = store.replace_window(
+        written = store.replace_chunks(
             SILVER_METER_READINGS,
-            (chunk.table for chunk, _ in silver_readings_chunks(store, meters_table, start, end)),
-            start,
-            end,
+            (chunk for chunk, _ in silver_readings_chunks(store, meters_table, start, end)),
         )
-        store.replace_window(
-            SILVER_WEATHER,
-            (chunk.table for chunk, _ in silver_weather_chunks(store, start, end)),
-            start,
-            end,
+        store.replace_chunks(
+            SILVER_WEATHER, (chunk for chunk, _ in silver_weather_chunks(store, start, end))
         )
     elif layer == "gold":
         meters_table = store.read(SILVER_METERS)
-        written = store.replace_window(
+        written = store.replace_chunks(
             GOLD_CONSUMPTION_FEATURES,
-            (c.table for c in feature_chunks(store, meters_table, start, end, ISSUE_HOUR_UTC)),
-            start,
-            end,
+            feature_chunks(store, meters_table, start, end, ISSUE_HOUR_UTC),
         )
-        store.replace_window(
-            GOLD_QUALITY_SCORECARD,
-            (c.table for c in scorecard_chunks(store, start, end)),
-            start,
-            end,
-        )
+        store.replace_chunks(GOLD_QUALITY_SCORECARD, scorecard_chunks(store, start, end))
     elif layer in BARE_WRITES:
         table = store.read(BARE_WRITES[layer], start, end)
         started = time.perf_counter()

@@ -181,19 +181,20 @@ def clean_readings(
     )
     per_slot = _onto_grid(_latest_versions(known))
     day_end = pl.col("slot_utc").dt.truncate("1d") + timedelta(days=1)
+    grid = _expected_grid(registry, per_slot, start, end)
+    # Both sides are sorted by meter then slot: an exact as-of join merges them in one pass.
     silver = (
-        _expected_grid(registry, per_slot, start, end)
-        .lazy()
-        .join(
-            per_slot.lazy().drop("grid_minutes"),
-            on=["meter_key", "slot_utc"],
-            how="left",
-            maintain_order="left",
+        grid.join_asof(
+            per_slot.drop("grid_minutes").sort("meter_key", "slot_utc"),
+            on="slot_utc",
+            by="meter_key",
+            strategy="backward",
+            tolerance=timedelta(0),
+            check_sortedness=False,
         )
-        .join(
-            registry.lazy().select("meter_key", "meter_id", "customer_type", "can_export"),
-            on="meter_key",
-            maintain_order="left",
+        .with_columns(
+            registry.get_column(name).gather(grid.get_column("meter_key"))
+            for name in ("meter_id", "customer_type", "can_export")
         )
         .pipe(_correct_units, params)
         .with_columns(
@@ -205,13 +206,10 @@ def clean_readings(
             is_negative=((pl.col("energy_kwh") < 0) & ~pl.col("can_export")).fill_null(False),
             is_realigned=pl.col("is_realigned").fill_null(False),
             duplicates_removed=pl.col("duplicates_removed").fill_null(0),
-        )
-        .with_columns(
             is_flatline=flatline_expr(
                 "energy_kwh", ["meter_key", "day"], params.flatline_min_intervals
-            )
+            ),
         )
-        .collect()
     )
     return Cleaned(_to_contract(silver, SILVER_METER_READINGS.schema), rejections)
 
@@ -322,27 +320,19 @@ def _expected_grid(
     )
 
 
-def _correct_units(frame: pl.LazyFrame, params: CleaningParams) -> pl.LazyFrame:
-    ceilings = pl.DataFrame(
-        {
-            "customer_type": list(params.unit_error_ceiling_kw),
-            "ceiling_kw": list(params.unit_error_ceiling_kw.values()),
-        }
+def _correct_units(frame: pl.DataFrame, params: CleaningParams) -> pl.DataFrame:
+    ceiling_kw = pl.col("customer_type").replace_strict(
+        params.unit_error_ceiling_kw, default=DEFAULT_UNIT_ERROR_CEILING_KW, return_dtype=pl.Float64
     )
     mean_power_kw = pl.col("energy_kwh") * 60.0 / pl.col("grid_minutes")
-    return (
-        frame.join(ceilings.lazy(), on="customer_type", how="left", maintain_order="left")
-        .with_columns(
-            is_unit_corrected=(
-                mean_power_kw.median().over(["meter_key", "day"])
-                > pl.col("ceiling_kw").fill_null(DEFAULT_UNIT_ERROR_CEILING_KW)
-            ).fill_null(False)
-        )
-        .with_columns(
-            energy_kwh=pl.when(pl.col("is_unit_corrected"))
-            .then(pl.col("energy_kwh") / 1000.0)
-            .otherwise(pl.col("energy_kwh"))
-        )
+    return frame.with_columns(
+        is_unit_corrected=(
+            mean_power_kw.median().over(["meter_key", "day"]) > ceiling_kw
+        ).fill_null(False)
+    ).with_columns(
+        energy_kwh=pl.when(pl.col("is_unit_corrected"))
+        .then(pl.col("energy_kwh") / 1000.0)
+        .otherwise(pl.col("energy_kwh"))
     )
 
 

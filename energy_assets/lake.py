@@ -8,10 +8,9 @@ overwrite). Readers use the Delta log, never a Parquet glob, so removed files ar
 from __future__ import annotations
 
 import os
-import queue
-import threading
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from pathlib import Path
@@ -49,6 +48,16 @@ class WriteResult:
     rows: int
     version: int
     seconds: float
+    commits: int = 1
+
+
+@dataclass(frozen=True)
+class Chunk:
+    """A window of days [start, end) and its rows: the unit layers compute and write."""
+
+    start: date
+    end: date
+    table: pa.Table
 
 
 @dataclass(frozen=True)
@@ -122,24 +131,51 @@ class Lake:
     def replace_window(
         self,
         table: TableContract,
-        data: pa.Table | Iterable[pa.Table],
+        data: pa.Table | Sequence[pa.Table],
         start: date,
         end: date,
         extra_predicate: str | None = None,
     ) -> WriteResult:
-        """Atomically replace the rows of days [start, end) (and `extra_predicate`) with `data`.
-
-        `data` may be an iterable of per-day tables, streamed into one commit so memory grows with
-        a day, not with the window. Rows outside the window are refused: they would be lost.
-        """
+        """Atomically replace the rows of days [start, end) (and `extra_predicate`) with `data`,
+        in one commit. Rows outside the window are refused before anything is written."""
         return self.replace_where(
             table, data, window_predicate(start, end, extra_predicate), window=(start, end)
+        )
+
+    def replace_chunks(
+        self, table: TableContract, chunks: Iterable[Chunk], extra_predicate: str | None = None
+    ) -> WriteResult:
+        """Replace a window chunk by chunk, one atomic commit per chunk.
+
+        Each chunk is written on a helper thread while the next one is computed, so at most two
+        chunks are in memory: memory follows the chunk size, never the window. A failure leaves
+        the chunks already committed in place (each is complete) and nothing of the others.
+        """
+        results: list[WriteResult] = []
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="lake-writer") as writer:
+            pending: Future[WriteResult] | None = None
+            for chunk in chunks:
+                if pending is not None:
+                    results.append(pending.result())
+                pending = writer.submit(
+                    self.replace_window, table, chunk.table, chunk.start, chunk.end, extra_predicate
+                )
+            if pending is not None:
+                results.append(pending.result())
+        if not results:
+            raise ValueError(f"{table.path}: no chunk to write")
+        return WriteResult(
+            table=table.path,
+            rows=sum(r.rows for r in results),
+            version=results[-1].version,
+            seconds=sum(r.seconds for r in results),
+            commits=len(results),
         )
 
     def replace_where(
         self,
         table: TableContract,
-        data: pa.Table | Iterable[pa.Table],
+        data: pa.Table | Sequence[pa.Table],
         predicate: str,
         window: tuple[date, date] | None = None,
     ) -> WriteResult:
@@ -147,8 +183,10 @@ class Lake:
         if not table.partitioned:
             raise ValueError(f"{table.path} is not partitioned by day; use overwrite()")
         start, end = window if window else (None, None)
-        parts = [data] if isinstance(data, pa.Table) else _in_background(data)
+        parts = [data] if isinstance(data, pa.Table) else list(data)
         counted = _CountingBatches(table, parts, start, end)
+        for part in parts:
+            counted.check_window(part.column("day"))
 
         def write() -> None:
             write_deltalake(
@@ -160,11 +198,7 @@ class Lake:
                 storage_options=self._options(),
             )
 
-        if isinstance(data, pa.Table):
-            counted.check_window(data.column("day"))
-            return self._commit(table, write, counted)
-        # A streamed write cannot be replayed on a commit conflict, so it is written once.
-        return self._commit(table, write, counted, retries=1)
+        return self._commit(table, write, counted)
 
     def overwrite(self, table: TableContract, data: pa.Table) -> WriteResult:
         """Replace a whole unpartitioned (dimension) table."""
@@ -232,34 +266,6 @@ def _conform(data: pa.Table, table: TableContract, columns: list[str] | None) ->
     return data.select(schema.names).cast(schema)
 
 
-_DONE = object()
-
-
-def _in_background(parts: Iterable[pa.Table]) -> Iterator[pa.Table]:
-    """Produce the parts in a helper thread, one ahead of the writer.
-
-    The Delta writer pulls batches from inside its async runtime; a producer that itself reads
-    Delta (silver reads bronze) cannot start a runtime there, so it runs on its own thread.
-    """
-    handoff: queue.Queue[object] = queue.Queue(maxsize=1)
-
-    def produce() -> None:
-        try:
-            for part in parts:
-                handoff.put(part)
-        except BaseException as error:  # handed to the consumer, which re-raises it
-            handoff.put(error)
-            return
-        handoff.put(_DONE)
-
-    threading.Thread(target=produce, name="lake-producer", daemon=True).start()
-    while (item := handoff.get()) is not _DONE:
-        if isinstance(item, BaseException):
-            raise item
-        assert isinstance(item, pa.Table)
-        yield item
-
-
 class _CountingBatches:
     """Casts each part to the contract, refuses rows outside the window, and counts rows written."""
 
@@ -279,8 +285,6 @@ class _CountingBatches:
     def _batches(self) -> Iterator[pa.RecordBatch]:
         for part in self.parts:
             conformed = part.select(self.table.schema.names).cast(self.table.schema)
-            if self.start is not None:
-                self.check_window(conformed.column("day"))
             self.rows += conformed.num_rows
             yield from conformed.to_batches()
 

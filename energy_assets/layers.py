@@ -1,41 +1,35 @@
 """The work of each layer over a window of days, as plain generators (no Dagster).
 
 Assets consume them (adding checks and metadata) and so does `make bench`, so what is measured is
-what runs. Each generator yields the window in chunks of at most `CHUNK_DAYS` days: memory grows
-with a chunk, never with the window, and the chunks stream into a single Delta commit. Every rule
-works within a meter-day, so the chunk size changes the cost, never the rows.
+what runs. Each generator yields the window in chunks of at most `CHUNK_DAYS` days, each written
+as one atomic Delta commit: memory grows with a chunk, never with the window. Every rule works
+within a meter-day, so the chunk size changes the cost, never the rows.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from dataclasses import dataclass
+from collections.abc import Iterator, Sequence
 from datetime import date, timedelta
 
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from checks.contracts import (
+    BRONZE_ANOMALY_LABELS,
     BRONZE_METER_READINGS,
     BRONZE_QUARANTINE,
     BRONZE_WEATHER,
     SILVER_METER_READINGS,
     SILVER_WEATHER,
+    TableContract,
 )
 from checks.scorecard import quality_scorecard
 from energy_assets.cleaning import Cleaned, clean_readings, clean_weather
-from energy_assets.lake import Lake
+from energy_assets.lake import Chunk, Lake, days_in
+from energy_assets.sources import simulator
 from ml.features import HISTORY_DAYS, build_consumption_features
 
 CHUNK_DAYS = 7
-
-
-@dataclass(frozen=True)
-class Chunk:
-    """A window of days [start, end) and its table."""
-
-    start: date
-    end: date
-    table: pa.Table
 
 
 def chunks(start: date, end: date, size: int = CHUNK_DAYS) -> Iterator[tuple[date, date]]:
@@ -45,6 +39,58 @@ def chunks(start: date, end: date, size: int = CHUNK_DAYS) -> Iterator[tuple[dat
         upper = min(current + timedelta(days=size), end)
         yield current, upper
         current = upper
+
+
+def _rows_between(tables: Sequence[pa.Table], low: date, high: date) -> list[pa.Table]:
+    def within(table: pa.Table) -> pa.Table:
+        days = table["day"]
+        return table.filter(
+            pc.and_(
+                pc.greater_equal(days, pa.scalar(low, pa.date32())),
+                pc.less(days, pa.scalar(high, pa.date32())),
+            )
+        )
+
+    return [within(t) for t in tables]
+
+
+def _concat(contract: TableContract, parts: Sequence[pa.Table]) -> pa.Table:
+    if not parts:
+        return contract.schema.empty_table()
+    return pa.concat_tables([p.select(contract.columns).cast(contract.schema) for p in parts])
+
+
+def bronze_reading_chunks(
+    config: simulator.SimulatorConfig | None, received: Sequence[pa.Table], start: date, end: date
+) -> Iterator[tuple[Chunk, Chunk]]:
+    """Bronze readings and anomaly labels of [start, end): simulated (when `config` is given)
+    plus rows already received from other sources."""
+    for low, high in chunks(start, end):
+        readings, labels = [], []
+        if config is not None:
+            for day in days_in(low, high):
+                simulated = simulator.simulate_readings(config, day)
+                readings.append(simulated.readings)
+                labels.append(simulated.labels)
+        readings.extend(_rows_between(received, low, high))
+        yield (
+            Chunk(low, high, _concat(BRONZE_METER_READINGS, readings)),
+            Chunk(low, high, _concat(BRONZE_ANOMALY_LABELS, labels)),
+        )
+
+
+def bronze_weather_chunks(
+    config: simulator.SimulatorConfig | None, received: Sequence[pa.Table], start: date, end: date
+) -> Iterator[Chunk]:
+    """Bronze weather of [start, end): simulated (when `config` is given) plus rows received."""
+    for low, high in chunks(start, end):
+        parts = (
+            [simulator.simulate_weather(config, day) for day in days_in(low, high)]
+            if config is not None
+            else []
+        )
+        parts.extend(_rows_between(received, low, high))
+        yield Chunk(low, high, _concat(BRONZE_WEATHER, parts))
 
 
 def silver_readings_chunks(

@@ -17,7 +17,8 @@ from checks.contracts import (
 )
 from checks.quarantine import Rejection
 from energy_assets.cleaning import current_meters
-from energy_assets.lake import Lake, days_in
+from energy_assets.lake import Chunk, Lake
+from energy_assets.layers import bronze_reading_chunks, bronze_weather_chunks
 from energy_assets.materialization import write_metadata
 from energy_assets.partitions import DAILY, SINGLE_RUN, run_window
 from energy_assets.quality import CheckSuite, matches_contract
@@ -33,7 +34,10 @@ def key(table: TableContract) -> dg.AssetKey:
     return dg.AssetKey([table.layer, table.name])
 
 
-def _simulator_config(settings: Settings) -> simulator.SimulatorConfig:
+def _simulator_config(settings: Settings) -> simulator.SimulatorConfig | None:
+    """The simulator's configuration, or None when the simulator is not a source."""
+    if "simulator" not in settings.sources:
+        return None
     return simulator.SimulatorConfig(
         seed=settings.simulator_seed, n_meters=settings.simulator_meters
     )
@@ -54,8 +58,9 @@ def bronze_meters(context: dg.AssetExecutionContext, lake: LakeResource) -> dg.M
     store = lake.lake()
     parts: list[pa.Table] = []
     rejected: dict[str, list[Rejection]] = {}
-    if "simulator" in settings.sources:
-        parts.append(simulator.simulate_meters(_simulator_config(settings)))
+    config = _simulator_config(settings)
+    if config is not None:
+        parts.append(simulator.simulate_meters(config))
     if _uses_landing(store, settings):
         rows, rejected = landing_files(
             store,
@@ -117,25 +122,20 @@ def bronze_meter_readings(
     store = lake.lake()
     start, end = run_window(context)
     readings_suite, labels_suite = READINGS_CHECKS.fresh(), LABELS_CHECKS.fresh()
-    labels: list[pa.Table] = []
+    labels: list[Chunk] = []
     landing_rows, rejected = _landing_readings(store, settings, start, end)
 
-    def readings_by_day() -> Iterator[pa.Table]:
-        for day in days_in(start, end):
-            parts = []
-            if "simulator" in settings.sources:
-                simulated = simulator.simulate_readings(_simulator_config(settings), day)
-                parts.append(simulated.readings)
-                labels.append(simulated.labels)
-            parts.extend(rows.filter(pc.equal(rows["day"], day)) for rows in landing_rows)
-            table = _concat(BRONZE_METER_READINGS, parts)
-            readings_suite.observe(table)
-            yield table
+    def checked_readings() -> Iterator[Chunk]:
+        for readings, labelled in bronze_reading_chunks(
+            _simulator_config(settings), landing_rows, start, end
+        ):
+            readings_suite.observe(readings.table)
+            labels_suite.observe(labelled.table)
+            labels.append(labelled)
+            yield readings
 
-    readings = store.replace_window(BRONZE_METER_READINGS, readings_by_day(), start, end)
-    label_table = _concat(BRONZE_ANOMALY_LABELS, labels)
-    labels_written = store.replace_window(BRONZE_ANOMALY_LABELS, label_table, start, end)
-    labels_suite.observe(label_table)
+    readings = store.replace_chunks(BRONZE_METER_READINGS, checked_readings())
+    labels_written = store.replace_chunks(BRONZE_ANOMALY_LABELS, labels)
     quarantined = _quarantine_files(store, "bronze_meter_readings", rejected)
     yield dg.MaterializeResult(
         asset_key=key(BRONZE_METER_READINGS),
@@ -151,12 +151,6 @@ def bronze_meter_readings(
         metadata=write_metadata(labels_written, start, end),
         check_results=labels_suite.results(),
     )
-
-
-def _concat(contract: TableContract, parts: list[pa.Table]) -> pa.Table:
-    if not parts:
-        return contract.schema.empty_table()
-    return pa.concat_tables([p.select(contract.schema.names).cast(contract.schema) for p in parts])
 
 
 def _quarantine_files(store: Lake, step: str, rejected: dict[str, list[Rejection]]) -> int:
@@ -239,17 +233,12 @@ def bronze_weather(context: dg.AssetExecutionContext, lake: LakeResource) -> dg.
     suite = WEATHER_CHECKS.fresh()
     landing_rows, rejected = _landing_weather(store, settings, start, end)
 
-    def weather_by_day() -> Iterator[pa.Table]:
-        for day in days_in(start, end):
-            parts = []
-            if "simulator" in settings.sources:
-                parts.append(simulator.simulate_weather(_simulator_config(settings), day))
-            parts.extend(rows.filter(pc.equal(rows["day"], day)) for rows in landing_rows)
-            table = _concat(BRONZE_WEATHER, parts)
-            suite.observe(table)
-            yield table
+    def checked_weather() -> Iterator[Chunk]:
+        for chunk in bronze_weather_chunks(_simulator_config(settings), landing_rows, start, end):
+            suite.observe(chunk.table)
+            yield chunk
 
-    written = store.replace_window(BRONZE_WEATHER, weather_by_day(), start, end)
+    written = store.replace_chunks(BRONZE_WEATHER, checked_weather())
     quarantined = _quarantine_files(store, "bronze_weather", rejected)
     return dg.MaterializeResult(
         metadata={**write_metadata(written, start, end), "quarantined_rows": quarantined},

@@ -3,7 +3,6 @@
 from collections.abc import Iterator
 
 import dagster as dg
-import pyarrow as pa
 
 from checks import domain
 from checks.contracts import (
@@ -14,6 +13,7 @@ from checks.contracts import (
     SILVER_WEATHER,
 )
 from energy_assets.assets.bronze import key
+from energy_assets.lake import Chunk
 from energy_assets.layers import feature_chunks, scorecard_chunks
 from energy_assets.materialization import write_metadata
 from energy_assets.partitions import DAILY, SINGLE_RUN, history_mapping, run_window
@@ -64,12 +64,12 @@ def consumption_features(
     meters = store.read(SILVER_METERS)
     suite = FEATURES_CHECKS.fresh()
 
-    def features_by_day() -> Iterator[pa.Table]:
+    def checked() -> Iterator[Chunk]:
         for chunk in feature_chunks(store, meters, start, end, settings.forecast_issue_hour_utc):
             suite.observe(chunk.table)
-            yield chunk.table
+            yield chunk
 
-    written = store.replace_window(GOLD_CONSUMPTION_FEATURES, features_by_day(), start, end)
+    written = store.replace_chunks(GOLD_CONSUMPTION_FEATURES, checked())
     return dg.MaterializeResult(
         metadata={
             **write_metadata(written, start, end),
@@ -105,14 +105,14 @@ def quality_scorecard_asset(
     suite = SCORECARD_CHECKS.fresh()
     statuses: dict[str, int] = {}
 
-    def scorecard_by_day() -> Iterator[pa.Table]:
+    def checked() -> Iterator[Chunk]:
         for chunk in scorecard_chunks(store, start, end):
             for status in chunk.table["status"].to_pylist():
                 statuses[status] = statuses.get(status, 0) + 1
             suite.observe(chunk.table)
-            yield chunk.table
+            yield chunk
 
-    written = store.replace_window(GOLD_QUALITY_SCORECARD, scorecard_by_day(), start, end)
+    written = store.replace_chunks(GOLD_QUALITY_SCORECARD, checked())
     return dg.MaterializeResult(
         metadata={
             **write_metadata(written, start, end),

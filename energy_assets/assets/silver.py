@@ -4,7 +4,6 @@ from collections.abc import Iterator
 from datetime import timedelta
 
 import dagster as dg
-import pyarrow as pa
 
 from checks.contracts import (
     BRONZE_METER_READINGS,
@@ -17,6 +16,7 @@ from checks.contracts import (
 from checks.quarantine import Rejection
 from energy_assets.assets.bronze import key
 from energy_assets.cleaning import current_meters
+from energy_assets.lake import Chunk
 from energy_assets.layers import silver_readings_chunks, silver_weather_chunks
 from energy_assets.materialization import write_metadata
 from energy_assets.partitions import DAILY, SINGLE_RUN, run_window
@@ -88,15 +88,15 @@ def silver_meter_readings(
     rejections: list[Rejection] = []
     previous = store.read(SILVER_METER_READINGS, start - timedelta(days=1), start)
 
-    def silver_by_day() -> Iterator[pa.Table]:
+    def checked() -> Iterator[Chunk]:
         nonlocal previous
         for chunk, cleaned in silver_readings_chunks(store, meters, start, end):
             rejections.extend(cleaned.rejections)
             suite.observe(chunk.table, CheckContext(meters=meters, previous_day=previous))
             previous = chunk.table
-            yield chunk.table
+            yield chunk
 
-    written = store.replace_window(SILVER_METER_READINGS, silver_by_day(), start, end)
+    written = store.replace_chunks(SILVER_METER_READINGS, checked())
     quarantined = replace_quarantine(
         store, rejections, rejected_by="silver_meter_readings", source="lake", window=(start, end)
     )
@@ -128,13 +128,13 @@ def silver_weather(context: dg.AssetExecutionContext, lake: LakeResource) -> dg.
     suite = WEATHER_CHECKS.fresh()
     rejections: list[Rejection] = []
 
-    def weather_by_day() -> Iterator[pa.Table]:
+    def checked() -> Iterator[Chunk]:
         for chunk, cleaned in silver_weather_chunks(store, start, end):
             rejections.extend(cleaned.rejections)
             suite.observe(chunk.table)
-            yield chunk.table
+            yield chunk
 
-    written = store.replace_window(SILVER_WEATHER, weather_by_day(), start, end)
+    written = store.replace_chunks(SILVER_WEATHER, checked())
     quarantined = replace_quarantine(
         store, rejections, rejected_by="silver_weather", source="lake", window=(start, end)
     )

@@ -7,7 +7,7 @@ import pyarrow as pa
 import pytest
 
 from checks.contracts import BRONZE_ANOMALY_LABELS, BRONZE_METERS
-from energy_assets.lake import Lake, window_predicate
+from energy_assets.lake import Chunk, Lake, window_predicate
 
 DAY1, DAY2, DAY3, DAY4 = (date(2024, 1, d) for d in (1, 2, 3, 4))
 
@@ -101,12 +101,21 @@ def test_rows_outside_the_window_are_refused_before_anything_is_written(tmp_path
     assert counts_by_day(lake) == {DAY1: 2}
 
 
-def test_streamed_rows_outside_the_window_abort_the_commit(tmp_path) -> None:
+def test_chunks_are_committed_one_by_one_and_a_bad_chunk_stops_before_it(tmp_path) -> None:
     lake = Lake(str(tmp_path))
     lake.replace_window(BRONZE_ANOMALY_LABELS, labels(DAY1, 2), DAY1, DAY2)
-    with pytest.raises(Exception, match="outside the window"):
-        lake.replace_window(BRONZE_ANOMALY_LABELS, [labels(DAY2, 1), labels(DAY1, 7)], DAY2, DAY3)
-    assert counts_by_day(lake) == {DAY1: 2}
+    version = lake.version(BRONZE_ANOMALY_LABELS)
+    good = [Chunk(DAY2, DAY3, labels(DAY2, 1)), Chunk(DAY3, DAY4, labels(DAY3, 3))]
+
+    result = lake.replace_chunks(BRONZE_ANOMALY_LABELS, good)
+
+    assert (result.rows, result.commits, result.version) == (4, 2, version + 2)
+    with pytest.raises(ValueError, match="outside the window"):
+        lake.replace_chunks(
+            BRONZE_ANOMALY_LABELS,
+            [Chunk(DAY2, DAY3, labels(DAY2, 5)), Chunk(DAY3, DAY4, labels(DAY1, 7))],
+        )
+    assert counts_by_day(lake) == {DAY1: 2, DAY2: 5, DAY3: 3}
 
 
 def test_concurrent_writes_to_different_days_all_land(tmp_path) -> None:
