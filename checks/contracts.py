@@ -12,6 +12,8 @@ from dataclasses import dataclass
 import pyarrow as pa
 
 UTC_TS = pa.timestamp("us", tz="UTC")
+INTERVAL_MINUTES = (5, 10, 15, 30, 60)
+"""Interval lengths a meter may have: each divides an hour, so every grid aligns to UTC hours."""
 DAY = pa.field("day", pa.date32(), nullable=False)
 
 

@@ -12,9 +12,10 @@ native dtypes would pass or fail depending on whether a partition happens to con
 With `ArrowDtype`, pandera's dtype check *is* an exact Arrow type check and null stays distinct from
 NaN. Validate frames made by `to_pandas`, not by `pa.Table.to_pandas()`.
 
-Layering of rules: bronze keeps what it received, so its rules are structural (enumerations the
-writers control, finite numbers, the partition `day`); physical ranges and cross-column invariants
-start at silver, where cleaning has happened and a violation is a bug upstream.
+Layering of rules: bronze keeps what it received (NaN readings included, silver turns them into
+gaps), so its rules are structural (enumerations the writers control, the partition `day`);
+physical ranges and cross-column invariants start at silver, where cleaning has happened and a
+violation is a bug upstream.
 """
 
 from __future__ import annotations
@@ -38,6 +39,7 @@ from checks.contracts import (
     BRONZE_WEATHER,
     GOLD_CONSUMPTION_FEATURES,
     GOLD_QUALITY_SCORECARD,
+    INTERVAL_MINUTES,
     SILVER_METER_READINGS,
     SILVER_METERS,
     SILVER_WEATHER,
@@ -48,7 +50,6 @@ from checks.contracts import contract as contract_at
 from checks.domain import WEATHER_SOURCES, is_time_zone
 from checks.result import CheckOutcome, stringify
 
-INTERVAL_MINUTES = (5, 10, 15, 30, 60)
 """Meter intervals the lake accepts; each divides an hour, so a grid aligned at midnight UTC."""
 WEATHER_KINDS = ("observation", "forecast")
 SCORECARD_STATUSES = ("good", "degraded", "bad")
@@ -173,7 +174,6 @@ DOMAIN_RULES: dict[str, TableRules] = {
     BRONZE_METER_READINGS.path: TableRules(
         columns={
             "interval_minutes": [pa.Check.isin(INTERVAL_MINUTES)],
-            "energy_kwh": [finite()],
             "reported_unit": [pa.Check.isin(REPORTED_UNITS)],
         },
         rows=[day_is_utc_date_of("interval_start_utc")],

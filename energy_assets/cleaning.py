@@ -14,6 +14,7 @@ import polars as pl
 import pyarrow as pa
 
 from checks.contracts import (
+    INTERVAL_MINUTES,
     SILVER_METER_READINGS,
     SILVER_METERS,
     SILVER_WEATHER,
@@ -22,7 +23,6 @@ from checks.contracts import (
 from checks.domain import flatline_expr
 from checks.quarantine import Rejection
 
-ALLOWED_INTERVAL_MINUTES = (5, 10, 15, 30, 60)
 DEFAULT_INTERVAL_MINUTES = 15
 US_PER_MINUTE = 60_000_000
 
@@ -92,7 +92,7 @@ def current_meters(bronze_meters: pa.Table) -> Cleaned:
     zones = frame.get_column("timezone").unique().drop_nulls().to_list()
     valid_zones = [z for z in zones if _is_zone(z)]
     bad_interval = pl.col("interval_minutes").is_not_null() & ~pl.col("interval_minutes").is_in(
-        ALLOWED_INTERVAL_MINUTES
+        INTERVAL_MINUTES
     )
     reason = (
         pl.when(~pl.col("timezone").is_in(valid_zones))

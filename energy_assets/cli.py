@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+import warnings
 from collections.abc import Sequence
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -175,6 +176,9 @@ def demo(days: int) -> bool:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    # Dagster flags the beta APIs we use on every import; operators need the figures, not those.
+    warnings.filterwarnings("ignore", category=dg.BetaWarning)
+    warnings.filterwarnings("ignore", category=dg.PreviewWarning)
     parser = argparse.ArgumentParser(prog="energy-lake", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
     run = commands.add_parser("backfill", help="materialize assets over a range of days")

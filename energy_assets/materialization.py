@@ -32,7 +32,7 @@ TOTALS = ("rows", "failing_rows", "examples")
 
 
 def combine(name: str, outcomes: Sequence[CheckOutcome]) -> CheckOutcome:
-    """One outcome for a multi-day run from per-day outcomes: it fails if any day fails.
+    """One outcome for a multi-chunk run from per-chunk outcomes: it fails if any chunk fails.
 
     Counts are totals; the other metadata is the first failing day's.
     """
@@ -42,11 +42,16 @@ def combine(name: str, outcomes: Sequence[CheckOutcome]) -> CheckOutcome:
     examples: list[dict[str, Any]] = []
     for outcome in failing:
         examples.extend(outcome.metadata.get("examples", []))
-    description = (
-        "; ".join(dict.fromkeys(o.description for o in failing))
-        if failing
-        else f"passed on each of {len(outcomes)} days"
-    )
+    if not failing:
+        description = f"passed on each of {len(outcomes)} chunks of days"
+    elif len(failing) == 1:
+        description = failing[0].description
+    else:
+        description = (
+            f"failed on {len(failing)} of {len(outcomes)} chunks of days "
+            f"({sum(o.failing_rows for o in failing)} failing rows); first: "
+            f"{failing[0].description}"
+        )
     first_failure = {
         k: v for k, v in (failing[0].metadata if failing else {}).items() if k not in TOTALS
     }
@@ -59,7 +64,7 @@ def combine(name: str, outcomes: Sequence[CheckOutcome]) -> CheckOutcome:
             **first_failure,
             "rows": sum(int(o.metadata.get("rows", 0)) for o in outcomes),
             "failing_rows": sum(o.failing_rows for o in outcomes),
-            "failing_days": len(failing),
+            "failing_chunks": len(failing),
             "examples": examples[:5],
         },
     )

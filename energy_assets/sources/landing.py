@@ -25,7 +25,7 @@ Conventions:
   day the first appearance of an ambiguous local time (per meter, in file order) is the first
   occurrence (summer time) and any later appearance the second; `issued_at` always takes the first.
   A local time inside the spring-forward gap is rejected.
-- `interval_minutes` must be a positive whole number dividing a day (1440).
+- `interval_minutes` must be one of `checks.contracts.INTERVAL_MINUTES`.
 - Booleans accept true/false, t/f, 1/0, yes/no, y/n (any case).
 """
 
@@ -50,6 +50,7 @@ from checks.contracts import (
     BRONZE_METER_READINGS,
     BRONZE_METERS,
     BRONZE_WEATHER,
+    INTERVAL_MINUTES,
     WEATHER_FIELDS,
 )
 from checks.quarantine import Rejection
@@ -334,18 +335,13 @@ def _float(col: pl.Expr, name: str) -> tuple[pl.Expr, pl.Expr]:
 
 
 def _interval(col: pl.Expr) -> tuple[pl.Expr, pl.Expr]:
-    """An interval length in minutes and its error (not a whole divisor of a day)."""
+    """An interval length in minutes and its error (not one of the supported lengths)."""
     number = col.cast(pl.Float64, strict=False)
     value = number.cast(pl.Int64, strict=False)
-    good = (
-        number.is_not_null()
-        & (number == number.round(0))
-        & (number > 0)
-        & (number <= 1440)
-        & ((1440 % value.fill_null(1)) == 0)
-    )
+    good = number.is_not_null() & (number == number.round(0)) & value.is_in(INTERVAL_MINUTES)
+    allowed = ", ".join(str(m) for m in INTERVAL_MINUTES)
     error = pl.when(col.is_not_null() & ~good.fill_null(False)).then(
-        pl.format("interval_minutes is not a whole number of minutes dividing a day: {}", col)
+        pl.format(f"interval_minutes is not one of {allowed}: {{}}", col)
     )
     return pl.when(good).then(value), error
 

@@ -602,8 +602,8 @@ def test_a_bad_interval_in_the_row_is_rejected(tmp_path: Path) -> None:
 
     assert column(parsed, "interval_minutes") == [15]
     assert [r.reason for r in parsed.rejections] == [
-        "interval_minutes is not a whole number of minutes dividing a day: 7",
-        "interval_minutes is not a whole number of minutes dividing a day: -15",
+        "interval_minutes is not one of 5, 10, 15, 30, 60: 7",
+        "interval_minutes is not one of 5, 10, 15, 30, 60: -15",
     ]
 
 
