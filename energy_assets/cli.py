@@ -35,61 +35,75 @@ def _instance() -> dg.DagsterInstance:
     return dg.DagsterInstance.get()
 
 
-def _split_by_partitioning(
-    selection: dg.AssetSelection,
-) -> tuple[list[dg.AssetKey], list[dg.AssetKey]]:
-    """Selected asset keys: (unpartitioned, partitioned)."""
+def _runs_for(selection: dg.AssetSelection) -> list[tuple[dg.PartitionsDefinition | None, list]]:
+    """The selected assets grouped by partitioning, in dependency order: one run per group."""
     from energy_assets.definitions import defs
 
     graph = defs.resolve_asset_graph()
     selected = selection.resolve(graph)
-    unpartitioned = sorted(k for k in selected if graph.get(k).partitions_def is None)
-    partitioned = sorted(k for k in selected if graph.get(k).partitions_def is not None)
-    return unpartitioned, partitioned
+    groups: dict[object, tuple[dg.PartitionsDefinition | None, list[dg.AssetKey]]] = {}
+    for asset_key in graph.toposorted_asset_keys:
+        if asset_key in selected:
+            partitions = graph.get(asset_key).partitions_def
+            groups.setdefault(partitions, (partitions, []))[1].append(asset_key)
+    return list(groups.values())
+
+
+def _range_tags(
+    partitions: dg.PartitionsDefinition | None, start: date, end_inclusive: date
+) -> dict[str, str] | None:
+    """Range tags covering the days [start, end] in this partitioning; None when it has none."""
+    if partitions is None:
+        return {}
+    if not isinstance(partitions, dg.TimeWindowPartitionsDefinition):
+        return None
+    window = dg.TimeWindow(
+        datetime.combine(start, datetime.min.time(), tzinfo=UTC),
+        datetime.combine(end_inclusive + timedelta(days=1), datetime.min.time(), tzinfo=UTC),
+    )
+    keys = partitions.get_partition_keys_in_time_window(window)
+    if not keys:
+        return None
+    return {ASSET_PARTITION_RANGE_START_TAG: keys[0], ASSET_PARTITION_RANGE_END_TAG: keys[-1]}
 
 
 def backfill(start: date, end_inclusive: date, select: str | None) -> bool:
-    """Materialize the selection over [start, end]: one run for dimensions, one for the days."""
+    """Materialize the selection over [start, end]: one run per partitioning (dimensions, days,
+    and any other cadence), in dependency order, each stored in the instance."""
     from energy_assets.definitions import ASSETS, defs
 
     if end_inclusive < start:
         raise SystemExit(f"--end {end_inclusive} is before --start {start}")
     selection = dg.AssetSelection.from_string(select) if select else dg.AssetSelection.all()
-    unpartitioned, partitioned = _split_by_partitioning(selection)
-    if not unpartitioned and not partitioned:
+    runs = _runs_for(selection)
+    if not runs:
         raise SystemExit(f"the selection {select!r} matches no asset")
     instance = _instance()
-    resources = defs.resources or {}
     ok = True
-    if unpartitioned:
-        print(f"run 1: {', '.join(k.to_user_string() for k in unpartitioned)}")
+    for number, (partitions, keys) in enumerate(runs, start=1):
+        names = ", ".join(k.to_user_string() for k in keys)
+        tags = _range_tags(partitions, start, end_inclusive)
+        if tags is None:
+            print(f"skipped (no partition of theirs in {start}..{end_inclusive}): {names}")
+            continue
+        window = (
+            f"{tags[ASSET_PARTITION_RANGE_START_TAG]}..{tags[ASSET_PARTITION_RANGE_END_TAG]}, "
+            if tags
+            else ""
+        )
+        print(f"run {number}: {window}{names}")
         result = dg.materialize(
             ASSETS,
             instance=instance,
-            resources=resources,
-            selection=unpartitioned,
+            resources=defs.resources,
+            selection=keys,
+            tags=tags,
             raise_on_error=False,
         )
-        ok = ok and result.success
-    if partitioned and ok:
-        last = end_inclusive.isoformat()
-        print(
-            f"run {2 if unpartitioned else 1}: {start}..{last}, "
-            f"{', '.join(k.to_user_string() for k in partitioned)}"
-        )
-        result = dg.materialize(
-            ASSETS,
-            instance=instance,
-            resources=resources,
-            selection=partitioned,
-            tags={
-                ASSET_PARTITION_RANGE_START_TAG: start.isoformat(),
-                ASSET_PARTITION_RANGE_END_TAG: last,
-            },
-            raise_on_error=False,
-        )
-        ok = ok and result.success
         _print_failed_checks(result)
+        if not result.success:
+            ok = False
+            break
     print("backfill succeeded" if ok else "backfill FAILED: see the run in the Dagster UI")
     return ok
 

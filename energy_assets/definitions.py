@@ -1,4 +1,7 @@
-"""The project's Dagster `Definitions`: what `dagster dev` and `energy-lake` load."""
+"""The project's Dagster `Definitions`: what `dagster dev` and `energy-lake` load.
+
+Each concern adds its assets, checks, jobs, schedules, sensors and resources to the lists below.
+"""
 
 from __future__ import annotations
 
@@ -7,7 +10,7 @@ import dagster as dg
 from energy_assets.assets import bronze, gold, silver
 from energy_assets.resources import LakeResource
 
-ASSETS = [
+ASSETS: list[dg.AssetsDefinition] = [
     bronze.bronze_meters,
     bronze.bronze_meter_readings,
     bronze.bronze_weather,
@@ -18,4 +21,21 @@ ASSETS = [
     gold.quality_scorecard_asset,
 ]
 
-defs = dg.Definitions(assets=ASSETS, resources={"lake": LakeResource()})
+ASSET_CHECKS: list[dg.AssetChecksDefinition] = []
+
+JOBS: list[dg.UnresolvedAssetJobDefinition] = []
+
+SCHEDULES: list[dg.ScheduleDefinition] = []
+
+SENSORS: list[dg.SensorDefinition] = []
+
+RESOURCES: dict[str, object] = {"lake": LakeResource()}
+
+defs = dg.Definitions(
+    assets=ASSETS,
+    asset_checks=ASSET_CHECKS,
+    jobs=JOBS,
+    schedules=SCHEDULES,
+    sensors=SENSORS,
+    resources=RESOURCES,
+)
