@@ -20,7 +20,8 @@ from checks.contracts import GOLD_CONSUMPTION_FEATURES, WEATHER_FIELDS
 HEATING_BASE_C = 15.5
 COOLING_BASE_C = 22.0
 LAG_DAYS = (1, 2, 7)
-MINUTES_KEY_SPAN = 1 << 32  # more minutes than there are between 1970 and 9999
+MINUTES_PER_DAY = 24 * 60
+SLOT_MINUTES = 5
 HISTORY_DAYS = max(LAG_DAYS)
 
 
@@ -60,34 +61,51 @@ def holiday_flags(frame: pl.DataFrame) -> pl.Series:
     )
 
 
-def _utc_offsets(instants: pl.DataFrame) -> pl.DataFrame:
-    """The UTC offset of each (timezone, quarter-hour) pair: few pairs, converted zone by zone."""
-    parts = [
-        group.with_columns(
-            utc_offset=pl.col("_quarter").dt.convert_time_zone(str(zone)).dt.replace_time_zone(None)
-            - pl.col("_quarter").dt.replace_time_zone(None)
+def _utc_offset(frame: pl.DataFrame) -> pl.Expr:
+    """Each row's UTC offset in its meter's zone, as one expression.
+
+    Offsets only change at DST transitions, so per zone the offset over a window is its first
+    value plus a step at each change: converting a few quarter-hours per zone replaces
+    converting every row.
+    """
+    quarter = pl.col("interval_start_utc").dt.truncate("15m")
+    quarters = frame.select("timezone", quarter.alias("quarter_utc")).unique()
+    offset: pl.Expr = pl.lit(None, pl.Duration("us"))
+    for (zone,), group in quarters.group_by("timezone"):
+        steps = (
+            group.sort("quarter_utc")
+            .with_columns(
+                utc_offset=pl.col("quarter_utc")
+                .dt.convert_time_zone(str(zone))
+                .dt.replace_time_zone(None)
+                - pl.col("quarter_utc").dt.replace_time_zone(None)
+            )
+            .filter(
+                (pl.int_range(pl.len()) == 0)
+                | (pl.col("utc_offset") != pl.col("utc_offset").shift(1))
+            )
         )
-        for (zone,), group in instants.group_by("timezone")
-    ]
-    if not parts:
-        return instants.with_columns(utc_offset=pl.lit(None, pl.Duration("us")))
-    return pl.concat(parts)
+        rows = steps.iter_rows(named=True)
+        first = next(rows)
+        zone_offset: pl.Expr = pl.lit(first["utc_offset"])
+        previous = first["utc_offset"]
+        for change in rows:
+            step = change["utc_offset"] - previous
+            zone_offset = zone_offset + pl.when(
+                pl.col("interval_start_utc") >= change["quarter_utc"]
+            ).then(pl.lit(step)).otherwise(pl.lit(timedelta(0)))
+            previous = change["utc_offset"]
+        offset = pl.when(pl.col("timezone") == str(zone)).then(zone_offset).otherwise(offset)
+    return offset
 
 
 def local_calendar(frame: pl.DataFrame) -> pl.DataFrame:
     """Adds the meter's local date, hour, minute of day, weekday (Monday=0), month, day of year,
-    weekend and holiday flags, keeping the frame's row order.
-
-    Offsets change only at whole quarter hours, so each row's local time is its UTC instant plus
-    the offset of its (zone, quarter hour), looked up from a small table.
-    """
-    with_quarter = frame.with_columns(_quarter=pl.col("interval_start_utc").dt.truncate("15m"))
-    offsets = _utc_offsets(with_quarter.select("timezone", "_quarter").unique())
+    weekend and holiday flags, keeping the frame's row order."""
     local = pl.col("_local")
     calendar = (
-        with_quarter.join(offsets, on=["timezone", "_quarter"], how="left", maintain_order="left")
-        .with_columns(
-            _local=pl.col("interval_start_utc").dt.replace_time_zone(None) + pl.col("utc_offset")
+        frame.with_columns(
+            _local=pl.col("interval_start_utc").dt.replace_time_zone(None) + _utc_offset(frame)
         )
         .with_columns(
             local_date=local.dt.date(),
@@ -99,7 +117,7 @@ def local_calendar(frame: pl.DataFrame) -> pl.DataFrame:
             month=local.dt.month().cast(pl.Int8),
             day_of_year=local.dt.ordinal_day().cast(pl.Int16),
         )
-        .drop("_quarter", "_local", "utc_offset")
+        .drop("_local")
     )
     return calendar.with_columns(
         is_weekend=pl.col("local_day_of_week") >= 5, is_holiday=holiday_flags(calendar)
@@ -204,36 +222,47 @@ def build_consumption_features(
 
 
 def _with_lags(frame: pl.DataFrame, history: pl.DataFrame) -> pl.DataFrame:
-    """Each lag is the same interval whole days earlier, found by binary search on one integer key
-    (meter number, minute) over the sorted past: the rows of a join, several times faster."""
-    numbers = frame.select("meter_id").unique().with_row_index("_meter")
-    minute_key = pl.col("_meter").cast(pl.Int64) * MINUTES_KEY_SPAN + (
-        pl.col("interval_start_utc").dt.epoch("s") // 60
+    """Each lag is the same interval whole days earlier.
+
+    Past energy goes into a dense array indexed by (meter, day, slot of day); a lag is then one
+    vectorised lookup per row instead of a join. Slots are 5 minutes, the finest grid allowed.
+    Days or meters absent from the past simply give nulls.
+    """
+    past = pl.concat(
+        [
+            history.select("meter_id", "interval_start_utc", "energy_kwh"),
+            frame.select("meter_id", "interval_start_utc", "energy_kwh"),
+        ]
     )
-    frame = frame.join(numbers, on="meter_id", maintain_order="left").with_columns(_key=minute_key)
-    past = (
-        pl.concat(
-            [
-                history.select("meter_id", "interval_start_utc", "energy_kwh")
-                .join(numbers, on="meter_id")
-                .select(minute_key.alias("_key"), "energy_kwh"),
-                frame.select("_key", "energy_kwh"),
-            ]
+    if frame.height == 0:
+        return frame.with_columns(
+            pl.lit(None, pl.Float64).alias(f"lag_{lag}d_kwh") for lag in LAG_DAYS
         )
-        .sort("_key")
-        .with_columns(pl.col("energy_kwh").fill_null(np.nan))
-    )
-    past_keys = past.get_column("_key").to_numpy()
-    past_energy = past.get_column("energy_kwh").to_numpy()
-    keys = frame.get_column("_key").to_numpy()
+    numbers = past.select("meter_id").unique().with_row_index("_meter")
+    first_day = past.select(pl.col("interval_start_utc").min().dt.truncate("1d")).item()
+
+    def coordinates(rows: pl.DataFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        minutes = (pl.col("interval_start_utc") - first_day).dt.total_minutes()
+        located = rows.select(
+            pl.col("meter_id").replace_strict(
+                numbers.get_column("meter_id"), numbers.get_column("_meter"), return_dtype=pl.Int64
+            ),
+            (minutes // MINUTES_PER_DAY).alias("day"),
+            ((minutes % MINUTES_PER_DAY) // SLOT_MINUTES).alias("slot"),
+        )
+        meter, day, slot = (located.to_series(i).to_numpy() for i in range(3))
+        return meter, day, slot
+
+    meter, day, slot = coordinates(past)
+    dense = np.full((numbers.height, int(day.max()) + 1, MINUTES_PER_DAY // SLOT_MINUTES), np.nan)
+    dense[meter, day, slot] = past.get_column("energy_kwh").fill_null(np.nan).to_numpy()
+    meter, day, slot = coordinates(frame)
     lags = {}
     for lag in LAG_DAYS:
-        wanted = keys - lag * 24 * 60
-        found = np.minimum(np.searchsorted(past_keys, wanted), max(len(past_keys) - 1, 0))
-        hit = (past_keys[found] == wanted) if len(past_keys) else np.zeros(len(keys), bool)
-        values = np.where(hit, past_energy[found] if len(past_keys) else np.nan, np.nan)
+        earlier = day - lag
+        values = np.where(earlier >= 0, dense[meter, np.maximum(earlier, 0), slot], np.nan)
         lags[f"lag_{lag}d_kwh"] = pl.Series(values).fill_nan(None)
-    return frame.drop("_meter", "_key").with_columns(**lags)
+    return frame.with_columns(**lags)
 
 
 def _frame(table: pa.Table) -> pl.DataFrame:

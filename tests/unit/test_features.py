@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
 
+import polars as pl
 import pyarrow as pa
 
 from checks.contracts import (
@@ -10,7 +11,7 @@ from checks.contracts import (
     SILVER_METERS,
     SILVER_WEATHER,
 )
-from ml.features import build_consumption_features, issue_time_utc
+from ml.features import build_consumption_features, issue_time_utc, local_calendar
 
 DAY = date(2024, 12, 25)
 MIDNIGHT = datetime(2024, 12, 25, tzinfo=UTC)
@@ -158,3 +159,26 @@ def test_lags_are_the_same_interval_one_two_and_seven_days_earlier() -> None:
 def test_lags_are_null_where_history_is_missing() -> None:
     rows = build([])
     assert all(r["lag_1d_kwh"] is None and r["lag_7d_kwh"] is None for r in rows)
+
+
+def test_local_time_follows_daylight_saving_changes() -> None:
+    instants = [
+        datetime(2024, 3, 31, 0, 45, tzinfo=UTC),  # 01:45 CET
+        datetime(2024, 3, 31, 1, 0, tzinfo=UTC),  # 03:00 CEST: 02:00-03:00 does not exist
+        datetime(2024, 10, 27, 0, 30, tzinfo=UTC),  # 02:30 CEST
+        datetime(2024, 10, 27, 1, 30, tzinfo=UTC),  # 02:30 CET, the repeated hour
+        datetime(2024, 10, 27, 1, 30, tzinfo=UTC),  # London: 01:30 GMT
+    ]
+    zones = ["Europe/Paris"] * 4 + ["Europe/London"]
+    frame = pl.DataFrame(
+        {
+            "interval_start_utc": instants,
+            "timezone": zones,
+            "country": ["FR"] * 4 + ["GB"],
+            "subdivision": [None] * 5,
+        },
+        schema_overrides={"interval_start_utc": pl.Datetime("us", "UTC")},
+    )
+    calendar = local_calendar(frame)
+    assert calendar["local_minute_of_day"].to_list() == [105, 180, 150, 150, 90]
+    assert calendar["local_date"].to_list() == [date(2024, 3, 31)] * 2 + [date(2024, 10, 27)] * 3
