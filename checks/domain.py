@@ -211,13 +211,14 @@ def _with_local_dates(rows: pl.DataFrame) -> tuple[pl.DataFrame, list[str]]:
 def dst_day_lengths(silver_readings: TableLike, meters: TableLike) -> CheckOutcome:
     """Each complete local day holds 23, 24 or 25 hours of intervals, as its time zone says.
 
-    Intervals are grouped by the meter's local date; the minutes they cover (sum of
-    `interval_minutes`) must equal the local day's true length. A silver grid built on a naive
-    24 h day loses an hour in autumn or invents one in spring, and every local daily sum is then
-    wrong. Only local days whose whole span lies inside the meter's rows are judged: the ends of a
-    UTC window are partial local days. Meters absent from `meters` (a table without columns
-    counts as no meters), or with an unknown time zone, fail the check: they cannot be judged,
-    and silently skipping them would hide them.
+    Intervals are grouped by the meter's local date (the rows' own `local_date` when they carry
+    one, so the check judges the local calendar that produced it; else computed here); the
+    minutes they cover (sum of `interval_minutes`) must equal the local day's true length. A
+    calendar or grid built on a naive 24 h day loses an hour in autumn or invents one in spring,
+    and every local daily sum is then wrong. Only local days whose whole span lies inside the
+    meter's rows are judged: the ends of a UTC window are partial local days. Meters absent from
+    `meters` (a table without columns counts as no meters), or with an unknown time zone, fail
+    the check: they cannot be judged, and silently skipping them would hide them.
     """
     frame = _frame(silver_readings)
     _require(frame, ["meter_id", "interval_start_utc"], "dst_day_lengths")
@@ -232,17 +233,31 @@ def dst_day_lengths(silver_readings: TableLike, meters: TableLike) -> CheckOutco
     ).unique("meter_id", keep="last", maintain_order=True)
     zones = zones.rename({zones.columns[2]: "meter_interval_minutes"})
     own = "interval_minutes" in frame.columns
+    given_dates = "local_date" in frame.columns
     rows = (
-        frame.select("meter_id", "interval_start_utc", *(["interval_minutes"] if own else []))
+        frame.select(
+            "meter_id",
+            "interval_start_utc",
+            *(["interval_minutes"] if own else []),
+            *([pl.col("local_date").alias("given_local_date")] if given_dates else []),
+        )
         .join(zones, on="meter_id", how="left")
         .with_columns(
             pl.coalesce(*(["interval_minutes"] if own else []), "meter_interval_minutes")
             .cast(pl.Int64)
             .alias("minutes")
         )
-        .select("meter_id", "timezone", "interval_start_utc", "minutes")
+        .select(
+            "meter_id",
+            "timezone",
+            "interval_start_utc",
+            "minutes",
+            *(["given_local_date"] if given_dates else []),
+        )
     )
     local, unusable_zones = _with_local_dates(rows.filter(pl.col("minutes").is_not_null()))
+    if given_dates:
+        local = local.with_columns(local_date=pl.col("given_local_date"))
     unknown_meters = rows.filter(
         pl.col("minutes").is_null()
         | pl.col("timezone").is_null()

@@ -28,16 +28,28 @@ def write_metadata(
     return metadata
 
 
-TOTALS = ("rows", "failing_rows", "examples")
+def _totals(outcomes: Sequence[CheckOutcome]) -> dict[str, Any]:
+    """Sums of the counts every outcome reports (rows judged, DST days judged, ...)."""
+    keys = set.intersection(*(set(o.metadata) for o in outcomes))
+    return {
+        key: sum(o.metadata[key] for o in outcomes)
+        for key in sorted(keys)
+        if all(
+            isinstance(o.metadata[key], int) and not isinstance(o.metadata[key], bool)
+            for o in outcomes
+        )
+    }
 
 
 def combine(name: str, outcomes: Sequence[CheckOutcome]) -> CheckOutcome:
     """One outcome for a multi-chunk run from per-chunk outcomes: it fails if any chunk fails.
 
-    Counts are totals; the other metadata is the first failing day's.
+    Counts are totals over the chunks; the other metadata is the first failing chunk's.
     """
     if len(outcomes) == 1:
         return outcomes[0]
+    if not outcomes:
+        return CheckOutcome(name, True, "nothing to check", 0, {"rows": 0})
     failing = [o for o in outcomes if not o.passed]
     examples: list[dict[str, Any]] = []
     for outcome in failing:
@@ -52,18 +64,14 @@ def combine(name: str, outcomes: Sequence[CheckOutcome]) -> CheckOutcome:
             f"({sum(o.failing_rows for o in failing)} failing rows); first: "
             f"{failing[0].description}"
         )
-    first_failure = {
-        k: v for k, v in (failing[0].metadata if failing else {}).items() if k not in TOTALS
-    }
     return CheckOutcome(
         name=name,
         passed=not failing,
         description=description[:2000],
         failing_rows=sum(o.failing_rows for o in outcomes),
         metadata={
-            **first_failure,
-            "rows": sum(int(o.metadata.get("rows", 0)) for o in outcomes),
-            "failing_rows": sum(o.failing_rows for o in outcomes),
+            **(failing[0].metadata if failing else {}),
+            **_totals(outcomes),
             "failing_chunks": len(failing),
             "examples": examples[:5],
         },

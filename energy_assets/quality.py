@@ -94,6 +94,16 @@ class CheckSuite:
 
 WARN = dg.AssetCheckSeverity.WARN
 
+DST_DAY_LENGTHS = DayCheck(
+    "dst_day_lengths",
+    "Each meter's local days, as the local calendar assigned them, hold 23/25 hours on DST changes "
+    "and 24 otherwise.",
+    lambda table, context: domain.dst_day_lengths(
+        pa.concat_tables([t for t in (context.previous_day, table) if t is not None]),
+        context.meters if context.meters is not None else pa.table({}),
+    ),
+)
+
 SILVER_READINGS_CHECKS: tuple[DayCheck, ...] = (
     DayCheck(
         "interval_alignment",
@@ -106,14 +116,6 @@ SILVER_READINGS_CHECKS: tuple[DayCheck, ...] = (
         "Each meter-day has at least 90% of its intervals (warns, naming the meters below).",
         lambda table, _context: domain.completeness(table),
         severity=WARN,
-    ),
-    DayCheck(
-        "dst_day_lengths",
-        "Local days of each meter have 23/25 hours on DST changes and 24 otherwise.",
-        lambda table, context: domain.dst_day_lengths(
-            pa.concat_tables([t for t in (context.previous_day, table) if t is not None]),
-            context.meters if context.meters is not None else pa.table({}),
-        ),
     ),
     DayCheck(
         "unit_jumps",

