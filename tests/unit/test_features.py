@@ -168,17 +168,21 @@ def test_local_time_follows_daylight_saving_changes() -> None:
         datetime(2024, 10, 27, 0, 30, tzinfo=UTC),  # 02:30 CEST
         datetime(2024, 10, 27, 1, 30, tzinfo=UTC),  # 02:30 CET, the repeated hour
         datetime(2024, 10, 27, 1, 30, tzinfo=UTC),  # London: 01:30 GMT
+        datetime(2024, 3, 30, 23, 0, tzinfo=UTC),  # London: 23:00 GMT, the day before
+        datetime(2024, 3, 31, 1, 0, tzinfo=UTC),  # London: 02:00 BST
     ]
-    zones = ["Europe/Paris"] * 4 + ["Europe/London"]
+    zones = ["Europe/Paris"] * 4 + ["Europe/London"] * 3
     frame = pl.DataFrame(
         {
             "interval_start_utc": instants,
             "timezone": zones,
-            "country": ["FR"] * 4 + ["GB"],
-            "subdivision": [None] * 5,
+            "country": ["FR"] * 4 + ["GB"] * 3,
+            "subdivision": [None] * 7,
         },
         schema_overrides={"interval_start_utc": pl.Datetime("us", "UTC")},
     )
     calendar = local_calendar(frame)
-    assert calendar["local_minute_of_day"].to_list() == [105, 180, 150, 150, 90]
-    assert calendar["local_date"].to_list() == [date(2024, 3, 31)] * 2 + [date(2024, 10, 27)] * 3
+    assert calendar["local_minute_of_day"].to_list() == [105, 180, 150, 150, 90, 1380, 120]
+    assert calendar["local_date"].to_list() == [date(2024, 3, 31)] * 2 + [
+        date(2024, 10, 27)
+    ] * 3 + [date(2024, 3, 30), date(2024, 3, 31)]
