@@ -18,7 +18,7 @@ export MARIMO_SKIP_UPDATE_CHECK := 1
 
 .PHONY: setup dev test test-unit test-integration lint format demo bench status clean
 
-setup: $(VENV)/.synced
+setup: $(VENV)/.synced dbt/target/manifest.json
 
 $(UV):
 	$(PYTHON) -m venv .tools
@@ -27,6 +27,11 @@ $(UV):
 $(VENV)/.synced: uv.lock pyproject.toml | $(UV)
 	$(UV) sync --frozen
 	touch $@
+
+# The dbt manifest Dagster loads: prepared here, never parsed when the definitions are imported.
+DBT_PROJECT_FILES := $(shell find dbt -name '*.sql' -o -name '*.yml' -o -name '.sqlfluff' | grep -v '^dbt/target/')
+dbt/target/manifest.json: $(VENV)/.synced $(DBT_PROJECT_FILES)
+	cd dbt && ../$(BIN)/dbt parse --quiet
 
 dev: setup
 	$(BIN)/dagster dev -w workspace.yaml
@@ -44,6 +49,7 @@ lint: setup
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy energy_assets ml checks bench
+	mkdir -p dbt/target/lint && cd dbt && ENERGY_MARTS_DIR=$(CURDIR)/dbt/target/lint ../$(BIN)/sqlfluff lint .
 
 format: setup
 	$(BIN)/ruff check --fix .
@@ -54,6 +60,13 @@ demo: setup
 
 status: setup
 	$(BIN)/energy-lake status
+
+# The dbt docs of the marts (grain, columns, tests, lineage) on http://127.0.0.1:8080.
+.PHONY: docs
+MARTS_DIR ?= $(or $(ENERGY_MARTS_DIR),$(CURDIR)/lake/marts)
+docs: setup
+	mkdir -p $(MARTS_DIR) && cd dbt && ENERGY_MARTS_DIR=$(MARTS_DIR) ../$(BIN)/dbt docs generate --quiet
+	cd dbt && ENERGY_MARTS_DIR=$(MARTS_DIR) ../$(BIN)/dbt docs serve --host 127.0.0.1 --port 8080 --no-browser
 
 bench: setup
 	$(BIN)/python -m bench.lakehouse $(BENCH_ARGS)

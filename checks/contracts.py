@@ -295,6 +295,111 @@ GOLD_QUALITY_SCORECARD = TableContract(
     ),
 )
 
+BRONZE_LANDING_FILES = TableContract(
+    layer="bronze",
+    name="landing_files",
+    grain="one file dropped in the landing folder, as judged by the landing sensor",
+    key=("path",),
+    schema=pa.schema(
+        [
+            _f("path", pa.string(), False),
+            _f("landed_path", pa.string(), False),
+            _f("sha256", pa.string(), False),
+            _f("kind", pa.string(), False),
+            _f("status", pa.string(), False),
+            _f("first_day", pa.date32()),
+            _f("last_day", pa.date32()),
+            _f("rows", pa.int64(), False),
+            _f("rows_rejected", pa.int64(), False),
+            _f("size_bytes", pa.int64(), False),
+            _f("reason", pa.string()),
+            _f("processed_at_utc", UTC_TS, False),
+        ]
+    ),
+    partitioned=False,
+)
+"""`path` is where the file lies now (`landing/_processed/...` or `landing/_rejected/...`),
+`landed_path` where it was dropped; `status` is accepted, rejected or duplicate (same `sha256` as an
+accepted file); `first_day`..`last_day` are the UTC days its accepted rows cover."""
+
+OPS_ALERTS = TableContract(
+    layer="ops",
+    name="alerts",
+    grain="one alert raised by a sensor (a failed run or a failed asset check)",
+    key=("alert_id",),
+    schema=pa.schema(
+        [
+            _f("alert_id", pa.string(), False),
+            _f("kind", pa.string(), False),
+            _f("severity", pa.string(), False),
+            _f("run_id", pa.string(), False),
+            _f("job_name", pa.string(), False),
+            _f("asset_key", pa.string()),
+            _f("check_name", pa.string()),
+            _f("partition", pa.string()),
+            _f("message", pa.string(), False),
+            _f("raised_at_utc", UTC_TS, False),
+            _f("is_delivered", pa.bool_(), False),
+            _f("delivery_attempts", pa.int32(), False),
+        ]
+    ),
+    partitioned=False,
+)
+"""`kind` is run_failure or check_failure; `is_delivered` says whether the webhook
+(`ENERGY_ALERT_WEBHOOK`) acknowledged it, after `delivery_attempts` tries (0 when none is set)."""
+
+GOLD_FORECASTS = TableContract(
+    layer="gold",
+    name="forecasts",
+    grain="meter x target interval of one day-ahead issue (re-issuing a day replaces it)",
+    key=("meter_id", "interval_start_utc"),
+    schema=pa.schema(
+        [
+            _f("meter_id", pa.string(), False),
+            _f("interval_start_utc", UTC_TS, False),
+            _f("interval_minutes", pa.int16(), False),
+            _f("region", pa.string()),
+            _f("forecast_kwh", pa.float64(), False),
+            _f("p10_kwh", pa.float64(), False),
+            _f("p90_kwh", pa.float64(), False),
+            _f("issued_at_utc", UTC_TS, False),
+            _f("model_name", pa.string(), False),
+            _f("model_version", pa.string()),
+            _f("model_used", pa.string(), False),
+            _f("fallback_reason", pa.string()),
+            _f("weather_source", pa.string(), False),
+            DAY,
+        ]
+    ),
+)
+"""`model_name`/`model_version` name the registered model of the target day's training week
+(version null when none was trained); `model_used` is what made the row: that model, or a
+`fallback:*` with its `fallback_reason`. `day` is the target day."""
+
+GOLD_REGION_FORECASTS = TableContract(
+    layer="gold",
+    name="region_forecasts",
+    grain="region x target UTC hour of one day-ahead issue",
+    key=("region", "hour_start_utc"),
+    schema=pa.schema(
+        [
+            _f("region", pa.string(), False),
+            _f("hour_start_utc", UTC_TS, False),
+            _f("forecast_kwh", pa.float64(), False),
+            _f("p10_kwh", pa.float64(), False),
+            _f("p90_kwh", pa.float64(), False),
+            _f("meters", pa.int32(), False),
+            _f("fallback_meters", pa.int32(), False),
+            _f("issued_at_utc", UTC_TS, False),
+            _f("model_version", pa.string()),
+            DAY,
+        ]
+    ),
+)
+"""Sums of the meter forecasts of each region and hour (meters without a region count under
+`unknown`). The band sums the meters' P10s and P90s: exact if meters err together, otherwise wider
+than the region's own P10-P90, so it is a conservative band."""
+
 ALL_TABLES: tuple[TableContract, ...] = (
     BRONZE_METER_READINGS,
     BRONZE_WEATHER,
@@ -306,6 +411,10 @@ ALL_TABLES: tuple[TableContract, ...] = (
     SILVER_METERS,
     GOLD_CONSUMPTION_FEATURES,
     GOLD_QUALITY_SCORECARD,
+    BRONZE_LANDING_FILES,
+    OPS_ALERTS,
+    GOLD_FORECASTS,
+    GOLD_REGION_FORECASTS,
 )
 
 

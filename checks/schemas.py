@@ -33,13 +33,17 @@ import pyarrow.types as pat
 
 from checks.contracts import (
     BRONZE_ANOMALY_LABELS,
+    BRONZE_LANDING_FILES,
     BRONZE_METER_READINGS,
     BRONZE_METERS,
     BRONZE_QUARANTINE,
     BRONZE_WEATHER,
     GOLD_CONSUMPTION_FEATURES,
+    GOLD_FORECASTS,
     GOLD_QUALITY_SCORECARD,
+    GOLD_REGION_FORECASTS,
     INTERVAL_MINUTES,
+    OPS_ALERTS,
     SILVER_METER_READINGS,
     SILVER_METERS,
     SILVER_WEATHER,
@@ -54,6 +58,10 @@ from checks.result import CheckOutcome, stringify
 WEATHER_KINDS = ("observation", "forecast")
 SCORECARD_STATUSES = ("good", "degraded", "bad")
 REPORTED_UNITS = ("kWh", "Wh", "kW")
+LANDING_KINDS = ("meters", "readings", "weather")
+LANDING_STATUSES = ("accepted", "rejected", "duplicate")
+ALERT_KINDS = ("run_failure", "check_failure")
+ALERT_SEVERITIES = ("ERROR", "WARN")
 
 
 # ---------------------------------------------------------------- reusable column checks
@@ -152,11 +160,36 @@ def issued_exactly_when(issued: str, kind: str, forecast_value: str = "forecast"
     return RowRule(f"{issued}_iff_{kind}_{forecast_value}", holds)
 
 
-def ordered(first: str, second: str) -> RowRule:
+def ordered(first: str, second: str, strict: bool = True) -> RowRule:
     def holds(df: pd.DataFrame) -> pd.Series:
-        return (df[first] < df[second]).fillna(False)
+        kept = df[first] < df[second] if strict else df[first] <= df[second]
+        return kept.fillna(False)
 
-    return RowRule(f"{first}_before_{second}", holds)
+    return RowRule(f"{first}_{'before' if strict else 'at_most'}_{second}", holds)
+
+
+FORECAST_BAND = ("p10_kwh", "forecast_kwh", "p90_kwh")
+
+
+def quantiles_ordered() -> RowRule:
+    """P10 <= point forecast <= P90: a band that does not hold its own forecast is a bug."""
+
+    def holds(df: pd.DataFrame) -> pd.Series:
+        return (
+            (df["p10_kwh"] <= df["forecast_kwh"]) & (df["forecast_kwh"] <= df["p90_kwh"])
+        ).fillna(False)
+
+    return RowRule("p10_le_forecast_le_p90", holds)
+
+
+def fallback_explained() -> RowRule:
+    """A row made by a fallback (`model_used` = `fallback:*`) says why, and only those rows do."""
+
+    def holds(df: pd.DataFrame) -> pd.Series:
+        is_fallback = df["model_used"].str.startswith("fallback:")
+        return (df["fallback_reason"].notna() == is_fallback).fillna(False)
+
+    return RowRule("fallback_reason_iff_fallback", holds)
 
 
 # ---------------------------------------------------------------- the rules, one entry per table
@@ -171,6 +204,21 @@ class TableRules:
 
 
 DOMAIN_RULES: dict[str, TableRules] = {
+    BRONZE_LANDING_FILES.path: TableRules(
+        columns={
+            "kind": [pa.Check.isin(LANDING_KINDS)],
+            "status": [pa.Check.isin(LANDING_STATUSES)],
+            "rows": [non_negative()],
+            "rows_rejected": [non_negative()],
+        }
+    ),
+    OPS_ALERTS.path: TableRules(
+        columns={
+            "kind": [pa.Check.isin(ALERT_KINDS)],
+            "severity": [pa.Check.isin(ALERT_SEVERITIES)],
+            "delivery_attempts": [non_negative()],
+        }
+    ),
     BRONZE_METER_READINGS.path: TableRules(
         columns={
             "interval_minutes": [pa.Check.isin(INTERVAL_MINUTES)],
@@ -241,6 +289,32 @@ DOMAIN_RULES: dict[str, TableRules] = {
             "completeness_pct": [pct()],
             "status": [pa.Check.isin(SCORECARD_STATUSES)],
         }
+    ),
+    GOLD_FORECASTS.path: TableRules(
+        columns={
+            "interval_minutes": [pa.Check.isin(INTERVAL_MINUTES)],
+            **{column: [finite()] for column in FORECAST_BAND},
+            "weather_source": [pa.Check.isin(WEATHER_SOURCES)],
+        },
+        rows=[
+            quantiles_ordered(),
+            ordered("issued_at_utc", "interval_start_utc"),
+            fallback_explained(),
+            day_is_utc_date_of("interval_start_utc"),
+        ],
+    ),
+    GOLD_REGION_FORECASTS.path: TableRules(
+        columns={
+            **{column: [finite()] for column in FORECAST_BAND},
+            "meters": [pa.Check.gt(0)],
+            "fallback_meters": [non_negative()],
+        },
+        rows=[
+            quantiles_ordered(),
+            ordered("fallback_meters", "meters", strict=False),
+            ordered("issued_at_utc", "hour_start_utc"),
+            day_is_utc_date_of("hour_start_utc"),
+        ],
     ),
 }
 """Domain rules per table path. Every contract has an entry; every named column exists."""

@@ -135,6 +135,66 @@ def status(lake: Lake) -> list[dict[str, object]]:
     return rows
 
 
+def _when(timestamp: float) -> str:
+    return datetime.fromtimestamp(timestamp, UTC).strftime("%Y-%m-%d %H:%M:%SZ")
+
+
+def asset_runs(instance: dg.DagsterInstance) -> list[dict[str, object]]:
+    """Each asset's last materialization: when, by which run, over which partitions, its rows."""
+    from energy_assets.definitions import defs
+
+    rows: list[dict[str, object]] = []
+    for asset_key in defs.resolve_asset_graph().toposorted_asset_keys:
+        event = instance.get_latest_materialization_event(asset_key)
+        materialization = event.asset_materialization if event else None
+        run = instance.get_run_by_id(event.run_id) if event else None
+        tags = run.tags if run else {}
+        window = (
+            f"{tags[ASSET_PARTITION_RANGE_START_TAG]}..{tags[ASSET_PARTITION_RANGE_END_TAG]}"
+            if ASSET_PARTITION_RANGE_START_TAG in tags
+            else (materialization.partition if materialization else None)
+        )
+        count = materialization.metadata.get("dagster/row_count") if materialization else None
+        rows.append(
+            {
+                "asset": asset_key.to_user_string(),
+                "last_run": event.run_id[:8] if event else "never",
+                "at_utc": _when(event.timestamp) if event else "",
+                "partitions": window or "-",
+                "rows": count.value if count is not None else "",
+                "trigger": tags.get("energy/trigger") or tags.get("dagster/sensor_name") or "",
+            }
+        )
+    return rows
+
+
+def failing_checks(
+    instance: dg.DagsterInstance, keys: Sequence[dg.AssetCheckKey]
+) -> list[dict[str, object]]:
+    """The asset checks whose latest evaluation failed, with the partition and the reason."""
+    from dagster._core.storage.asset_check_execution_record import (
+        AssetCheckExecutionRecordStatus,
+    )
+
+    latest = instance.event_log_storage.get_latest_asset_check_execution_by_key(keys)
+    rows: list[dict[str, object]] = []
+    for check_key, record in latest.items():
+        evaluation = record.evaluation
+        if record.status != AssetCheckExecutionRecordStatus.FAILED or evaluation is None:
+            continue
+        rows.append(
+            {
+                "check": f"{check_key.asset_key.to_user_string()}:{check_key.name}",
+                "severity": evaluation.severity.value,
+                "partition": record.partition or "-",
+                "run": record.run_id[:8],
+                "at_utc": _when(record.create_timestamp),
+                "reason": (evaluation.description or "")[:120],
+            }
+        )
+    return rows
+
+
 def _print_rows(rows: Sequence[dict[str, object]]) -> None:
     if not rows:
         return
@@ -203,7 +263,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         default=None,
         help='Dagster asset selection, e.g. "key:silver/*" or "+key:gold/consumption_features"',
     )
-    commands.add_parser("status", help="tables, partitions, rows and Delta versions")
+    commands.add_parser(
+        "status",
+        help="tables (partitions, rows, Delta versions), the last run per asset, failing checks",
+    )
     demo_parser = commands.add_parser("demo", help="headless end to end on recent simulated days")
     demo_parser.add_argument("--days", type=int, default=DEMO_DAYS)
     args = parser.parse_args(argv)
@@ -211,6 +274,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 0 if backfill(args.start, args.end, args.select) else 1
     if args.command == "status":
         _print_rows(status(Lake.from_env()))
+        instance = _instance()
+        print("\nlast run per asset")
+        _print_rows(asset_runs(instance))
+        from energy_assets.definitions import defs
+
+        checks = sorted(defs.resolve_asset_graph().asset_check_keys, key=str)
+        failing = failing_checks(instance, checks)
+        print(f"\nfailing checks: {len(failing) or 'none'}")
+        _print_rows(failing)
         return 0
     return 0 if demo(args.days) else 1
 

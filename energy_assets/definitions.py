@@ -8,7 +8,13 @@ from __future__ import annotations
 import dagster as dg
 
 from energy_assets.assets import bronze, gold, silver
+from energy_assets.assets import forecasting as forecasting_assets
+from energy_assets.assets import marts as marts_assets
+from energy_assets.automation import alerts, schedules
+from energy_assets.automation import conditions as automation_conditions
+from energy_assets.automation import landing as landing_automation
 from energy_assets.resources import LakeResource
+from energy_assets.tracking import MlflowResource
 
 ASSETS: list[dg.AssetsDefinition] = [
     bronze.bronze_meters,
@@ -19,17 +25,30 @@ ASSETS: list[dg.AssetsDefinition] = [
     silver.silver_weather,
     gold.consumption_features,
     gold.quality_scorecard_asset,
+    marts_assets.marts,
+    forecasting_assets.day_ahead_model,
+    forecasting_assets.day_ahead_forecasts,
+    forecasting_assets.day_ahead_backtest,
 ]
 
 ASSET_CHECKS: list[dg.AssetChecksDefinition] = []
 
-JOBS: list[dg.UnresolvedAssetJobDefinition] = []
+JOBS: list[dg.UnresolvedAssetJobDefinition] = [schedules.daily_lake_job]
 
-SCHEDULES: list[dg.ScheduleDefinition] = []
+SCHEDULES: list[dg.ScheduleDefinition] = [schedules.daily_lake_schedule]
 
-SENSORS: list[dg.SensorDefinition] = []
+SENSORS: list[dg.SensorDefinition] = [
+    landing_automation.landing_sensor,
+    automation_conditions.lake_automation_sensor,
+    alerts.run_failure_alerts,
+    alerts.check_failure_alerts,
+]
 
-RESOURCES: dict[str, object] = {"lake": LakeResource()}
+RESOURCES: dict[str, object] = {
+    "lake": LakeResource(),
+    "dbt": marts_assets.dbt_resource(),
+    "mlflow_tracking": MlflowResource(),
+}
 
 defs = dg.Definitions(
     assets=ASSETS,

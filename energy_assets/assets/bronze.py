@@ -10,6 +10,7 @@ import pyarrow.compute as pc
 
 from checks.contracts import (
     BRONZE_ANOMALY_LABELS,
+    BRONZE_LANDING_FILES,
     BRONZE_METER_READINGS,
     BRONZE_METERS,
     BRONZE_WEATHER,
@@ -26,6 +27,7 @@ from energy_assets.quarantine import replace_quarantine
 from energy_assets.resources import LakeResource
 from energy_assets.settings import Settings
 from energy_assets.sources import landing, simulator
+from energy_assets.sources.landing_inbox import archived_files, outside_window
 
 GROUP = "bronze"
 
@@ -62,13 +64,7 @@ def bronze_meters(context: dg.AssetExecutionContext, lake: LakeResource) -> dg.M
     if config is not None:
         parts.append(simulator.simulate_meters(config))
     if _uses_landing(store, settings):
-        rows, rejected = landing_files(
-            store,
-            "meters",
-            lambda path, batch, at: landing.parse_meters_file(
-                path, batch_id=batch, ingested_at_utc=at
-            ),
-        )
+        rows, rejected = landing_files(store, "meters")
         parts.extend(rows)
     table = (
         pa.concat_tables([p.cast(BRONZE_METERS.schema) for p in parts])
@@ -123,7 +119,7 @@ def bronze_meter_readings(
     start, end = run_window(context)
     readings_suite, labels_suite = READINGS_CHECKS.fresh(), LABELS_CHECKS.fresh()
     labels: list[Chunk] = []
-    landing_rows, rejected = _landing_readings(store, settings, start, end)
+    landing_rows, rejected = _landing_rows(store, settings, "readings", start, end)
 
     def checked_readings() -> Iterator[Chunk]:
         for readings, labelled in bronze_reading_chunks(
@@ -166,14 +162,51 @@ def _quarantine_files(store: Lake, step: str, rejected: dict[str, list[Rejection
 LandingParser = Callable[[Path, str, datetime], landing.ParsedFile]
 
 
+def landing_parser(store: Lake, kind: landing.LandingKind) -> LandingParser:
+    """How to parse a landing file of a kind, given the meters bronze describes now (readings
+    and weather need their meter's or location's time zone)."""
+    if kind == "meters":
+        return lambda path, batch, at: landing.parse_meters_file(
+            path, batch_id=batch, ingested_at_utc=at
+        )
+    meters = current_meters(store.read(BRONZE_METERS)).table.to_pylist()
+    if kind == "readings":
+        zones = {m["meter_id"]: m["timezone"] for m in meters}
+        intervals = {m["meter_id"]: m["interval_minutes"] for m in meters if m["interval_minutes"]}
+        return lambda path, batch, at: landing.parse_readings_file(
+            path, zones, intervals, batch_id=batch, ingested_at_utc=at
+        )
+    locations = {m["location_id"]: m["timezone"] for m in meters}
+    return lambda path, batch, at: landing.parse_weather_file(
+        path, locations, batch_id=batch, ingested_at_utc=at
+    )
+
+
+def landing_batch_id(sha256: str) -> str:
+    return f"landing-{sha256[:16]}"
+
+
 def landing_files(
-    store: Lake, kind: str, parse: LandingParser, window: tuple[date, date] | None = None
+    store: Lake, kind: landing.LandingKind, window: tuple[date, date] | None = None
 ) -> tuple[list[pa.Table], dict[str, list[Rejection]]]:
-    """Parse the landing files of a kind: rows (in the window, if given), rejections by file."""
+    """Parse the landing files of a kind: rows (in the window, if given), rejections by file.
+
+    The files are those the landing sensor accepted (`landing/_processed/`; with a window, only
+    those whose days meet it) and those still waiting in the inbox, each content once: a re-run of
+    a day gives the same rows whether or not the sensor has judged its files yet.
+    """
     batch_at = datetime.now(UTC)
-    rows, rejected = [], {}
-    for path in landing.list_landing_files(store.landing_root, kind):  # type: ignore[arg-type]
-        parsed = parse(path, f"landing-{landing.file_sha256(path)[:16]}", batch_at)
+    parse = landing_parser(store, kind)
+    rows, rejected, seen = [], {}, set()
+    root = store.landing_root
+    skipped = outside_window(store.read(BRONZE_LANDING_FILES), *window) if window else set()
+    archived = [p for p in archived_files(root, kind) if str(p) not in skipped]
+    for path in [*archived, *landing.list_landing_files(root, kind)]:
+        sha = landing.file_sha256(path)
+        if sha in seen:
+            continue
+        seen.add(sha)
+        parsed = parse(path, landing_batch_id(sha), batch_at)
         table = parsed.rows
         if window is not None:
             days = table["day"]
@@ -192,22 +225,12 @@ def _uses_landing(store: Lake, settings: Settings) -> bool:
     return "landing" in settings.sources and store.is_local
 
 
-def _landing_readings(
-    store: Lake, settings: Settings, start: date, end: date
+def _landing_rows(
+    store: Lake, settings: Settings, kind: landing.LandingKind, start: date, end: date
 ) -> tuple[list[pa.Table], dict[str, list[Rejection]]]:
     if not _uses_landing(store, settings):
         return [], {}
-    meters = current_meters(store.read(BRONZE_METERS)).table.to_pylist()
-    zones = {m["meter_id"]: m["timezone"] for m in meters}
-    intervals = {m["meter_id"]: m["interval_minutes"] for m in meters if m["interval_minutes"]}
-    return landing_files(
-        store,
-        "readings",
-        lambda path, batch, at: landing.parse_readings_file(
-            path, zones, intervals, batch_id=batch, ingested_at_utc=at
-        ),
-        (start, end),
-    )
+    return landing_files(store, kind, (start, end))
 
 
 WEATHER_CHECKS = CheckSuite(key(BRONZE_WEATHER), [matches_contract(BRONZE_WEATHER)])
@@ -231,7 +254,7 @@ def bronze_weather(context: dg.AssetExecutionContext, lake: LakeResource) -> dg.
     store = lake.lake()
     start, end = run_window(context)
     suite = WEATHER_CHECKS.fresh()
-    landing_rows, rejected = _landing_weather(store, settings, start, end)
+    landing_rows, rejected = _landing_rows(store, settings, "weather", start, end)
 
     def checked_weather() -> Iterator[Chunk]:
         for chunk in bronze_weather_chunks(_simulator_config(settings), landing_rows, start, end):
@@ -243,21 +266,4 @@ def bronze_weather(context: dg.AssetExecutionContext, lake: LakeResource) -> dg.
     return dg.MaterializeResult(
         metadata={**write_metadata(written, start, end), "quarantined_rows": quarantined},
         check_results=suite.results(),
-    )
-
-
-def _landing_weather(
-    store: Lake, settings: Settings, start: date, end: date
-) -> tuple[list[pa.Table], dict[str, list[Rejection]]]:
-    if not _uses_landing(store, settings):
-        return [], {}
-    meters = current_meters(store.read(BRONZE_METERS)).table.to_pylist()
-    zones = {m["location_id"]: m["timezone"] for m in meters}
-    return landing_files(
-        store,
-        "weather",
-        lambda path, batch, at: landing.parse_weather_file(
-            path, zones, batch_id=batch, ingested_at_utc=at
-        ),
-        (start, end),
     )

@@ -1,6 +1,7 @@
 """Gold assets: consumption features for models, and the per-meter daily quality scorecard."""
 
 from collections.abc import Iterator
+from datetime import timedelta
 
 import dagster as dg
 
@@ -13,11 +14,18 @@ from checks.contracts import (
     SILVER_WEATHER,
 )
 from energy_assets.assets.bronze import key
+from energy_assets.automation.conditions import follows_parents
 from energy_assets.lake import Chunk
 from energy_assets.layers import feature_chunks, scorecard_chunks
 from energy_assets.materialization import write_metadata
 from energy_assets.partitions import DAILY, SINGLE_RUN, history_mapping, run_window
-from energy_assets.quality import CheckSuite, DayCheck, matches_contract
+from energy_assets.quality import (
+    DST_DAY_LENGTHS,
+    CheckContext,
+    CheckSuite,
+    DayCheck,
+    matches_contract,
+)
 from energy_assets.resources import LakeResource
 from energy_assets.settings import Settings
 from ml.features import HISTORY_DAYS
@@ -34,6 +42,7 @@ FEATURES_CHECKS = CheckSuite(
             lambda table, _context: domain.weather_coverage(table),
             severity=dg.AssetCheckSeverity.WARN,
         ),
+        DST_DAY_LENGTHS,
     ],
 )
 
@@ -50,6 +59,9 @@ FEATURES_CHECKS = CheckSuite(
     partitions_def=DAILY,
     backfill_policy=SINGLE_RUN,
     check_specs=FEATURES_CHECKS.specs(DAILY),
+    automation_condition=follows_parents(
+        not_triggered_by=[key(SILVER_METERS)], may_miss=[key(SILVER_METER_READINGS)]
+    ),
     description=(
         "Consumption with the weather known at the day-ahead issue time, local calendar and "
         f"holidays, and lags. Grain: {GOLD_CONSUMPTION_FEATURES.grain}."
@@ -63,10 +75,13 @@ def consumption_features(
     start, end = run_window(context)
     meters = store.read(SILVER_METERS)
     suite = FEATURES_CHECKS.fresh()
+    previous = store.read(GOLD_CONSUMPTION_FEATURES, start - timedelta(days=1), start)
 
     def checked() -> Iterator[Chunk]:
+        nonlocal previous
         for chunk in feature_chunks(store, meters, start, end, settings.forecast_issue_hour_utc):
-            suite.observe(chunk.table)
+            suite.observe(chunk.table, CheckContext(meters=meters, previous_day=previous))
+            previous = chunk.table
             yield chunk
 
     written = store.replace_chunks(GOLD_CONSUMPTION_FEATURES, checked())
@@ -90,6 +105,7 @@ SCORECARD_CHECKS = CheckSuite(
     kinds={"delta", "polars"},
     deps=[key(SILVER_METER_READINGS)],
     partitions_def=DAILY,
+    automation_condition=follows_parents(),
     backfill_policy=SINGLE_RUN,
     check_specs=SCORECARD_CHECKS.specs(DAILY),
     description=(

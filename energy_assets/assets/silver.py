@@ -15,6 +15,7 @@ from checks.contracts import (
 )
 from checks.quarantine import Rejection
 from energy_assets.assets.bronze import key
+from energy_assets.automation.conditions import follows_parents
 from energy_assets.cleaning import current_meters
 from energy_assets.lake import Chunk
 from energy_assets.layers import silver_readings_chunks, silver_weather_chunks
@@ -41,6 +42,7 @@ METERS_CHECKS = CheckSuite(key(SILVER_METERS), [matches_contract(SILVER_METERS)]
     kinds={"delta", "polars"},
     deps=[key(BRONZE_METERS)],
     check_specs=METERS_CHECKS.specs(),
+    automation_condition=follows_parents(),
     description=f"Current version of each meter. Grain: {SILVER_METERS.grain}.",
 )
 def silver_meters(lake: LakeResource) -> dg.MaterializeResult:
@@ -70,6 +72,7 @@ READINGS_CHECKS = CheckSuite(
     kinds={"delta", "polars"},
     deps=[key(BRONZE_METER_READINGS), key(SILVER_METERS)],
     partitions_def=DAILY,
+    automation_condition=follows_parents(not_triggered_by=[key(SILVER_METERS)]),
     backfill_policy=SINGLE_RUN,
     check_specs=READINGS_CHECKS.specs(DAILY),
     description=(
@@ -115,6 +118,7 @@ WEATHER_CHECKS = CheckSuite(key(SILVER_WEATHER), [matches_contract(SILVER_WEATHE
     kinds={"delta", "polars"},
     deps=[key(BRONZE_WEATHER)],
     partitions_def=DAILY,
+    automation_condition=follows_parents(),
     backfill_policy=SINGLE_RUN,
     check_specs=WEATHER_CHECKS.specs(DAILY),
     description=(

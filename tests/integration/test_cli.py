@@ -11,7 +11,7 @@ def test_backfill_runs_dimensions_then_the_whole_range_in_one_run(lake, instance
     assert main(["backfill", "--start", "2024-03-30", "--end", "2024-03-31"]) == 0
 
     runs = instance.get_run_records()
-    assert len(runs) == 2
+    assert len(runs) == 3  # the dimensions (and the backtest), the lake's days, the forecast days
     range_run = next(
         r.dagster_run for r in runs if "dagster/asset_partition_range_start" in r.dagster_run.tags
     )

@@ -1,0 +1,16 @@
+select
+    meter_id,
+    location_id,
+    coalesce(region, 'unknown') as region,
+    timezone,
+    country,
+    subdivision,
+    coalesce(customer_type, 'unknown') as customer_type,
+    interval_minutes,
+    can_export,
+    latitude,
+    longitude,
+    installed_on,
+    source,
+    described_at_utc
+from {{ ref('stg_meters') }}

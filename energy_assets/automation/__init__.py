@@ -1,0 +1,1 @@
+"""Automation: the landing sensor, schedules, automation conditions and alerts."""

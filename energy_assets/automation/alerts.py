@@ -1,0 +1,136 @@
+"""Alerts: a failed run or a failed asset check becomes a row of `ops/alerts` and, when
+`ENERGY_ALERT_WEBHOOK` is set, a JSON POST to that URL.
+
+Two sensors raise them: `run_failure_alerts` (every failed run, with the checks that failed in it)
+and `check_failure_alerts` (checks that failed, at any severity, in runs that succeeded: WARN
+checks, and ERROR checks that are not blocking). An alert's id is derived from what it reports, so
+a sensor re-evaluated after a crash rewrites the same rows instead of adding copies.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass
+from datetime import UTC, datetime
+
+import dagster as dg
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from checks.contracts import OPS_ALERTS
+from energy_assets.automation.webhook import post_json
+from energy_assets.lake import Lake
+from energy_assets.resources import LakeResource
+
+WEBHOOK_ENV = "ENERGY_ALERT_WEBHOOK"
+_WRITE_LOCK = threading.Lock()  # both sensors may tick at once in the daemon: one writer
+
+
+@dataclass(frozen=True)
+class Alert:
+    alert_id: str
+    kind: str  # run_failure or check_failure
+    severity: str  # ERROR or WARN
+    run_id: str
+    job_name: str
+    message: str
+    raised_at_utc: datetime
+    asset_key: str | None = None
+    check_name: str | None = None
+    partition: str | None = None
+
+
+def failed_checks(instance: dg.DagsterInstance, run: dg.DagsterRun) -> list[Alert]:
+    """The asset checks that failed in a run, one alert each."""
+    records = instance.get_records_for_run(
+        run.run_id, of_type=dg.DagsterEventType.ASSET_CHECK_EVALUATION
+    ).records
+    alerts = []
+    for record in records:
+        event = record.event_log_entry.dagster_event
+        evaluation = event.event_specific_data if event else None
+        if not isinstance(evaluation, dg.AssetCheckEvaluation) or evaluation.passed:
+            continue
+        asset = evaluation.asset_key.to_user_string()
+        partition = evaluation.partition
+        alerts.append(
+            Alert(
+                alert_id=f"check:{run.run_id}:{asset}:{evaluation.check_name}:{partition or ''}",
+                kind="check_failure",
+                severity=evaluation.severity.value,
+                run_id=run.run_id,
+                job_name=run.job_name,
+                message=evaluation.description or f"{asset}:{evaluation.check_name} failed",
+                raised_at_utc=datetime.fromtimestamp(record.event_log_entry.timestamp, UTC),
+                asset_key=asset,
+                check_name=evaluation.check_name,
+                partition=partition,
+            )
+        )
+    return alerts
+
+
+def raise_alerts(store: Lake, alerts: Sequence[Alert], webhook: str | None) -> pa.Table:
+    """POST each alert to the webhook (if any), upsert them into `ops/alerts`, return the rows."""
+    rows = []
+    for alert in alerts:
+        payload = asdict(alert)
+        delivery = post_json(webhook, payload) if webhook else None
+        rows.append(
+            {
+                **payload,
+                "is_delivered": bool(delivery and delivery.is_delivered),
+                "delivery_attempts": delivery.attempts if delivery else 0,
+            }
+        )
+    new = pa.Table.from_pylist(rows, schema=OPS_ALERTS.schema)
+    if new.num_rows:
+        with _WRITE_LOCK:
+            table = store.read(OPS_ALERTS)
+            kept = table.filter(pc.invert(pc.is_in(table["alert_id"], new["alert_id"])))
+            store.overwrite(OPS_ALERTS, pa.concat_tables([kept, new]))
+    return new
+
+
+def _report(context: dg.RunStatusSensorContext, store: Lake, alerts: Sequence[Alert]) -> None:
+    webhook = os.environ.get(WEBHOOK_ENV) or None
+    written = raise_alerts(store, alerts, webhook)
+    run_id = context.dagster_run.run_id
+    context.log.info("%d alerts for run %s written to ops/alerts", written.num_rows, run_id)
+    undelivered = written["is_delivered"].to_pylist().count(False)
+    if webhook and undelivered:
+        context.log.warning("%d alerts could not be posted to %s", undelivered, WEBHOOK_ENV)
+
+
+@dg.run_failure_sensor(
+    name="run_failure_alerts",
+    default_status=dg.DefaultSensorStatus.RUNNING,
+    description="A failed run (and each check that failed in it) becomes an alert.",
+)
+def run_failure_alerts(context: dg.RunFailureSensorContext, lake: LakeResource) -> None:
+    run = context.dagster_run
+    failure = Alert(
+        alert_id=f"run:{run.run_id}",
+        kind="run_failure",
+        severity="ERROR",
+        run_id=run.run_id,
+        job_name=run.job_name,
+        message=context.failure_event.message or f"run {run.run_id} failed",
+        raised_at_utc=datetime.now(UTC),
+        partition=run.tags.get("dagster/partition"),
+    )
+    _report(context, lake.lake(), [failure, *failed_checks(context.instance, run)])
+
+
+@dg.run_status_sensor(
+    name="check_failure_alerts",
+    run_status=dg.DagsterRunStatus.SUCCESS,
+    default_status=dg.DefaultSensorStatus.RUNNING,
+    description="Each asset check that failed in a successful run becomes an alert.",
+)
+def check_failure_alerts(context: dg.RunStatusSensorContext, lake: LakeResource) -> None:
+    alerts = failed_checks(context.instance, context.dagster_run)
+    if alerts:
+        _report(context, lake.lake(), alerts)

@@ -1,0 +1,189 @@
+"""The landing inbox: which dropped files wait, what a parse says of them, and where they go after.
+
+Files wait in `<landing>/<kind>/`. Once judged they move, never deleted, to
+`<landing>/_processed/<kind>/` (their rows belong in bronze) or `<landing>/_rejected/<kind>/`
+(quarantined with a reason). A judgement is a row of `bronze/landing_files`; its `sha256` makes a
+renamed copy of an accepted file a duplicate instead of a second ingestion.
+
+The inbox itself is the queue (judged files leave it), so a file whose modification time is older
+than files already judged (copied with `cp -p`, or a move that failed) is still picked up.
+"""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from checks.contracts import BRONZE_LANDING_FILES
+from checks.quarantine import Rejection
+from energy_assets.sources.landing import KINDS, LandingKind, ParsedFile, list_landing_files
+
+PROCESSED = "_processed"
+REJECTED = "_rejected"
+
+Position = tuple[int, str]
+"""Where a file stands in arrival order: (modification time in ns, path)."""
+
+
+@dataclass(frozen=True)
+class InboxFile:
+    path: Path
+    kind: LandingKind
+    mtime_ns: int
+
+    @property
+    def position(self) -> Position:
+        return (self.mtime_ns, str(self.path))
+
+
+def waiting_files(landing_root: Path, after: Position | None, limit: int) -> list[InboxFile]:
+    """Up to `limit` files waiting in the inbox, meters files first (readings and weather refer
+    to them), each kind in arrival order (mtime, path).
+
+    Files after the cursor `after` (the newest position already judged) come before files at or
+    before it (stragglers with old mtimes, or a file that could not be moved), so a stuck file
+    cannot starve new arrivals and an old-looking file is never skipped.
+    """
+    files = []
+    for kind in KINDS:
+        for path in list_landing_files(landing_root, kind):
+            try:
+                files.append(InboxFile(path, kind, path.stat().st_mtime_ns))
+            except FileNotFoundError:  # moved away between listing and stat
+                continue
+    files.sort(
+        key=lambda f: (f.kind != "meters", after is not None and f.position <= after, f.position)
+    )
+    return files[:limit]
+
+
+def archived_files(landing_root: Path, kind: LandingKind) -> list[Path]:
+    """The accepted files of a kind, moved aside to `_processed/` (bronze keeps reading them)."""
+    return list_landing_files(Path(landing_root) / PROCESSED, kind)
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """What the landing sensor decided for one file."""
+
+    file: InboxFile
+    sha256: str
+    status: str  # accepted, rejected or duplicate
+    rows: int
+    rejections: list[Rejection]
+    first_day: date | None = None
+    last_day: date | None = None
+    reason: str | None = None
+
+    @property
+    def is_accepted(self) -> bool:
+        return self.status == "accepted"
+
+
+def _summary(rejections: Sequence[Rejection]) -> str:
+    """The most frequent rejection reasons of a file, e.g. `3 x meter never described: X`."""
+    counts: dict[str, int] = {}
+    for r in rejections:
+        counts[r.reason] = counts.get(r.reason, 0) + 1
+    top = sorted(counts.items(), key=lambda item: -item[1])[:3]
+    return "; ".join(f"{n} x {reason}" if n > 1 else reason for reason, n in top)
+
+
+def judge(
+    file: InboxFile,
+    sha256: str,
+    accepted: Mapping[str, str],
+    parse: Callable[[], ParsedFile],
+    today: date,
+) -> Verdict:
+    """A duplicate when the same bytes were already accepted (`accepted`: sha256 -> path; the file
+    is then not parsed); else accepted with at least one good row, rejected with none.
+
+    A rejected or duplicate file carries its quarantine rows; an accepted file's rejected rows
+    are quarantined by the bronze run that reads it.
+    """
+    if sha256 in accepted:
+        reason = f"duplicate: same content as {accepted[sha256]}, already ingested"
+        record = {"file": str(file.path), "sha256": sha256}
+        duplicate = Rejection(record, reason, day=today, source_file=str(file.path))
+        return Verdict(file, sha256, "duplicate", 0, [duplicate], reason=reason)
+    parsed = parse()
+    rows = parsed.rows.num_rows
+    if rows == 0:
+        reason = _summary(parsed.rejections) or "no usable row"
+        return Verdict(file, sha256, "rejected", 0, parsed.rejections, reason=reason)
+    first_day = last_day = None
+    if "day" in parsed.rows.column_names:
+        first_day = pc.min(parsed.rows["day"]).as_py()
+        last_day = pc.max(parsed.rows["day"]).as_py()
+    partly = _summary(parsed.rejections) or None
+    return Verdict(file, sha256, "accepted", rows, parsed.rejections, first_day, last_day, partly)
+
+
+def destination(landing_root: Path, verdict: Verdict) -> Path:
+    """Where a judged file goes: `_processed/<kind>/` or `_rejected/<kind>/`, under its own name
+    unless that is taken (then the name carries the first 12 hex digits of its hash)."""
+    aside = PROCESSED if verdict.is_accepted else REJECTED
+    folder = Path(landing_root) / aside / verdict.file.kind
+    name = verdict.file.path
+    target = folder / name.name
+    if target.exists():
+        target = folder / f"{name.stem}.{verdict.sha256[:12]}{name.suffix}"
+    return target
+
+
+def move_aside(source: Path, target: Path) -> None:
+    """Move a judged file out of the inbox (never delete it)."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    shutil.move(source, target)
+
+
+def ledger_rows(verdicts: Sequence[tuple[Verdict, Path]], processed_at_utc: datetime) -> pa.Table:
+    """The `bronze/landing_files` rows of judged files (each with where it goes), read before the
+    files move."""
+    return pa.Table.from_pylist(
+        [
+            {
+                "path": str(target),
+                "landed_path": str(v.file.path),
+                "sha256": v.sha256,
+                "kind": v.file.kind,
+                "status": v.status,
+                "first_day": v.first_day,
+                "last_day": v.last_day,
+                "rows": v.rows,
+                "rows_rejected": len(v.rejections) if v.is_accepted else 0,
+                "size_bytes": v.file.path.stat().st_size,
+                "reason": v.reason,
+                "processed_at_utc": processed_at_utc,
+            }
+            for v, target in verdicts
+        ],
+        schema=BRONZE_LANDING_FILES.schema,
+    )
+
+
+def outside_window(ledger: pa.Table, start: date, end: date) -> set[str]:
+    """Paths of accepted files whose days all fall outside [start, end): a run over that window
+    need not parse them (a year of daily files costs a day's parse, not a year's)."""
+    first, last = ledger["first_day"], ledger["last_day"]
+    outside = pc.and_(
+        pc.equal(ledger["status"], "accepted"),
+        pc.or_(
+            pc.greater_equal(first, pa.scalar(end, pa.date32())),
+            pc.less(last, pa.scalar(start, pa.date32())),
+        ),
+    )
+    return set(ledger.filter(outside)["path"].to_pylist())
+
+
+def accepted_hashes(ledger: pa.Table) -> dict[str, str]:
+    """sha256 -> path of every accepted file in the ledger."""
+    accepted = ledger.filter(pc.equal(ledger["status"], "accepted"))
+    return dict(zip(accepted["sha256"].to_pylist(), accepted["path"].to_pylist(), strict=True))

@@ -1,0 +1,219 @@
+"""MLflow helpers: the servable forecaster, logging a training run, and the champion alias.
+
+The registered model is a pyfunc taking the rows of `ml.forecasting.MODEL_INPUTS` and answering
+`p10_kwh`, `forecast_kwh`, `p90_kwh`, so `mlflow models serve models:/<name>@champion` forecasts
+over REST. The `champion` alias moves to a new version only when it beats the current champion
+on the new run's held-out days, and the decision is logged on the run.
+"""
+
+from __future__ import annotations
+
+import tempfile
+from dataclasses import dataclass
+from importlib.metadata import version
+from pathlib import Path
+from typing import Any
+
+import mlflow
+import mlflow.pyfunc
+import numpy as np
+import pandas as pd
+import polars as pl
+import xgboost as xgb
+from mlflow import MlflowClient
+from mlflow.exceptions import MlflowException
+from mlflow.models import infer_signature
+from mlflow.pyfunc import PythonModel
+
+from ml import forecasting
+from ml.evaluation import mae
+
+CHAMPION = "champion"
+OUTPUTS = ("p10_kwh", "forecast_kwh", "p90_kwh")
+REQUIREMENTS = ("xgboost", "polars", "pandas", "numpy", "mlflow")
+
+
+def default_tracking_uri(folder: Path) -> str:
+    """The local SQLite tracking store in `folder` (MLflow refuses the plain file store)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    return f"sqlite:///{(folder / 'mlflow.db').resolve()}"
+
+
+def experiment_id(name: str, artifact_root: str | None) -> str:
+    """The experiment's id, created (with its artifacts under `artifact_root`) if needed."""
+    existing = mlflow.get_experiment_by_name(name)
+    if existing is not None:
+        return str(existing.experiment_id)
+    return str(mlflow.create_experiment(name, artifact_location=artifact_root))
+
+
+class QuantileForecaster(PythonModel):
+    """The booster behind `mlflow.pyfunc`: model input rows in, P10/P50/P90 kWh out."""
+
+    def load_context(self, context: Any) -> None:
+        self.booster = xgb.Booster()
+        self.booster.load_model(context.artifacts["booster"])
+
+    def predict(self, context: Any, model_input: pd.DataFrame, params: Any = None) -> pd.DataFrame:
+        frame = pl.from_pandas(pd.DataFrame(model_input)[list(forecasting.MODEL_INPUTS)])
+        quantiles = forecasting.predict(self.booster, frame)
+        return pd.DataFrame(quantiles, columns=list(OUTPUTS))
+
+
+def model_frame(inputs: pl.DataFrame) -> pd.DataFrame:
+    """The registered model's input columns as pandas (floats, nulls as NaN)."""
+    return inputs.select([pl.col(c).cast(pl.Float64) for c in forecasting.MODEL_INPUTS]).to_pandas()
+
+
+def load_predictor(model_uri: str) -> forecasting.Predictor:
+    """A registered model as a `forecasting.Predictor` (model input rows to kWh quantiles)."""
+    model = mlflow.pyfunc.load_model(model_uri)
+
+    def predictor(inputs: pl.DataFrame) -> np.ndarray:
+        return np.asarray(model.predict(model_frame(inputs))[list(OUTPUTS)], dtype=np.float64)
+
+    return predictor
+
+
+@dataclass(frozen=True)
+class LoggedModel:
+    run_id: str
+    model_uri: str
+    version: str
+
+
+def log_training(
+    booster: xgb.Booster,
+    model_name: str,
+    holdout: pl.DataFrame,
+    params: dict[str, Any],
+    metrics: dict[str, float],
+    tags: dict[str, str],
+) -> LoggedModel:
+    """In the active run: params, metrics, tags, feature importance and a residual plot of the
+    held-out forecasts (`holdout`, from `forecasting.forecast`), and the model (signature, input
+    example) registered under `model_name`, its version tagged like the run."""
+    mlflow.log_params(params)
+    mlflow.log_metrics({k: v for k, v in metrics.items() if np.isfinite(v)})
+    mlflow.set_tags(tags)
+    importance = {
+        k: float(np.asarray(v).item()) for k, v in booster.get_score(importance_type="gain").items()
+    }
+    mlflow.log_dict(
+        dict(sorted(importance.items(), key=lambda kv: -kv[1])), "feature_importance.json"
+    )
+    mlflow.log_figure(residual_plot(holdout), "residuals.png")
+    example = model_frame(holdout.head(5))
+    output = pd.DataFrame(forecasting.predict(booster, holdout.head(5)), columns=list(OUTPUTS))
+    with tempfile.TemporaryDirectory() as folder:
+        path = str(Path(folder) / "booster.json")
+        booster.save_model(path)
+        info = mlflow.pyfunc.log_model(
+            name="model",
+            python_model=QuantileForecaster(),
+            artifacts={"booster": path},
+            signature=infer_signature(example, output),
+            input_example=example,
+            code_paths=[str(Path(forecasting.__file__).parent)],
+            pip_requirements=[f"{package}=={version(package)}" for package in REQUIREMENTS],
+            registered_model_name=model_name,
+        )
+    run = mlflow.active_run()
+    assert run is not None and info.registered_model_version is not None
+    logged = LoggedModel(run.info.run_id, info.model_uri, str(info.registered_model_version))
+    client = MlflowClient()
+    for key, value in tags.items():
+        client.set_model_version_tag(model_name, logged.version, key, value)
+    return logged
+
+
+def residual_plot(holdout: pl.DataFrame) -> Any:
+    """Held-out residuals (actual - forecast) against the forecast: bias and spread at a glance."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from matplotlib import pyplot
+
+    rows = holdout.filter(pl.col("energy_kwh").is_not_null())
+    figure, axes = pyplot.subplots(figsize=(7, 4))
+    axes.scatter(
+        rows["forecast_kwh"].to_numpy(),
+        (rows["energy_kwh"] - rows["forecast_kwh"]).to_numpy(),
+        s=2,
+        alpha=0.3,
+    )
+    axes.axhline(0.0, color="black", linewidth=0.8)
+    axes.set_xlabel("forecast (kWh)")
+    axes.set_ylabel("actual - forecast (kWh)")
+    axes.set_title("Held-out residuals")
+    pyplot.close(figure)
+    return figure
+
+
+@dataclass(frozen=True)
+class Decision:
+    """The champion/challenger outcome, as logged on the challenger's run."""
+
+    promoted: bool
+    challenger_mae: float
+    previous_version: str | None
+    previous_mae: float | None
+    reason: str
+
+
+def champion_challenger(
+    model_name: str, challenger: LoggedModel, holdout: pl.DataFrame
+) -> Decision:
+    """Move the `champion` alias to the challenger only if its MAE on `holdout` (model input rows
+    with their actual `energy_kwh`) is lower than the current champion's on the same rows."""
+    client = MlflowClient()
+    actual = holdout["energy_kwh"].to_numpy()
+    challenger_mae = mae(actual, load_predictor(challenger.model_uri)(holdout)[:, 1])
+    try:
+        current = client.get_model_version_by_alias(model_name, CHAMPION)
+    except MlflowException:
+        current = None
+    if current is None:
+        decision = Decision(True, challenger_mae, None, None, "no champion yet")
+    else:
+        previous_mae = mae(
+            actual, load_predictor(f"models:/{model_name}@{CHAMPION}")(holdout)[:, 1]
+        )
+        promoted = challenger_mae < previous_mae
+        verdict = "beats" if promoted else "does not beat"
+        decision = Decision(
+            promoted,
+            challenger_mae,
+            str(current.version),
+            previous_mae,
+            f"challenger MAE {challenger_mae:.4f} {verdict} champion v{current.version} "
+            f"MAE {previous_mae:.4f} on the same held-out rows",
+        )
+    if decision.promoted:
+        client.set_registered_model_alias(model_name, CHAMPION, challenger.version)
+    client.set_tag(challenger.run_id, "champion_decision", decision.reason)
+    client.set_tag(challenger.run_id, "champion_promoted", str(decision.promoted).lower())
+    client.log_metric(challenger.run_id, "champion_challenger_mae", challenger_mae)
+    if decision.previous_mae is not None:
+        client.log_metric(challenger.run_id, "champion_previous_mae", decision.previous_mae)
+    return decision
+
+
+PARTITION_TAG = "dagster_partition"
+
+
+def model_for_partition(model_name: str, partition: str) -> LoggedModel | None:
+    """The latest registered version trained for a training partition (tagged `PARTITION_TAG`),
+    or None when that partition has no model."""
+    client = MlflowClient()
+    try:
+        versions = client.search_model_versions(f"name = '{model_name}'")
+    except MlflowException:
+        return None
+    matching = [v for v in versions if v.tags.get(PARTITION_TAG) == partition]
+    if not matching:
+        return None
+    latest = max(matching, key=lambda v: int(v.version))
+    return LoggedModel(
+        str(latest.run_id), f"models:/{model_name}/{latest.version}", str(latest.version)
+    )

@@ -1,0 +1,266 @@
+"""Baselines, fallbacks and the quantile model on small inline frames shaped like gold features."""
+
+from __future__ import annotations
+
+import math
+from datetime import UTC, date, datetime, timedelta
+
+import numpy as np
+import polars as pl
+import pyarrow as pa
+import pytest
+
+from checks.contracts import GOLD_FORECASTS, GOLD_REGION_FORECASTS
+from checks.forecasts import fallback_share
+from checks.schemas import validate_table
+from ml.backtest import run_backtest, week_starts
+from ml.baselines import (
+    FLEET_PROFILE,
+    LAST_WEEK_FALLBACK,
+    METER_PROFILE,
+    NO_HISTORY,
+    fallback_forecasts,
+    known_at_issue,
+    naive_forecasts,
+)
+from ml.forecasting import (
+    MIN_HISTORY_DAYS,
+    TrainingParams,
+    fit_week,
+    forecast,
+    forecast_rows,
+    meter_levels,
+    model_inputs,
+    predict,
+    region_rows,
+    train,
+)
+
+ISSUE_HOUR = 12
+
+
+def hourly_features(
+    meters: dict[str, float], first: date, days: int, seed: int = 0
+) -> pl.DataFrame:
+    """Gold-feature-like rows: hourly meters (UTC = local), a daily shape times each meter's scale,
+    temperature-driven, with lags computed from the same series."""
+    rng = np.random.default_rng(seed)
+    rows = []
+    for meter, scale in meters.items():
+        for offset in range(days):
+            day = first + timedelta(days=offset)
+            temperature = 5 + 10 * math.sin(offset / 5)
+            for hour in range(24):
+                shape = 1.0 + 0.8 * math.sin((hour - 6) / 24 * 2 * math.pi)
+                energy = scale * shape * (1 + 0.02 * (15 - temperature)) * rng.normal(1, 0.03)
+                rows.append(
+                    {
+                        "meter_id": meter,
+                        "region": "north",
+                        "interval_start_utc": datetime(
+                            day.year, day.month, day.day, hour, tzinfo=UTC
+                        ),
+                        "interval_minutes": 60,
+                        "energy_kwh": energy,
+                        "local_minute_of_day": hour * 60,
+                        "local_day_of_week": day.weekday(),
+                        "is_weekend": day.weekday() >= 5,
+                        "is_holiday": False,
+                        "month": day.month,
+                        "temperature_c": temperature,
+                        "relative_humidity_pct": 70.0,
+                        "wind_speed_ms": 3.0,
+                        "cloud_cover_pct": 50.0,
+                        "shortwave_radiation_wm2": 100.0,
+                        "heating_degree_c": max(15.5 - temperature, 0.0),
+                        "cooling_degree_c": 0.0,
+                        "weather_source": "forecast",
+                        "day": day,
+                    }
+                )
+    frame = pl.DataFrame(rows).with_columns(
+        pl.col("interval_minutes").cast(pl.Int16), pl.col("local_minute_of_day").cast(pl.Int16)
+    )
+    by_time = frame.select("meter_id", "interval_start_utc", "energy_kwh")
+    for lag in (1, 2, 7):
+        shifted = by_time.with_columns(pl.col("interval_start_utc") + timedelta(days=lag)).rename(
+            {"energy_kwh": f"lag_{lag}d_kwh"}
+        )
+        frame = frame.join(shifted, on=["meter_id", "interval_start_utc"], how="left")
+    return frame.sort("meter_id", "interval_start_utc")
+
+
+def test_the_one_day_lag_is_blanked_where_it_ended_after_the_issue_time() -> None:
+    frame = hourly_features({"m": 1.0}, date(2024, 1, 1), 3).filter(
+        pl.col("day") == date(2024, 1, 3)
+    )
+    known = known_at_issue(frame, ISSUE_HOUR)
+    # Issue at Jan 2 12:00: the reading of Jan 2 11:00-12:00 is known, 12:00-13:00 is not.
+    assert known["lag_1d_kwh"].is_not_null().to_list() == [True] * 12 + [False] * 12
+    assert known["lag_2d_kwh"].is_not_null().all()
+
+
+def test_same_time_yesterday_falls_back_to_the_day_before_where_yesterday_was_not_known() -> None:
+    frame = pl.DataFrame(
+        {"lag_1d_kwh": [1.0, None], "lag_2d_kwh": [2.0, 3.0], "lag_7d_kwh": [4.0, None]}
+    )
+    naive = naive_forecasts(frame)
+    assert naive["same_time_yesterday"].to_list() == [1.0, 3.0]
+    assert naive["same_time_last_week"].to_list() == [4.0, None]
+
+
+def test_fallbacks_apply_in_order_last_week_meter_profile_fleet_profile_then_zero() -> None:
+    history = pl.DataFrame(
+        {
+            "meter_id": ["a", "a", "b"],
+            "local_minute_of_day": [0, 0, 60],
+            "energy_kwh": [1.0, 3.0, 5.0],
+        }
+    )
+    targets = pl.DataFrame(
+        {
+            "meter_id": ["a", "a", "new", "new"],
+            "local_minute_of_day": [0, 0, 60, 120],
+            "lag_7d_kwh": [2.5, None, None, None],
+        }
+    )
+    result = fallback_forecasts(targets, history)
+    assert result["model_used"].to_list() == [
+        LAST_WEEK_FALLBACK,
+        METER_PROFILE,
+        FLEET_PROFILE,
+        NO_HISTORY,
+    ]
+    assert result["forecast_kwh"].to_list() == pytest.approx([2.5, 2.0, 5.0, 0.0])
+    assert (result["p10_kwh"] <= result["forecast_kwh"]).all()
+    assert (result["forecast_kwh"] <= result["p90_kwh"]).all()
+
+
+def test_meter_level_uses_only_whole_days_before_the_issue_day() -> None:
+    history = pl.DataFrame(
+        {
+            "meter_id": ["m"] * 3,
+            "day": [date(2024, 1, 8), date(2024, 1, 9), date(2024, 1, 10)],
+            "energy_kwh": [2.0, 100.0, 100.0],
+        }
+    )
+    levels = meter_levels(
+        history,
+        pl.DataFrame({"meter_id": ["m", "m"], "day": [date(2024, 1, 10), date(2024, 1, 1)]}),
+    )
+    by_day = {row["day"]: row for row in levels.to_dicts()}
+    # Target Jan 10 is issued Jan 9 noon: Jan 8 is the last whole day known.
+    assert by_day[date(2024, 1, 10)]["level_kwh"] == pytest.approx(2.0)
+    assert by_day[date(2024, 1, 10)]["history_days"] == 1
+    assert by_day[date(2024, 1, 1)]["history_days"] == 0
+
+
+def test_the_model_beats_last_week_on_a_weather_driven_series_and_bands_hold_the_forecast() -> None:
+    features = hourly_features({"small": 0.5, "large": 20.0}, date(2024, 1, 1), 60)
+    week = date(2024, 2, 26)
+    fitted = fit_week(
+        features, features, week, TrainingParams(train_days=42, num_boost_round=60), ISSUE_HOUR
+    )
+    assert not isinstance(fitted, str)
+    assert fitted.metrics["skill_vs_best_baseline"] > 0
+    holdout = fitted.holdout
+    assert (holdout["p10_kwh"] <= holdout["forecast_kwh"]).all()
+    assert (holdout["forecast_kwh"] <= holdout["p90_kwh"]).all()
+    assert set(holdout["model_used"]) == {"candidate"}
+
+
+def test_a_window_too_short_to_train_says_why_instead_of_raising() -> None:
+    features = hourly_features({"m": 1.0}, date(2024, 1, 1), 10)
+    outcome = fit_week(features, features, date(2024, 1, 11), TrainingParams(), ISSUE_HOUR)
+    assert isinstance(outcome, str) and "needs 14" in outcome
+
+
+def test_rows_the_model_cannot_take_get_a_named_fallback_and_a_reason() -> None:
+    features = hourly_features({"old": 1.0, "fresh": 2.0}, date(2024, 1, 1), 30)
+    # "fresh" appeared the day before the target; "old" lost its weather for the target day.
+    target_day = date(2024, 1, 30)
+    features = features.filter((pl.col("meter_id") == "old") | (pl.col("day") >= date(2024, 1, 29)))
+    is_fresh = pl.col("meter_id") == "fresh"
+    features = features.with_columns(
+        lag_2d_kwh=pl.when(is_fresh).then(None).otherwise(pl.col("lag_2d_kwh")),
+        lag_7d_kwh=pl.when(is_fresh).then(None).otherwise(pl.col("lag_7d_kwh")),
+        weather_source=pl.when(
+            (pl.col("meter_id") == "old")
+            & (pl.col("day") == target_day)
+            & (pl.col("local_minute_of_day") < 120)
+        )
+        .then(pl.lit("missing"))
+        .otherwise(pl.col("weather_source")),
+    )
+    booster = train(
+        model_inputs(features.filter(pl.col("day") < date(2024, 1, 29)), features, ISSUE_HOUR),
+        TrainingParams(num_boost_round=10),
+    )
+    history = features.filter(pl.col("day") < target_day - timedelta(days=1))
+    inputs = model_inputs(features.filter(pl.col("day") == target_day), history, ISSUE_HOUR)
+    result = forecast(lambda rows: predict(booster, rows), inputs, history, "model")
+
+    assert result.height == inputs.height and result["forecast_kwh"].is_not_null().all()
+    fresh = result.filter(pl.col("meter_id") == "fresh")
+    assert set(fresh["model_used"]) == {FLEET_PROFILE}
+    assert fresh["fallback_reason"][0].startswith("too little history: 0 whole days")
+    assert f"(needs {MIN_HISTORY_DAYS})" in fresh["fallback_reason"][0]
+    old = result.filter(pl.col("meter_id") == "old")
+    assert (
+        old.filter(pl.col("local_minute_of_day") < 120)["fallback_reason"].to_list()
+        == ["no weather known at issue time"] * 2
+    )
+    assert set(old.filter(pl.col("local_minute_of_day") >= 120)["model_used"]) == {"model"}
+
+
+def test_forecast_and_region_rows_match_their_contracts() -> None:
+    features = hourly_features({"a": 1.0, "b": 2.0}, date(2024, 1, 1), 10)
+    day = date(2024, 1, 10)
+    history = features.filter(pl.col("day") < day - timedelta(days=1))
+    inputs = model_inputs(features.filter(pl.col("day") == day), history, ISSUE_HOUR)
+    result = forecast(None, inputs, history, "model")
+    rows = forecast_rows(result, datetime(2024, 1, 9, 12, tzinfo=UTC), "model", None)
+    regions = region_rows(rows)
+
+    assert validate_table(GOLD_FORECASTS, rows).passed
+    assert validate_table(GOLD_REGION_FORECASTS, regions).passed
+    assert regions.num_rows == 24 and set(regions["meters"].to_pylist()) == {2}
+    assert sum(regions["forecast_kwh"].to_pylist()) == pytest.approx(
+        sum(rows["forecast_kwh"].to_pylist())
+    )
+    assert not fallback_share(rows).passed  # every row is a fallback: no model
+
+
+def test_fallback_share_passes_when_the_model_made_most_rows() -> None:
+    table = pa.table({"meter_id": ["a"] * 10, "fallback_reason": [None] * 9 + ["no weather"]})
+    outcome = fallback_share(table)
+    assert outcome.passed and outcome.metadata["fallback_rows"] == 1
+    assert outcome.metadata["reasons"] == [{"reason": "no weather", "rows": 1, "meters": 1}]
+
+
+def test_week_starts_are_the_mondays_of_the_whole_history() -> None:
+    assert week_starts(date(2024, 1, 3), date(2024, 1, 23)) == [
+        date(2024, 1, 8),
+        date(2024, 1, 15),
+        date(2024, 1, 22),
+    ]
+
+
+def test_the_backtest_replays_every_week_with_a_model_trained_before_it() -> None:
+    features = hourly_features({"a": 1.0, "b": 5.0}, date(2024, 1, 1), 42)
+    result = run_backtest(features, TrainingParams(train_days=28, num_boost_round=20), ISSUE_HOUR)
+
+    assert not isinstance(result, str)
+    weeks = result.weeks.sort("week_start")
+    assert weeks["week_start"].to_list() == week_starts(date(2024, 1, 1), date(2024, 2, 12))
+    # Training needs 14 days of usable rows before the held-out week: from the fifth week on.
+    assert weeks["trained"].to_list() == [False, False, False, False, True, True]
+    assert result.meters["meter_id"].to_list() == ["a", "b"]
+    assert result.forecasts["day"].min() == date(2024, 1, 1)
+    assert 0 < result.metrics["model_rows_pct"] < 100
+    assert "region_mape" in result.metrics and "meters_positive_skill_pct" in result.metrics
+
+
+def test_a_backtest_without_history_says_so() -> None:
+    empty = hourly_features({"a": 1.0}, date(2024, 1, 1), 1).clear()
+    assert run_backtest(empty, TrainingParams(), ISSUE_HOUR) == "no gold features to replay"
