@@ -36,17 +36,32 @@ def _instance() -> dg.DagsterInstance:
 
 
 def _runs_for(selection: dg.AssetSelection) -> list[tuple[dg.PartitionsDefinition | None, list]]:
-    """The selected assets grouped by partitioning, in dependency order: one run per group."""
+    """The selected assets grouped into runs, in dependency order.
+
+    An asset joins its parents' run when it shares their partitioning, else it goes to a later
+    run: so dimensions come first, then the days, then what is built from the days on another
+    cadence (a weekly model, a history-wide backtest), each run after everything it reads.
+    """
     from energy_assets.definitions import defs
 
     graph = defs.resolve_asset_graph()
     selected = selection.resolve(graph)
-    groups: dict[object, tuple[dg.PartitionsDefinition | None, list[dg.AssetKey]]] = {}
+    stage: dict[dg.AssetKey, int] = {}
+    runs: dict[tuple[int, object], tuple[dg.PartitionsDefinition | None, list[dg.AssetKey]]] = {}
     for asset_key in graph.toposorted_asset_keys:
-        if asset_key in selected:
-            partitions = graph.get(asset_key).partitions_def
-            groups.setdefault(partitions, (partitions, []))[1].append(asset_key)
-    return list(groups.values())
+        if asset_key not in selected:
+            continue
+        partitions = graph.get(asset_key).partitions_def
+        stage[asset_key] = max(
+            (
+                stage[parent] + (graph.get(parent).partitions_def != partitions)
+                for parent in graph.get(asset_key).parent_keys
+                if parent in stage
+            ),
+            default=0,
+        )
+        runs.setdefault((stage[asset_key], partitions), (partitions, []))[1].append(asset_key)
+    return [runs[k] for k in sorted(runs, key=lambda k: k[0])]
 
 
 def _range_tags(

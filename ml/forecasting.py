@@ -14,16 +14,18 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from datetime import date, datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import polars as pl
 import pyarrow as pa
-import xgboost as xgb
 
 from checks.contracts import GOLD_FORECASTS, GOLD_REGION_FORECASTS, WEATHER_FIELDS
 from ml.baselines import fallback_forecasts, known_at_issue, naive_forecasts
 from ml.evaluation import compare_with_baselines
+
+if TYPE_CHECKING:
+    import xgboost as xgb  # imported when training or predicting, not when definitions load
 
 QUANTILES = (0.1, 0.5, 0.9)
 LEVEL_DAYS = 14
@@ -174,6 +176,8 @@ def fallback_reasons(inputs: pl.DataFrame, has_model: bool) -> pl.Series:
 
 def train(inputs: pl.DataFrame, params: TrainingParams) -> xgb.Booster:
     """Fit the quantile booster on the usable rows of `inputs` that have a reading."""
+    import xgboost as xgb
+
     rows = inputs.filter(usable(inputs) & pl.col("energy_kwh").is_not_null())
     if rows.height == 0:
         raise ValueError("no usable training rows: no meter has enough history in the window")
@@ -198,6 +202,8 @@ def train(inputs: pl.DataFrame, params: TrainingParams) -> xgb.Booster:
 
 def predict(booster: xgb.Booster, inputs: pl.DataFrame) -> np.ndarray:
     """(rows, 3) kWh: P10, P50, P90, sorted per row so the quantiles never cross."""
+    import xgboost as xgb
+
     matrix = xgb.DMatrix(design_matrix(inputs), feature_names=feature_names())
     ratios = np.asarray(booster.predict(matrix)).reshape(inputs.height, len(QUANTILES))
     return np.sort(ratios, axis=1) * inputs["level_kwh"].to_numpy()[:, None]
@@ -232,6 +238,14 @@ def forecast(
     if fallback.height:
         parts.append(fallback_forecasts(fallback, history))
     columns = [*frame.columns, "forecast_kwh", "p10_kwh", "p90_kwh", "model_used"]
+    if not parts:  # no meter to forecast: an empty frame with the same columns
+        empty = {"forecast_kwh": pl.Float64, "p10_kwh": pl.Float64, "p90_kwh": pl.Float64}
+        parts.append(
+            frame.with_columns(
+                *[pl.lit(None, dtype).alias(name) for name, dtype in empty.items()],
+                model_used=pl.lit(None, pl.String),
+            )
+        )
     return pl.concat([p.select(columns) for p in parts]).sort("_row").drop("_row")
 
 

@@ -10,7 +10,7 @@ its own day. A backfill of many weeks is one run training them in order. The mod
 import math
 from collections.abc import Iterator
 from datetime import date, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import dagster as dg
 import polars as pl
@@ -40,6 +40,7 @@ from ml.features import HISTORY_DAYS, build_consumption_features, issue_time_utc
 from ml.forecasting import (
     GOLD_COLUMNS,
     LEVEL_DAYS,
+    Predictor,
     TrainingParams,
     fit_week,
     forecast,
@@ -47,6 +48,9 @@ from ml.forecasting import (
     model_inputs,
     region_rows,
 )
+
+if TYPE_CHECKING:
+    from ml.tracking import LoggedModel  # mlflow is imported only when a run needs it
 
 GROUP = "forecasting"
 MODEL_KEY = dg.AssetKey(["ml", "day_ahead_model"])
@@ -239,20 +243,28 @@ def _target_features(store: Lake, meters: pa.Table, day: date, issue_hour_utc: i
 
 
 def _forecast_day(
-    store: Lake, meters: pa.Table, day: date, issue_hour_utc: int, model_name: str
+    store: Lake,
+    meters: pa.Table,
+    day: date,
+    issue_hour_utc: int,
+    model_name: str,
+    predictors: "dict[str, tuple[LoggedModel | None, Predictor | None]]",
 ) -> pa.Table:
-    """Gold forecast rows of one target day, by the model of its training week or a fallback."""
+    """Gold forecast rows of one target day, by the model of its training week or a fallback.
+    `predictors` caches each week's model across the days of a run."""
     from ml.tracking import load_predictor, model_for_partition
 
     week = (day - timedelta(days=day.weekday())).isoformat()
-    model = model_for_partition(model_name, week)
+    if week not in predictors:
+        found = model_for_partition(model_name, week)
+        predictors[week] = (found, load_predictor(found.model_uri) if found else None)
+    model, predictor = predictors[week]
     history = _frame(
         store.read(GOLD_CONSUMPTION_FEATURES, day - timedelta(PROFILE_DAYS), day, GOLD_COLUMNS)
     )
     history = history.filter(pl.col("day") < day - timedelta(days=1))
     target = _target_features(store, meters, day, issue_hour_utc)
     inputs = model_inputs(target, history, issue_hour_utc)
-    predictor = load_predictor(model.model_uri) if model else None
     forecasts = forecast(predictor, inputs, history, model_name)
     version = model.version if model else None
     return forecast_rows(forecasts, issue_time_utc(day, issue_hour_utc), model_name, version)
@@ -323,13 +335,19 @@ def day_ahead_forecasts(
     suite, region_suite = FORECASTS_CHECKS.fresh(), REGION_CHECKS.fresh()
     regions: list[Chunk] = []
     models: dict[str, int] = {}
+    predictors: dict[str, tuple[LoggedModel | None, Predictor | None]] = {}
 
     def checked() -> Iterator[Chunk]:
         for low, high in chunks(start, end):
             days, region_days = [], []
             for day in days_in(low, high):
                 rows = _forecast_day(
-                    store, meters, day, settings.forecast_issue_hour_utc, mlflow_tracking.model_name
+                    store,
+                    meters,
+                    day,
+                    settings.forecast_issue_hour_utc,
+                    mlflow_tracking.model_name,
+                    predictors,
                 )
                 suite.observe(rows)
                 region = region_rows(rows)

@@ -7,15 +7,29 @@ from checks.contracts import BRONZE_WEATHER, GOLD_QUALITY_SCORECARD, SILVER_METE
 from energy_assets.cli import main
 
 
+def materialized_in(instance: dg.DagsterInstance, run_id: str) -> set[str]:
+    return {
+        event.dagster_event.asset_key.to_user_string()
+        for event in instance.all_logs(run_id, of_type=dg.DagsterEventType.ASSET_MATERIALIZATION)
+        if event.dagster_event and event.dagster_event.asset_key
+    }
+
+
 def test_backfill_runs_dimensions_then_the_whole_range_in_one_run(lake, instance, capsys) -> None:
     assert main(["backfill", "--start", "2024-03-30", "--end", "2024-03-31"]) == 0
 
-    runs = instance.get_run_records()
-    assert len(runs) == 3  # the dimensions (and the backtest), the lake's days, the forecast days
-    range_run = next(
-        r.dagster_run for r in runs if "dagster/asset_partition_range_start" in r.dagster_run.tags
+    runs = [r.dagster_run for r in reversed(instance.get_run_records())]  # oldest first
+    selections = [materialized_in(instance, run.run_id) for run in runs]
+    assert selections[0] == {"bronze/meters", "silver/meters"}
+    assert {"bronze/meter_readings", "silver/meter_readings", "gold/consumption_features"} <= (
+        selections[1]
     )
-    assert range_run.tags["dagster/asset_partition_range_end"] == "2024-03-31"
+    assert runs[1].tags["dagster/asset_partition_range_start"] == "2024-03-30"
+    assert runs[1].tags["dagster/asset_partition_range_end"] == "2024-03-31"
+    backtest = next(i for i, s in enumerate(selections) if "ml/day_ahead_backtest" in s)
+    forecasts = next(i for i, s in enumerate(selections) if "gold/forecasts" in s)
+    assert backtest > 1 and forecasts > 1  # after the days they read
+    assert not any("ml/day_ahead_model" in s for s in selections)  # no whole week in the range
     assert len(lake.partition_days(GOLD_QUALITY_SCORECARD)) == 2
     assert "backfill succeeded" in capsys.readouterr().out
 

@@ -26,6 +26,7 @@ from ml.baselines import (
 from ml.forecasting import (
     MIN_HISTORY_DAYS,
     TrainingParams,
+    fallback_reasons,
     fit_week,
     forecast,
     forecast_rows,
@@ -264,3 +265,17 @@ def test_the_backtest_replays_every_week_with_a_model_trained_before_it() -> Non
 def test_a_backtest_without_history_says_so() -> None:
     empty = hourly_features({"a": 1.0}, date(2024, 1, 1), 1).clear()
     assert run_backtest(empty, TrainingParams(), ISSUE_HOUR) == "no gold features to replay"
+
+
+def test_a_nan_input_falls_back_for_that_row_only() -> None:
+    features = hourly_features({"m": 1.0}, date(2024, 1, 1), 10)
+    day = date(2024, 1, 10)
+    history = features.filter(pl.col("day") < day - timedelta(days=1))
+    inputs = model_inputs(features.filter(pl.col("day") == day), history, ISSUE_HOUR)
+    inputs = inputs.with_columns(
+        temperature_c=pl.when(pl.col("local_minute_of_day") == 0)
+        .then(float("nan"))
+        .otherwise(pl.col("temperature_c"))
+    )
+    reasons = fallback_reasons(inputs, has_model=True)
+    assert reasons.to_list() == ["non-finite model input"] + [None] * 23

@@ -1,0 +1,264 @@
+"""Forecasting through real Dagster runs on a temporary lake: weekly training logged and registered
+in MLflow, champion/challenger, leakage-free day-ahead forecasts and named fallbacks.
+
+The lake (6 meters, January 2024) is built once for the module; each test has its own MLflow
+store so registry state never leaks between tests.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+
+import dagster as dg
+import mlflow
+import numpy as np
+import polars as pl
+import pyarrow as pa
+import pyarrow.compute as pc
+import pytest
+from mlflow import MlflowClient
+
+from checks.contracts import (
+    GOLD_CONSUMPTION_FEATURES,
+    GOLD_FORECASTS,
+    GOLD_REGION_FORECASTS,
+    SILVER_METER_READINGS,
+)
+from energy_assets.assets.forecasting import FORECAST_DAYS, MODEL_KEY
+from energy_assets.definitions import ASSETS, defs
+from energy_assets.lake import Lake
+from energy_assets.tracking import MlflowResource
+from ml.forecasting import MODEL_INPUTS, model_inputs
+from ml.tracking import CHAMPION, OUTPUTS, load_predictor, model_frame
+from tests.integration.pipeline import materialize_days, materialize_dimensions
+
+FIRST, LAST = date(2024, 1, 1), date(2024, 1, 31)
+WEEK = "2024-01-29"  # trained on days before it; its forecasts cover 2024-01-29..02-04
+TARGET = date(2024, 1, 30)
+FORECASTS = [dg.AssetKey(["gold", "forecasts"]), dg.AssetKey(["gold", "region_forecasts"])]
+SMALL = {"train_days": 21, "holdout_days": 3, "num_boost_round": 40}
+MODEL_NAME = MlflowResource().model_name
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Lake]:
+    """A lake with every layer of January 2024, and a Dagster instance, for the whole module."""
+    root = tmp_path_factory.mktemp("forecasting")
+    (root / "lake").mkdir()
+    (root / "dagster.yaml").write_text("telemetry:\n  enabled: false\n")
+    with pytest.MonkeyPatch.context() as patch:
+        for name, value in {
+            "ENERGY_LAKE_ROOT": str(root / "lake"),
+            "DAGSTER_HOME": str(root),
+            "ENERGY_SIM_METERS": "6",
+            "ENERGY_SOURCES": "simulator",
+            "MLFLOW_DISABLE_TELEMETRY": "true",
+        }.items():
+            patch.setenv(name, value)
+        patch.delenv("MLFLOW_TRACKING_URI", raising=False)
+        with dg.DagsterInstance.get() as instance:
+            assert materialize_dimensions(instance).success
+            assert materialize_days(instance, FIRST, LAST).success
+        yield Lake(str(root / "lake"))
+
+
+@pytest.fixture
+def tracking(built: Lake, tmp_path: Path) -> Iterator[MlflowResource]:
+    """An MLflow store of the test's own, with artifacts beside it."""
+    resource = MlflowResource(
+        tracking_uri=f"sqlite:///{tmp_path / 'mlflow.db'}",
+        artifact_root=(tmp_path / "artifacts").as_uri(),
+    )
+    yield resource
+    mlflow.set_tracking_uri(None)
+
+
+def run(
+    resource: MlflowResource,
+    selection: list[dg.AssetKey],
+    partition: str,
+    config: dict[str, object] | None = None,
+) -> dg.ExecuteInProcessResult:
+    with dg.DagsterInstance.get() as instance:
+        return dg.materialize(
+            ASSETS,
+            instance=instance,
+            resources={**defs.resources, "mlflow_tracking": resource},
+            selection=selection,
+            partition_key=partition,
+            run_config=(
+                {"ops": {"ml__day_ahead_model": {"config": config}}} if config is not None else None
+            ),
+        )
+
+
+def train(resource: MlflowResource, **config: object) -> dg.ExecuteInProcessResult:
+    return run(resource, [MODEL_KEY], WEEK, {**SMALL, **config})
+
+
+def forecasts_of(lake: Lake, day: date) -> pa.Table:
+    table = lake.read(GOLD_FORECASTS, day, day + timedelta(days=1))
+    return table.sort_by([("meter_id", "ascending"), ("interval_start_utc", "ascending")])
+
+
+def test_training_logs_a_run_with_baselines_and_registers_the_first_champion(
+    built: Lake, tracking: MlflowResource
+) -> None:
+    result = train(tracking)
+
+    assert result.success
+    metadata = result.asset_materializations_for_node("ml__day_ahead_model")[0].metadata
+    assert metadata["trained"].value is True
+    run_id = metadata["mlflow_run_id"].value
+    logged = MlflowClient().get_run(run_id)
+    for name in ("mae", "rmse", "mape", "pinball", "coverage_p10_p90", "skill_vs_best_baseline"):
+        assert name in logged.data.metrics, name
+    assert "same_time_last_week_mae" in logged.data.metrics
+    assert "region_mape" in logged.data.metrics
+    assert logged.data.tags["dagster_run_id"] == result.run_id
+    assert logged.data.tags["dagster_partition"] == WEEK
+    assert logged.data.tags["training_window"] == "[2024-01-08, 2024-01-29)"
+    assert int(logged.data.tags["delta_version_gold/consumption_features"]) >= 0
+    artifacts = {a.path for a in MlflowClient().list_artifacts(run_id)}
+    assert {"feature_importance.json", "residuals.png"} <= artifacts
+    champion = MlflowClient().get_model_version_by_alias(MODEL_NAME, CHAMPION)
+    assert str(champion.version) == metadata["model_version"].value == "1"
+    assert logged.data.tags["champion_decision"] == "no champion yet"
+
+
+def test_the_champion_moves_only_to_a_challenger_that_beats_it(
+    built: Lake, tracking: MlflowResource
+) -> None:
+    assert train(tracking).success
+    weaker = train(tracking, num_boost_round=1)
+
+    metadata = weaker.asset_materializations_for_node("ml__day_ahead_model")[0].metadata
+    assert metadata["model_version"].value == "2"
+    assert metadata["champion_promoted"].value is False
+    assert "does not beat champion v1" in metadata["champion_decision"].value
+    assert str(MlflowClient().get_model_version_by_alias(MODEL_NAME, CHAMPION).version) == "1"
+
+
+def test_a_forecast_uses_the_week_model_and_only_what_was_known_at_issue_time(
+    built: Lake, tracking: MlflowResource
+) -> None:
+    assert train(tracking).success
+    assert run(tracking, FORECASTS, TARGET.isoformat()).success
+    before = forecasts_of(built, TARGET)
+
+    assert (
+        before.num_rows
+        == built.read(SILVER_METER_READINGS, TARGET, TARGET + timedelta(days=1)).num_rows
+    )
+    assert set(before["issued_at_utc"].to_pylist()) == {datetime(2024, 1, 29, 12, tzinfo=UTC)}
+    assert set(before["model_version"].to_pylist()) == {"1"}
+    assert pc.sum(pc.equal(before["model_used"], MODEL_NAME)).as_py() > before.num_rows / 2
+
+    # Readings after the issue time change: the target day itself and the afternoon before.
+    issue = datetime(2024, 1, 29, 12, tzinfo=UTC)
+    for table in (SILVER_METER_READINGS, GOLD_CONSUMPTION_FEATURES):
+        low = date(2024, 1, 29)
+        rows = built.read(table, low, TARGET + timedelta(days=1))
+        later = pc.greater_equal(rows["interval_start_utc"], pa.scalar(issue))
+        tripled = pc.if_else(later, pc.multiply(rows["energy_kwh"], 3.0), rows["energy_kwh"])
+        changed = rows.set_column(rows.schema.get_field_index("energy_kwh"), "energy_kwh", tripled)
+        built.replace_window(table, changed, low, TARGET + timedelta(days=1))
+    assert run(tracking, FORECASTS, TARGET.isoformat()).success
+
+    assert forecasts_of(built, TARGET).equals(before)
+
+
+def test_a_day_without_a_trained_model_still_gets_every_forecast_from_a_named_fallback(
+    built: Lake, tracking: MlflowResource
+) -> None:
+    day = date(2024, 1, 10)
+    result = run(tracking, FORECASTS, day.isoformat())
+
+    assert result.success
+    rows = forecasts_of(built, day)
+    assert rows.num_rows == built.read(SILVER_METER_READINGS, day, day + timedelta(days=1)).num_rows
+    assert all(used.startswith("fallback:") for used in rows["model_used"].to_pylist())
+    assert set(rows["fallback_reason"].to_pylist()) == {"no trained model for this target day"}
+    assert rows["model_version"].null_count == rows.num_rows
+    regions = built.read(GOLD_REGION_FORECASTS, day, day + timedelta(days=1))
+    assert regions.num_rows > 0
+    assert pc.sum(regions["forecast_kwh"]).as_py() == pytest.approx(
+        pc.sum(rows["forecast_kwh"]).as_py()
+    )
+    checks = result.get_asset_check_evaluations()
+    assert all(e.passed for e in checks if e.check_name == "matches_contract")
+    assert not next(e for e in checks if e.check_name == "fallback_share").passed
+
+
+def test_tomorrow_is_a_forecast_partition() -> None:
+    tomorrow = datetime.now(UTC).date() + timedelta(days=1)
+    assert FORECAST_DAYS.get_last_partition_key() == tomorrow.isoformat()
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def wait_until_up(url: str, process: subprocess.Popen[bytes], attempts: int = 240) -> None:
+    for _ in range(attempts):
+        if process.poll() is not None:
+            raise RuntimeError(f"mlflow models serve exited with {process.returncode}")
+        try:
+            with urllib.request.urlopen(url, timeout=1):
+                return
+        except OSError:
+            time.sleep(0.5)
+    raise RuntimeError(f"{url} never answered")
+
+
+def test_the_champion_answers_forecasts_over_rest_on_loopback(
+    built: Lake, tracking: MlflowResource, tmp_path: Path
+) -> None:
+    assert train(tracking).success
+    features = pl.from_arrow(built.read(GOLD_CONSUMPTION_FEATURES, date(2024, 1, 10), TARGET))
+    assert isinstance(features, pl.DataFrame)
+    inputs = model_inputs(features.filter(pl.col("day") == date(2024, 1, 25)), features, 12)
+    rows = inputs.drop_nulls(list(MODEL_INPUTS)).head(4)
+    expected = load_predictor(f"models:/{MODEL_NAME}@{CHAMPION}")(rows)
+    port = free_port()
+    env = {
+        **os.environ,
+        "MLFLOW_TRACKING_URI": tracking.tracking_uri,
+        "MLFLOW_DISABLE_TELEMETRY": "true",
+        "DO_NOT_TRACK": "1",
+        "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}",  # uvicorn
+    }
+    command = [str(Path(sys.executable).parent / "mlflow"), "models", "serve"]
+    command += ["-m", f"models:/{MODEL_NAME}@{CHAMPION}", "--env-manager", "local"]
+    command += ["--host", "127.0.0.1", "--port", str(port)]
+    with (tmp_path / "serve.log").open("wb") as log:
+        process = subprocess.Popen(command, env=env, stdout=log, stderr=subprocess.STDOUT)
+        try:
+            wait_until_up(f"http://127.0.0.1:{port}/ping", process)
+            body = json.dumps({"dataframe_split": model_frame(rows).to_dict(orient="split")})
+            request = urllib.request.Request(
+                f"http://127.0.0.1:{port}/invocations",
+                data=body.encode(),
+                headers={"Content-Type": "application/json"},
+            )
+            with urllib.request.urlopen(request, timeout=30) as response:
+                answer = json.loads(response.read())
+        finally:
+            process.terminate()
+            process.wait(timeout=30)
+
+    predictions = answer["predictions"]
+    assert [sorted(p) for p in predictions] == [sorted(OUTPUTS)] * 4
+    served = np.array([[p[name] for name in OUTPUTS] for p in predictions])
+    assert served == pytest.approx(expected)
