@@ -18,7 +18,10 @@ export MARIMO_SKIP_UPDATE_CHECK := 1
 
 .PHONY: setup dev test test-unit test-integration lint format demo bench status clean
 
-setup: $(VENV)/.synced dbt/target/manifest.json
+setup: $(VENV)/.synced dbt/target/manifest.json $(DAGSTER_HOME)/dagster.yaml
+
+$(DAGSTER_HOME)/dagster.yaml: dagster.yaml
+	install -D -m 644 $< $@
 
 $(UV):
 	$(PYTHON) -m venv .tools

@@ -14,6 +14,7 @@ from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime, time, timedelta
 from typing import Any, TypeAlias
 
+import holidays
 import numpy as np
 import pandas as pd
 import polars as pl
@@ -495,6 +496,47 @@ def flatlines(
 
 
 # ---------------------------------------------------------------- weather coverage
+
+
+@functools.cache
+def _supported_calendars() -> dict[str, list[str]]:
+    return holidays.list_supported_countries()
+
+
+def has_holiday_calendar(country: str | None, subdivision: str | None) -> bool:
+    """Whether the `holidays` package knows this country (and subdivision, if given).
+
+    Meters elsewhere get no holidays; the gold `holiday_calendars` check names them.
+    """
+    supported = _supported_calendars()
+    return (
+        bool(country)
+        and country in supported
+        and (not subdivision or subdivision in supported[country])
+    )
+
+
+def holiday_calendars(meters: TableLike) -> CheckOutcome:
+    """Meters whose country/subdivision the `holidays` package does not know: their local
+    calendar falls back to no public holidays at all, so day-type features are wrong there."""
+    frame = _frame(meters)
+    _require(frame, ["meter_id", "country", "subdivision"], "holiday_calendars")
+    unknown = pl.Series(
+        [
+            not has_holiday_calendar(c, s)
+            for c, s in frame.select("country", "subdivision").iter_rows()
+        ],
+        dtype=pl.Boolean,
+    )
+    return CheckOutcome.from_mask(
+        "holiday_calendars",
+        frame,
+        unknown,
+        passed_description="every meter's country has a public-holiday calendar",
+        failed_description="{failing} of {rows} meters have no public-holiday calendar "
+        "(treated as having no holidays): " + _names(frame.filter(unknown)["meter_id"]),
+        columns=["meter_id", "country", "subdivision"],
+    )
 
 
 def weather_coverage(features: TableLike) -> CheckOutcome:

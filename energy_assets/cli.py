@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import shutil
 import sys
 import warnings
 from collections.abc import Sequence
@@ -25,12 +26,16 @@ from checks.contracts import ALL_TABLES, BRONZE_QUARANTINE, GOLD_QUALITY_SCORECA
 from energy_assets.lake import Lake
 
 DEMO_DAYS = 60
+INSTANCE_SETTINGS = Path(__file__).resolve().parents[1] / "dagster.yaml"
+"""The project's instance settings (telemetry off, pools), copied into a new DAGSTER_HOME."""
 
 
 def _instance() -> dg.DagsterInstance:
     if not os.environ.get("DAGSTER_HOME"):
         home = Path(".dagster_home").resolve()
         home.mkdir(exist_ok=True)
+        if not (home / "dagster.yaml").exists() and INSTANCE_SETTINGS.exists():
+            shutil.copy(INSTANCE_SETTINGS, home / "dagster.yaml")
         os.environ["DAGSTER_HOME"] = str(home)
     return dg.DagsterInstance.get()
 

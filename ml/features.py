@@ -16,6 +16,7 @@ import polars as pl
 import pyarrow as pa
 
 from checks.contracts import GOLD_CONSUMPTION_FEATURES, WEATHER_FIELDS
+from checks.domain import has_holiday_calendar
 
 HEATING_BASE_C = 15.5
 COOLING_BASE_C = 22.0
@@ -32,18 +33,15 @@ def issue_time_utc(target_day: date, issue_hour_utc: int) -> datetime:
 
 @lru_cache(maxsize=256)
 def _holiday_calendar(country: str, subdivision: str | None, year: int) -> frozenset[date]:
-    try:
-        calendar = holidays.country_holidays(country, subdiv=subdivision, years=year)
-    except NotImplementedError:
-        return frozenset()
-    return frozenset(calendar.keys())
+    return frozenset(holidays.country_holidays(country, subdiv=subdivision, years=year).keys())
 
 
 def holiday_flags(frame: pl.DataFrame) -> pl.Series:
     """Whether each row's `local_date` is a public holiday of its `country`/`subdivision`."""
     keys = frame.select("country", "subdivision", "local_date").unique()
     flags = [
-        bool(country) and local_date in _holiday_calendar(country, subdivision, local_date.year)
+        has_holiday_calendar(country, subdivision)
+        and local_date in _holiday_calendar(country, subdivision, local_date.year)
         for country, subdivision, local_date in keys.iter_rows()
     ]
     lookup = keys.with_columns(is_holiday=pl.Series(flags, dtype=pl.Boolean))

@@ -4,6 +4,7 @@ from collections.abc import Iterator
 from datetime import timedelta
 
 import dagster as dg
+import pyarrow as pa
 
 from checks import domain
 from checks.contracts import (
@@ -43,6 +44,14 @@ FEATURES_CHECKS = CheckSuite(
             severity=dg.AssetCheckSeverity.WARN,
         ),
         DST_DAY_LENGTHS,
+        DayCheck(
+            "holiday_calendars",
+            "Every meter's country and subdivision has a public-holiday calendar.",
+            lambda _table, context: domain.holiday_calendars(
+                context.meters if context.meters is not None else pa.table({})
+            ),
+            severity=dg.AssetCheckSeverity.WARN,
+        ),
     ],
 )
 

@@ -32,7 +32,7 @@ from energy_assets.resources import LakeResource
 
 GROUP = "marts"
 POOL = "duckdb"
-"""One DuckDB writer at a time: `.dagster_home/dagster.yaml` limits every pool to 1."""
+"""One DuckDB writer at a time: the instance settings (`dagster.yaml`) limit every pool to 1."""
 DBT_DIR = Path(__file__).resolve().parents[2] / "dbt"
 
 PROJECT = DbtProject(project_dir=DBT_DIR, profiles_dir=DBT_DIR)

@@ -34,7 +34,7 @@ class Webhook:
                 self.end_headers()
 
             def log_message(self, *args: object) -> None:
-                pass
+                """Keep the test output free of one access-log line per request."""
 
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.url = f"http://127.0.0.1:{self.server.server_address[1]}/alerts"

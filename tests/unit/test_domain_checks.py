@@ -20,6 +20,7 @@ from checks.domain import (
     flatline_mask,
     flatlines,
     freshness,
+    holiday_calendars,
     interval_alignment,
     latest_instant,
     unit_jumps,
@@ -541,3 +542,17 @@ def test_dst_day_lengths_judges_the_local_dates_the_rows_carry() -> None:
     outcome = dst_day_lengths(rows(wrong_dates), meters)
     assert not outcome.passed
     assert "P@2024-03-31" in outcome.description
+
+
+def test_holiday_calendars_names_meters_whose_country_has_none() -> None:
+    meters = pl.DataFrame(
+        {
+            "meter_id": ["FR-1", "DE-1", "XX-1", "FR-2"],
+            "country": ["FR", "DE", "XX", "FR"],
+            "subdivision": [None, "BY", None, "ZZ"],
+        }
+    )
+    outcome = holiday_calendars(meters)
+    assert not outcome.passed and outcome.failing_rows == 2
+    assert "XX-1" in outcome.description and "FR-2" in outcome.description
+    assert holiday_calendars(meters.head(2)).passed
