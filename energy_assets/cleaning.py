@@ -159,25 +159,43 @@ def clean_readings(
         .select(
             "meter_id",
             pl.col("interval_minutes").cast(pl.Int64).alias("grid_minutes"),
-            pl.col("customer_type"),
+            pl.col("customer_type")
+            .replace_strict(
+                params.unit_error_ceiling_kw,
+                default=DEFAULT_UNIT_ERROR_CEILING_KW,
+                return_dtype=pl.Float64,
+            )
+            .alias("unit_error_ceiling_kw"),
             pl.col("can_export").fill_null(False),
             pl.col("installed_on"),
         )
         .with_row_index("meter_key")
     )
-    unknown = readings.join(registry, on="meter_id", how="anti")
+    # The registry's row index is the meter's integer key: an Enum cast maps ids to it without a
+    # hash join, and ids never described come out null.
+    keyed = readings.with_columns(
+        meter_key=pl.col("meter_id")
+        .cast(pl.Enum(registry.get_column("meter_id")), strict=False)
+        .to_physical()
+        .cast(pl.UInt32)
+    )
+    unknown = keyed.filter(pl.col("meter_key").is_null()).drop("meter_key")
     rejections = _rejections(unknown, pl.format("meter never described: {}", pl.col("meter_id")))
-    known = (
-        readings.join(registry, on="meter_id", how="inner")
-        .drop("meter_id")
-        .with_columns(
-            grid_minutes=pl.coalesce(
-                "grid_minutes", pl.col("interval_minutes").cast(pl.Int64), DEFAULT_INTERVAL_MINUTES
-            ),
-            energy_kwh=pl.when(pl.col("energy_kwh").is_nan())
-            .then(None)
-            .otherwise(pl.col("energy_kwh")),
-        )
+    known = keyed.filter(pl.col("meter_key").is_not_null()).select(
+        "meter_key",
+        "interval_start_utc",
+        "interval_minutes",
+        "is_estimated",
+        "source",
+        "ingested_at_utc",
+        grid_minutes=pl.coalesce(
+            pl.lit(registry.get_column("grid_minutes")).gather(pl.col("meter_key")),
+            pl.col("interval_minutes").cast(pl.Int64),
+            DEFAULT_INTERVAL_MINUTES,
+        ),
+        energy_kwh=pl.when(pl.col("energy_kwh").is_nan())
+        .then(None)
+        .otherwise(pl.col("energy_kwh")),
     )
     per_slot = _onto_grid(_latest_versions(known))
     day_end = pl.col("slot_utc").dt.truncate("1d") + timedelta(days=1)
@@ -185,7 +203,7 @@ def clean_readings(
     # Both sides are sorted by meter then slot: an exact as-of join merges them in one pass.
     silver = (
         grid.join_asof(
-            per_slot.drop("grid_minutes").sort("meter_key", "slot_utc"),
+            per_slot.drop("grid_minutes"),
             on="slot_utc",
             by="meter_key",
             strategy="backward",
@@ -194,9 +212,9 @@ def clean_readings(
         )
         .with_columns(
             registry.get_column(name).gather(grid.get_column("meter_key"))
-            for name in ("meter_id", "customer_type", "can_export")
+            for name in ("meter_id", "unit_error_ceiling_kw", "can_export")
         )
-        .pipe(_correct_units, params)
+        .pipe(_correct_units)
         .with_columns(
             interval_start_utc=pl.col("slot_utc"),
             interval_minutes=pl.col("grid_minutes").cast(pl.Int16),
@@ -237,8 +255,9 @@ def _latest_versions(known: pl.DataFrame) -> pl.DataFrame:
 
 
 def _onto_grid(versions: pl.DataFrame) -> pl.DataFrame:
-    """Readings keyed by the grid slot they fall in: off-grid readings move to their slot, finer
-    readings are summed, and a slot with several readings keeps the latest otherwise."""
+    """Readings keyed by the grid slot they fall in, sorted by meter and slot: off-grid readings
+    move to their slot, finer readings are summed, and a slot with several readings keeps the
+    latest otherwise."""
     grid_us = pl.col("grid_minutes") * US_PER_MINUTE
     slotted = versions.with_columns(
         slot_utc=((pl.col("interval_start_utc").dt.epoch("us") // grid_us) * grid_us).cast(
@@ -276,6 +295,7 @@ def _onto_grid(versions: pl.DataFrame) -> pl.DataFrame:
             pl.col("is_realigned").any(),
         )
         .select(columns)
+        .sort("meter_key", "slot_utc")
     )
 
 
@@ -295,9 +315,15 @@ def _expected_grid(
         .filter(pl.col("installed_on").is_null() | (pl.col("installed_on") <= pl.col("day")))
         .drop("installed_on")
     )
+    # `per_slot` is sorted by meter then slot: a meter-day starts where either changes.
     reporting = per_slot.select(
         "meter_key", "grid_minutes", pl.col("slot_utc").dt.date().alias("day")
-    ).unique()
+    ).filter(
+        (
+            (pl.col("meter_key") != pl.col("meter_key").shift(1))
+            | (pl.col("day") != pl.col("day").shift(1))
+        ).fill_null(True)
+    )
     meter_days = pl.concat([installed, reporting]).unique(subset=["meter_key", "day"], keep="first")
     offsets = pl.DataFrame(
         [
@@ -320,14 +346,13 @@ def _expected_grid(
     )
 
 
-def _correct_units(frame: pl.DataFrame, params: CleaningParams) -> pl.DataFrame:
-    ceiling_kw = pl.col("customer_type").replace_strict(
-        params.unit_error_ceiling_kw, default=DEFAULT_UNIT_ERROR_CEILING_KW, return_dtype=pl.Float64
-    )
+def _correct_units(frame: pl.DataFrame) -> pl.DataFrame:
     mean_power_kw = pl.col("energy_kwh") * 60.0 / pl.col("grid_minutes")
+    # The frame is sorted by meter and slot, so each meter-day is one contiguous run.
+    meter_day = pl.struct("meter_key", "day").rle_id()
     return frame.with_columns(
         is_unit_corrected=(
-            mean_power_kw.median().over(["meter_key", "day"]) > ceiling_kw
+            mean_power_kw.median().over(meter_day) > pl.col("unit_error_ceiling_kw")
         ).fill_null(False)
     ).with_columns(
         energy_kwh=pl.when(pl.col("is_unit_corrected"))
