@@ -64,6 +64,11 @@ demo: setup
 status: setup
 	$(BIN)/energy-lake status
 
+# The marimo notebooks (read-only over the lake), on http://127.0.0.1:2718.
+.PHONY: notebooks
+notebooks: setup
+	$(BIN)/marimo edit notebooks --host 127.0.0.1 --port 2718
+
 # The dbt docs of the marts (grain, columns, tests, lineage) on http://127.0.0.1:8080.
 .PHONY: docs
 MARTS_DIR ?= $(or $(ENERGY_MARTS_DIR),$(CURDIR)/lake/marts)
@@ -73,6 +78,7 @@ docs: setup
 
 bench: setup
 	$(BIN)/python -m bench.lakehouse $(BENCH_ARGS)
+	$(BIN)/python -m bench.marts $(MARTS_BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) .tools .bench

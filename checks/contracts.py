@@ -400,6 +400,201 @@ GOLD_REGION_FORECASTS = TableContract(
 `unknown`). The band sums the meters' P10s and P90s: exact if meters err together, otherwise wider
 than the region's own P10-P90, so it is a conservative band."""
 
+GOLD_ANOMALIES = TableContract(
+    layer="gold",
+    name="anomalies",
+    grain="meter x anomaly event x UTC day (an event over several days has a row per day)",
+    key=("event_id", "day"),
+    schema=pa.schema(
+        [
+            _f("meter_id", pa.string(), False),
+            _f("region", pa.string()),
+            _f("event_id", pa.string(), False),
+            _f("anomaly_type", pa.string(), False),
+            _f("event_start_utc", UTC_TS, False),
+            _f("event_end_utc", UTC_TS, False),
+            _f("interval_count", pa.int32(), False),
+            _f("energy_kwh", pa.float64()),
+            _f("expected_kwh", pa.float64()),
+            _f("expected_low_kwh", pa.float64()),
+            _f("expected_high_kwh", pa.float64()),
+            _f("expected_source", pa.string(), False),
+            _f("score", pa.float64(), False),
+            _f("severity", pa.string(), False),
+            _f("detectors", pa.string(), False),
+            _f("reason", pa.string(), False),
+            _f("feedback_verdict", pa.string()),
+            _f("detected_at_utc", UTC_TS, False),
+            DAY,
+        ]
+    ),
+)
+"""`event_id` is `{meter_id}:{anomaly_type}:{event start ISO}`, stable across re-runs and days;
+`event_start_utc`..`event_end_utc` (end exclusive) is the event's whole extent as known on that
+day; `interval_count` and the kWh sums cover the flagged intervals of this day only (energy is
+null where the readings were missing, e.g. a dropout sent as gaps). `expected_source` says what
+the expectation came from: `model` (the day-ahead XGBoost under observed weather), `profile`
+(the meter's own median by hour and day type, when no model applies) or `none` (too little
+history). `feedback_verdict` is the latest acknowledgement (`confirmed`/`false_alarm`)."""
+
+GOLD_ANOMALY_EVALUATION = TableContract(
+    layer="gold",
+    name="anomaly_evaluation",
+    grain="anomaly type (plus `overall`) of the latest evaluation",
+    key=("anomaly_type",),
+    partitioned=False,
+    schema=pa.schema(
+        [
+            _f("anomaly_type", pa.string(), False),
+            _f("labelled_events", pa.int32(), False),
+            _f("found_events", pa.int32(), False),
+            _f("flagged_events", pa.int32(), False),
+            _f("true_flagged_events", pa.int32(), False),
+            _f("precision", pa.float64()),
+            _f("recall", pa.float64()),
+            _f("f1", pa.float64()),
+            _f("false_alarms_per_meter_month", pa.float64()),
+            _f("first_day", pa.date32(), False),
+            _f("last_day", pa.date32(), False),
+            _f("mlflow_run_id", pa.string()),
+            _f("evaluated_at_utc", UTC_TS, False),
+        ]
+    ),
+)
+"""Event-level scores of the detectors against `bronze/anomaly_labels` over `first_day`..`last_day`:
+a labelled event is found when a flagged event of the same meter overlaps it (`recall` =
+found/labelled; per type, the flagged event may be of any type), a flagged event is true when it
+overlaps a labelled event (`precision`); `false_alarms_per_meter_month` counts flagged events on
+meters without any label, per 30 meter-days. Null where a ratio has no denominator."""
+
+BRONZE_API_RESPONSES = TableContract(
+    layer="bronze",
+    name="api_responses",
+    grain="one HTTP response of a network source, as received",
+    key=(),
+    schema=pa.schema(
+        [
+            _f("source", pa.string(), False),
+            _f("dataset", pa.string(), False),
+            _f("subject", pa.string(), False),
+            _f("endpoint", pa.string(), False),
+            _f("params", pa.string(), False),
+            _f("fetched_at_utc", UTC_TS, False),
+            _f("status", pa.int32(), False),
+            _f("attempts", pa.int32(), False),
+            _f("body", pa.string(), False),
+            DAY,
+        ]
+    ),
+)
+"""Raw responses, so a parser fix can be replayed without fetching again (`ENERGY_API_REPLAY=1`).
+`dataset` is what was asked (`observation`/`forecast`, or an éCO2mix dataset id), `subject` whom
+about (a location or a region), `params` the query as sorted JSON (API keys removed); `day` is the
+UTC day the response covers (each request asks for one day of one location or region)."""
+
+BRONZE_GRID_CARBON_INTENSITY = TableContract(
+    layer="bronze",
+    name="grid_carbon_intensity",
+    grain="one grid carbon intensity value as received: region x interval x dataset",
+    key=(),
+    schema=pa.schema(
+        [
+            _f("source", pa.string(), False),
+            _f("region", pa.string(), False),
+            _f("interval_start_utc", UTC_TS, False),
+            _f("interval_minutes", pa.int16(), False),
+            _f("carbon_intensity_gco2e_per_kwh", pa.float64()),
+            _f("dataset", pa.string(), False),
+            _f("ingested_at_utc", UTC_TS, False),
+            _f("batch_id", pa.string(), False),
+            DAY,
+        ]
+    ),
+)
+"""The carbon intensity of a region's electricity mix (éCO2mix `taux_co2`); a consolidated value
+is ingested after the real-time one of the same interval, so the latest received wins."""
+
+GOLD_CARBON_EMISSIONS = TableContract(
+    layer="gold",
+    name="carbon_emissions",
+    grain="meter x UTC day",
+    key=("meter_id", "day"),
+    schema=pa.schema(
+        [
+            _f("meter_id", pa.string(), False),
+            _f("region", pa.string()),
+            _f("country", pa.string()),
+            _f("energy_kwh", pa.float64(), False),
+            _f("emissions_kgco2e", pa.float64()),
+            _f("intensity_gco2e_per_kwh", pa.float64()),
+            _f("measured_share", pa.float64(), False),
+            _f("intensity_source", pa.string(), False),
+            _f("factor_reference", pa.string()),
+            DAY,
+        ]
+    ),
+)
+"""Emissions of the energy a meter used: each interval's energy times the grid's carbon intensity
+at that hour, from éCO2mix for its region where published (`measured_share` of the meter-day's
+intervals), else the country's yearly factor (`factor_reference` names source and year).
+`intensity_source` is `eco2mix`, `country_factor`, `mixed` or `unknown` (no factor for the
+country: emissions null). `intensity_gco2e_per_kwh` is the energy-weighted mean."""
+
+OPS_PIPELINE_EMISSIONS = TableContract(
+    layer="ops",
+    name="pipeline_emissions",
+    grain="one asset materialization (run x asset)",
+    key=("run_id", "asset_key"),
+    schema=pa.schema(
+        [
+            _f("run_id", pa.string(), False),
+            _f("asset_key", pa.string(), False),
+            _f("partition_start", pa.date32()),
+            _f("partition_end", pa.date32()),
+            _f("duration_s", pa.float64(), False),
+            _f("energy_kwh", pa.float64(), False),
+            _f("emissions_kgco2e", pa.float64(), False),
+            _f("country_iso_code", pa.string(), False),
+            _f("measured_at_utc", UTC_TS, False),
+            DAY,
+        ]
+    ),
+)
+"""The pipeline's own footprint, measured by codecarbon's offline tracker for the country of
+`ENERGY_EMISSIONS_COUNTRY`; `day` is the UTC day of measurement, `partition_end` exclusive."""
+
+GOLD_FORECAST_BACKTEST = TableContract(
+    layer="gold",
+    name="forecast_backtest",
+    grain="level (meter or region) x meter or region x target UTC day x forecaster",
+    key=("level", "entity_id", "day", "forecaster"),
+    schema=pa.schema(
+        [
+            _f("level", pa.string(), False),
+            _f("entity_id", pa.string(), False),
+            _f("region", pa.string(), False),
+            _f("forecaster", pa.string(), False),
+            _f("intervals", pa.int32(), False),
+            _f("actual_kwh", pa.float64(), False),
+            _f("forecast_kwh", pa.float64(), False),
+            _f("mae_kwh", pa.float64(), False),
+            _f("rmse_kwh", pa.float64(), False),
+            _f("mape_pct", pa.float64()),
+            _f("pinball_kwh", pa.float64()),
+            _f("coverage_pct", pa.float64()),
+            _f("fallback_intervals", pa.int32()),
+            _f("mlflow_run_id", pa.string(), False),
+            _f("backtested_at_utc", UTC_TS, False),
+            DAY,
+        ]
+    ),
+)
+"""The rolling-origin backtest's scores per day: `level` `meter` (`entity_id` a meter) or
+`region` (`entity_id` a region, scored on hourly sums, `intervals` are hours); `forecaster` is
+`forecast` (the model, or its fallback where it could not run: `fallback_intervals`) or a naive
+baseline (`same_time_yesterday`, `same_time_last_week`; no band, so no pinball or coverage).
+Every forecaster of a day is scored on the same intervals. A backtest replaces its days."""
+
 ALL_TABLES: tuple[TableContract, ...] = (
     BRONZE_METER_READINGS,
     BRONZE_WEATHER,
@@ -415,6 +610,13 @@ ALL_TABLES: tuple[TableContract, ...] = (
     OPS_ALERTS,
     GOLD_FORECASTS,
     GOLD_REGION_FORECASTS,
+    GOLD_ANOMALIES,
+    GOLD_ANOMALY_EVALUATION,
+    BRONZE_API_RESPONSES,
+    BRONZE_GRID_CARBON_INTENSITY,
+    GOLD_CARBON_EMISSIONS,
+    OPS_PIPELINE_EMISSIONS,
+    GOLD_FORECAST_BACKTEST,
 )
 
 

@@ -1,6 +1,9 @@
-"""Checks on gold forecasts beyond their contract: how much of a day fell back, and why."""
+"""Checks on gold forecasts beyond their contract: how much of a day fell back, and why; whether
+tomorrow's forecast was issued on time."""
 
 from __future__ import annotations
+
+from datetime import UTC, date, datetime, time, timedelta
 
 import polars as pl
 import pyarrow as pa
@@ -41,5 +44,45 @@ def fallback_share(forecasts: pa.Table, max_pct: float = MAX_FALLBACK_PCT) -> Ch
             "fallback_rows": fallbacks.height,
             "fallback_pct": share,
             "reasons": listed,
+        },
+    )
+
+
+ISSUE_GRACE = timedelta(hours=1)
+"""How long after the issue hour a day-ahead forecast may still be running before it is late
+(whole hours: the freshness schedule ticks hourly)."""
+
+
+def due_target_day(now_utc: datetime, issue_hour_utc: int, grace: timedelta = ISSUE_GRACE) -> date:
+    """The latest target day whose forecast must exist at `now_utc`: tomorrow once today's issue
+    hour plus the grace has passed, else today (issued yesterday)."""
+    return (now_utc - timedelta(hours=issue_hour_utc) - grace).date() + timedelta(days=1)
+
+
+def forecast_issued(
+    target_day: date, rows: int, now_utc: datetime, issue_hour_utc: int
+) -> CheckOutcome:
+    """Fails when the forecast of `target_day`, due by `now_utc`, has no row in gold."""
+    issued = rows > 0
+    deadline = (
+        datetime.combine(target_day - timedelta(days=1), time(issue_hour_utc), tzinfo=UTC)
+        + ISSUE_GRACE
+    )
+    return CheckOutcome(
+        name="forecast_issued",
+        passed=issued,
+        description=(
+            f"the forecast of {target_day} has {rows} rows"
+            if issued
+            else f"no forecast for {target_day}, due by {deadline:%Y-%m-%d %H:%M} UTC "
+            f"(issue hour {issue_hour_utc:02d}:00 + {ISSUE_GRACE}); evaluated at "
+            f"{now_utc:%Y-%m-%d %H:%M} UTC"
+        ),
+        failing_rows=0,
+        metadata={
+            "target_day": target_day.isoformat(),
+            "rows": rows,
+            "deadline_utc": deadline.isoformat(),
+            "evaluated_at_utc": now_utc.isoformat(),
         },
     )

@@ -33,17 +33,24 @@ import pyarrow.types as pat
 
 from checks.contracts import (
     BRONZE_ANOMALY_LABELS,
+    BRONZE_API_RESPONSES,
+    BRONZE_GRID_CARBON_INTENSITY,
     BRONZE_LANDING_FILES,
     BRONZE_METER_READINGS,
     BRONZE_METERS,
     BRONZE_QUARANTINE,
     BRONZE_WEATHER,
+    GOLD_ANOMALIES,
+    GOLD_ANOMALY_EVALUATION,
+    GOLD_CARBON_EMISSIONS,
     GOLD_CONSUMPTION_FEATURES,
+    GOLD_FORECAST_BACKTEST,
     GOLD_FORECASTS,
     GOLD_QUALITY_SCORECARD,
     GOLD_REGION_FORECASTS,
     INTERVAL_MINUTES,
     OPS_ALERTS,
+    OPS_PIPELINE_EMISSIONS,
     SILVER_METER_READINGS,
     SILVER_METERS,
     SILVER_WEATHER,
@@ -56,12 +63,25 @@ from checks.result import CheckOutcome, stringify
 
 """Meter intervals the lake accepts; each divides an hour, so a grid aligned at midnight UTC."""
 WEATHER_KINDS = ("observation", "forecast")
+INTENSITY_SOURCES = ("eco2mix", "country_factor", "mixed", "unknown")
 SCORECARD_STATUSES = ("good", "degraded", "bad")
 REPORTED_UNITS = ("kWh", "Wh", "kW")
 LANDING_KINDS = ("meters", "readings", "weather")
 LANDING_STATUSES = ("accepted", "rejected", "duplicate")
 ALERT_KINDS = ("run_failure", "check_failure")
 ALERT_SEVERITIES = ("ERROR", "WARN")
+ANOMALY_TYPES = (
+    "flatline",
+    "dropout",
+    "negative",
+    "spike",
+    "unit_error",
+    "sustained_drop",
+    "model_residual",
+    "unusual_day",
+)
+ANOMALY_SEVERITIES = ("low", "medium", "high")
+FEEDBACK_VERDICTS = ("confirmed", "false_alarm")
 
 
 # ---------------------------------------------------------------- reusable column checks
@@ -192,6 +212,16 @@ def fallback_explained() -> RowRule:
     return RowRule("fallback_reason_iff_fallback", holds)
 
 
+def day_within(start: str, end: str) -> RowRule:
+    """The partition `day` lies in the UTC days an event `[start, end)` touches."""
+
+    def holds(df: pd.DataFrame) -> pd.Series:
+        last = (df[end] - pd.Timedelta(microseconds=1)).dt.date
+        return ((df[start].dt.date <= df["day"]) & (df["day"] <= last)).fillna(False)
+
+    return RowRule(f"day_within_{start}_{end}", holds)
+
+
 # ---------------------------------------------------------------- the rules, one entry per table
 
 
@@ -315,6 +345,76 @@ DOMAIN_RULES: dict[str, TableRules] = {
             ordered("issued_at_utc", "hour_start_utc"),
             day_is_utc_date_of("hour_start_utc"),
         ],
+    ),
+    GOLD_ANOMALIES.path: TableRules(
+        columns={
+            "anomaly_type": [pa.Check.isin(ANOMALY_TYPES)],
+            "interval_count": [pa.Check.gt(0)],
+            "expected_source": [pa.Check.isin(("model", "profile", "none"))],
+            "score": [finite()],
+            "severity": [pa.Check.isin(ANOMALY_SEVERITIES)],
+            "feedback_verdict": [pa.Check.isin(FEEDBACK_VERDICTS)],
+        },
+        rows=[
+            ordered("event_start_utc", "event_end_utc"),
+            day_within("event_start_utc", "event_end_utc"),
+        ],
+    ),
+    GOLD_ANOMALY_EVALUATION.path: TableRules(
+        columns={
+            **{column: [pa.Check.in_range(0, 1)] for column in ("precision", "recall", "f1")},
+            **{
+                f.name: [non_negative()]
+                for f in GOLD_ANOMALY_EVALUATION.schema
+                if f.name.endswith("_events")
+            },
+            "false_alarms_per_meter_month": [non_negative()],
+        },
+        rows=[ordered("first_day", "last_day", strict=False)],
+    ),
+    BRONZE_API_RESPONSES.path: TableRules(columns={"status": [pa.Check.in_range(100, 599)]}),
+    GOLD_FORECAST_BACKTEST.path: TableRules(
+        columns={
+            "level": [pa.Check.isin(("meter", "region"))],
+            "forecaster": [
+                pa.Check.isin(("forecast", "same_time_yesterday", "same_time_last_week"))
+            ],
+            "intervals": [pa.Check.gt(0)],
+            **{c: [finite()] for c in ("actual_kwh", "forecast_kwh", "mape_pct", "pinball_kwh")},
+            **{c: [finite(), non_negative()] for c in ("mae_kwh", "rmse_kwh")},
+            "coverage_pct": [pa.Check.in_range(0, 100)],
+            "fallback_intervals": [non_negative()],
+        },
+        rows=[
+            RowRule(
+                "fallback_intervals_counted_for_the_forecast_only",
+                lambda df: (
+                    (df["fallback_intervals"].notna() == (df["forecaster"] == "forecast"))
+                    & (df["fallback_intervals"].fillna(0) <= df["intervals"])
+                ).fillna(False),
+            )
+        ],
+    ),
+    BRONZE_GRID_CARBON_INTENSITY.path: TableRules(
+        columns={"interval_minutes": [pa.Check.isin(INTERVAL_MINUTES)]},
+        rows=[day_is_utc_date_of("interval_start_utc")],
+    ),
+    GOLD_CARBON_EMISSIONS.path: TableRules(
+        columns={
+            "energy_kwh": [finite()],
+            "emissions_kgco2e": [finite()],
+            "intensity_gco2e_per_kwh": [non_negative()],
+            "measured_share": [pa.Check.in_range(0, 1)],
+            "intensity_source": [pa.Check.isin(INTENSITY_SOURCES)],
+        }
+    ),
+    OPS_PIPELINE_EMISSIONS.path: TableRules(
+        columns={
+            "duration_s": [non_negative()],
+            "energy_kwh": [non_negative()],
+            "emissions_kgco2e": [non_negative()],
+        },
+        rows=[day_is_utc_date_of("measured_at_utc")],
     ),
 }
 """Domain rules per table path. Every contract has an entry; every named column exists."""

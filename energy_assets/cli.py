@@ -51,21 +51,31 @@ def _runs_for(selection: dg.AssetSelection) -> list[tuple[dg.PartitionsDefinitio
 
     graph = defs.resolve_asset_graph()
     selected = selection.resolve(graph)
-    stage: dict[dg.AssetKey, int] = {}
+    stage = dict.fromkeys(selected, 0)
+    # Raise stages until stable: a child comes after a parent of another partitioning, and the
+    # outputs of one multi-asset (which cannot be split) share the latest stage of any of them.
+    changed = True
+    while changed:
+        changed = False
+        for asset_key in graph.toposorted_asset_keys:
+            if asset_key not in selected:
+                continue
+            node = graph.get(asset_key)
+            wanted = max(
+                [
+                    stage[parent] + (graph.get(parent).partitions_def != node.partitions_def)
+                    for parent in node.parent_keys
+                    if parent in stage
+                ]
+                + [stage[k] for k in graph.assets_def_for_key(asset_key).keys if k in stage],
+            )
+            if wanted > stage[asset_key]:
+                stage[asset_key], changed = wanted, True
     runs: dict[tuple[int, object], tuple[dg.PartitionsDefinition | None, list[dg.AssetKey]]] = {}
     for asset_key in graph.toposorted_asset_keys:
-        if asset_key not in selected:
-            continue
-        partitions = graph.get(asset_key).partitions_def
-        stage[asset_key] = max(
-            (
-                stage[parent] + (graph.get(parent).partitions_def != partitions)
-                for parent in graph.get(asset_key).parent_keys
-                if parent in stage
-            ),
-            default=0,
-        )
-        runs.setdefault((stage[asset_key], partitions), (partitions, []))[1].append(asset_key)
+        if asset_key in selected:
+            partitions = graph.get(asset_key).partitions_def
+            runs.setdefault((stage[asset_key], partitions), (partitions, []))[1].append(asset_key)
     return [runs[k] for k in sorted(runs, key=lambda k: k[0])]
 
 

@@ -215,6 +215,20 @@ class Lake:
 
         return self._commit(table, write, counted)
 
+    def append(self, table: TableContract, data: pa.Table) -> WriteResult:
+        """Add rows to an unpartitioned log table (alerts): concurrent writers never overwrite
+        each other's rows, and a commit conflict is retried."""
+        if table.partitioned:
+            raise ValueError(f"{table.path} is partitioned by day; use replace_window()")
+        counted = _CountingBatches(table, [data], None, None)
+
+        def write() -> None:
+            write_deltalake(
+                self.uri(table), counted.reader(), mode="append", storage_options=self._options()
+            )
+
+        return self._commit(table, write, counted)
+
     def _commit(
         self,
         table: TableContract,

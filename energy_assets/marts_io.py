@@ -1,41 +1,27 @@
-"""Files around the dbt marts: the lake days dbt reads, and the marts readers read.
+"""Around the dbt marts: where dbt's DuckDB file and the marts readers read live, and what a dbt
+step's environment tells dbt.
 
-dbt reads Parquet exports of the lake's Delta tables (read through the Delta log, never a Parquet
-glob over a table, one file per UTC day, replaced atomically) because DuckDB cannot read Delta
-here. Readers read Parquet exports of the marts, so no notebook ever holds DuckDB's write lock
-while dbt builds. Everything lives in the marts folder: `<lake>/marts` for a local lake.
+dbt reads the lake's Delta tables itself (dbt-duckdb's delta plugin, through the Delta log; see
+`dbt/models/staging/_sources.yml`). Readers read Parquet exports of the marts, so no notebook
+ever holds DuckDB's write lock while dbt builds. Both live in the marts folder: `<lake>/marts`
+for a local lake.
 """
 
 from __future__ import annotations
 
 import os
 import time
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
 import duckdb
-import pyarrow as pa
 import pyarrow.parquet as pq
 
-from checks.contracts import (
-    GOLD_CONSUMPTION_FEATURES,
-    GOLD_QUALITY_SCORECARD,
-    SILVER_METER_READINGS,
-    SILVER_METERS,
-    TableContract,
-)
-from energy_assets.lake import Lake, days_in
+from energy_assets.lake import Lake
 
-DAILY_INPUTS: tuple[TableContract, ...] = (
-    SILVER_METER_READINGS,
-    GOLD_CONSUMPTION_FEATURES,
-    GOLD_QUALITY_SCORECARD,
-)
-"""The partitioned lake tables the dbt sources read (`dbt/models/staging/_sources.yml`)."""
-WHOLE_INPUTS: tuple[TableContract, ...] = (SILVER_METERS,)
 MARTS_SCHEMA = "marts"
 DEFAULT_LOOKBACK_DAYS = 1
 
@@ -72,20 +58,6 @@ def exports_dir(folder: Path) -> Path:
     return folder / "exports"
 
 
-def input_path(folder: Path, table: TableContract, day: date | None = None) -> Path:
-    """Where a source's export lives: one file per UTC day, or one file for a whole table."""
-    base = folder / "inputs" / table.layer
-    return base / f"{table.name}.parquet" if day is None else base / table.name / f"{day}.parquet"
-
-
-def _write_atomically(table: pa.Table, path: Path) -> None:
-    """Readers see the old file or the new one, never half of one."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    partial = path.with_name(f".{path.name}.partial")
-    pq.write_table(table, partial)
-    os.replace(partial, path)
-
-
 @dataclass(frozen=True)
 class ExportResult:
     """What an export wrote: rows per table, and how long it took."""
@@ -94,36 +66,17 @@ class ExportResult:
     seconds: float
 
 
-def export_inputs(lake: Lake, folder: Path, start: date, end: date) -> ExportResult:
-    """Export the days [start, end) of every daily input, and every whole input, for dbt.
-
-    A day without rows gets an empty file, so a day that lost its rows loses them in the marts too.
-    """
-    began = time.perf_counter()
-    rows: dict[str, int] = {}
-    for table in DAILY_INPUTS:
-        rows[table.path] = 0
-        for day in days_in(start, end):
-            data = lake.read(table, day, date.fromordinal(day.toordinal() + 1))
-            _write_atomically(data, input_path(folder, table, day))
-            rows[table.path] += data.num_rows
-    for table in WHOLE_INPUTS:
-        data = lake.read(table)
-        _write_atomically(data, input_path(folder, table))
-        rows[table.path] = data.num_rows
-    return ExportResult(rows, time.perf_counter() - began)
-
-
-def export_marts(folder: Path) -> ExportResult:
-    """Copy every table of the `marts` schema to `exports/<name>.parquet` (each file replaced
-    atomically). Opens DuckDB read-only: call it when dbt is not writing."""
+def export_marts(folder: Path, names: Collection[str] | None = None) -> ExportResult:
+    """Copy the tables `names` (default: every table) of the `marts` schema to
+    `exports/<name>.parquet`, each file replaced atomically. Opens DuckDB read-only: call it when
+    dbt is not writing."""
     began = time.perf_counter()
     target = exports_dir(folder)
     target.mkdir(parents=True, exist_ok=True)
     rows: dict[str, int] = {}
     with duckdb.connect(str(duckdb_path(folder)), read_only=True) as con:
         (catalog,) = con.execute("select current_database()").fetchone() or ("marts",)
-        names = [
+        tables = [
             name
             for (name,) in con.execute(
                 "select table_name from information_schema.tables "
@@ -131,8 +84,9 @@ def export_marts(folder: Path) -> ExportResult:
                 "order by table_name",
                 [catalog, MARTS_SCHEMA],
             ).fetchall()
+            if names is None or name in names
         ]
-        for name in names:
+        for name in tables:
             partial = target / f".{name}.parquet.partial"
             con.execute(
                 f'copy (select * from "{catalog}".{MARTS_SCHEMA}."{name}") to \'{partial}\' '
@@ -143,16 +97,37 @@ def export_marts(folder: Path) -> ExportResult:
     return ExportResult(rows, time.perf_counter() - began)
 
 
+def window_settings(start: date, end: date, lookback: int) -> dict[str, str]:
+    """The UTC days [start, end) a dbt run rebuilds, plus `lookback` days before them
+    (`dbt/macros/window.sql`). Environment rather than `--vars`: new vars on every run would
+    make dbt re-parse the whole project each time."""
+    return {
+        "ENERGY_MARTS_WINDOW_START": start.isoformat(),
+        "ENERGY_MARTS_WINDOW_END": end.isoformat(),
+        "ENERGY_MARTS_LOOKBACK_DAYS": str(lookback),
+    }
+
+
 @contextmanager
-def marts_environment(folder: Path) -> Iterator[None]:
-    """Point dbt (a subprocess inheriting this environment) at the marts folder for a block."""
+def marts_environment(
+    lake: Lake, folder: Path, settings: Mapping[str, str] | None = None
+) -> Iterator[None]:
+    """For a block, point dbt (a subprocess inheriting this environment, object-store credentials
+    included) at the lake and the marts folder, with extra `settings` (e.g. the window, or
+    `DBT_INDIRECT_SELECTION`)."""
     folder.mkdir(parents=True, exist_ok=True)
-    previous = os.environ.get("ENERGY_MARTS_DIR")
-    os.environ["ENERGY_MARTS_DIR"] = str(folder)
+    values = {
+        "ENERGY_MARTS_DIR": str(folder),
+        "ENERGY_MARTS_LAKE_ROOT": lake.root.rstrip("/"),
+        **(settings or {}),
+    }
+    previous = {name: os.environ.get(name) for name in values}
+    os.environ.update(values)
     try:
         yield
     finally:
-        if previous is None:
-            os.environ.pop("ENERGY_MARTS_DIR", None)
-        else:
-            os.environ["ENERGY_MARTS_DIR"] = previous
+        for name, value in previous.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value

@@ -5,6 +5,15 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 from datetime import date
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import yaml
+
+if TYPE_CHECKING:
+    from energy_assets.sources.eco2mix import Eco2mixConfig
+    from energy_assets.sources.network import HttpConfig
+    from energy_assets.sources.open_meteo import OpenMeteoConfig
 
 KNOWN_SOURCES = ("simulator", "landing", "open_meteo", "eco2mix")
 DEFAULT_START_DATE = "2024-01-01"
@@ -40,3 +49,78 @@ class Settings:
             simulator_meters=int(os.environ.get("ENERGY_SIM_METERS", "50")),
             forecast_issue_hour_utc=int(os.environ.get("ENERGY_FORECAST_ISSUE_HOUR_UTC", "12")),
         )
+
+
+class _Layered:
+    """A setting from `ENERGY_<SECTION>_<KEY>`, else from the YAML file named by
+    `ENERGY_SOURCES_CONFIG` (`<section>: {<key>: value}`), else the default."""
+
+    def __init__(self) -> None:
+        path = os.environ.get("ENERGY_SOURCES_CONFIG")
+        loaded = yaml.safe_load(Path(path).read_text()) if path else None
+        self.file: dict[str, Any] = loaded or {}
+
+    def get(self, section: str, key: str) -> Any:
+        env = os.environ.get(f"ENERGY_{section.upper()}_{key.upper()}")
+        if env is not None:
+            return [v.strip() for v in env.split(",") if v.strip()] if key in _LISTS else env
+        value = (self.file.get(section) or {}).get(key)
+        return [str(v) for v in value] if key in _LISTS and value is not None else value
+
+
+_LISTS = frozenset({"locations", "regions"})
+
+
+@dataclass(frozen=True)
+class SourceSettings:
+    """How the network sources are reached: endpoints, keys, what to fetch, how politely, and
+    whether to replay the raw responses kept in bronze instead of fetching (`ENERGY_API_REPLAY`)."""
+
+    http: HttpConfig
+    open_meteo: OpenMeteoConfig
+    eco2mix: Eco2mixConfig
+    is_replay: bool
+
+    @classmethod
+    def from_env(cls) -> SourceSettings:
+        # The clients import `requests`: loaded when a run asks, not when definitions load.
+        from energy_assets.sources.eco2mix import Eco2mixConfig
+        from energy_assets.sources.network import HttpConfig
+        from energy_assets.sources.open_meteo import OpenMeteoConfig
+
+        layered = _Layered()
+
+        def value(section: str, key: str, default: Any, kind: type = str) -> Any:
+            found = layered.get(section, key)
+            return default if found is None else kind(found)
+
+        http = HttpConfig(
+            timeout_s=value("http", "timeout_s", HttpConfig.timeout_s, float),
+            max_attempts=value("http", "max_attempts", HttpConfig.max_attempts, int),
+            backoff_s=value("http", "backoff_s", HttpConfig.backoff_s, float),
+            min_interval_s=value("http", "min_interval_s", HttpConfig.min_interval_s, float),
+        )
+        weather = OpenMeteoConfig(
+            archive_url=value("open_meteo", "archive_url", OpenMeteoConfig.archive_url),
+            forecast_url=value("open_meteo", "forecast_url", OpenMeteoConfig.forecast_url),
+            api_key=value("open_meteo", "api_key", None),
+            location_ids=tuple(value("open_meteo", "locations", (), tuple)),
+        )
+        grid = Eco2mixConfig(
+            base_url=value("eco2mix", "base_url", Eco2mixConfig.base_url),
+            api_key=value("eco2mix", "api_key", None),
+            region_codes=tuple(value("eco2mix", "regions", Eco2mixConfig.region_codes, tuple)),
+        )
+        grid.regions()  # an unknown region code fails the run at once, naming it
+        replay = os.environ.get("ENERGY_API_REPLAY", "0").lower() in ("1", "true", "yes")
+        return cls(http=http, open_meteo=weather, eco2mix=grid, is_replay=replay)
+
+
+def emissions_country() -> str:
+    """ISO 3166-1 alpha-3 country whose grid powers the pipeline (`ENERGY_EMISSIONS_COUNTRY`)."""
+    return os.environ.get("ENERGY_EMISSIONS_COUNTRY", "FRA").upper()
+
+
+def is_tracking_emissions() -> bool:
+    """Whether asset materializations measure their footprint (`ENERGY_TRACK_EMISSIONS`, on)."""
+    return os.environ.get("ENERGY_TRACK_EMISSIONS", "1").lower() not in ("0", "false", "no")

@@ -1,80 +1,101 @@
-"""Rolling-origin backtest: replay weekly training and day-ahead forecasting over history.
+"""Rolling-origin backtest: replay periodic training and day-ahead forecasting over history.
 
-Each week is forecast by a model trained only on the days before it (`forecasting.fit_week`), with
-the production rules: lags and levels as known at each day's issue time, fallbacks where the model
-may not run. The result is scored at meter and region level against the naive baselines.
+Each training period (a week by default) is forecast by a model trained only on the days before
+it (`forecasting.fit_period`), with the production rules: lags, levels and profiles as known at
+each day's issue time, fallbacks where the model may not run. The result is scored at meter and
+region level against the naive baselines, overall (`Backtest`) and per day (`daily_scores`).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, timedelta
-from functools import partial
 
 import numpy as np
 import polars as pl
 
+from ml.baselines import SAME_TIME_LAST_WEEK, SAME_TIME_YESTERDAY, naive_forecasts
+from ml.evaluation import forecast_metrics, mae, mape, rmse
 from ml.forecasting import (
     TrainingParams,
-    fit_week,
+    fit_period,
     forecast,
     holdout_metrics,
     meter_skill,
     model_inputs,
-    predict,
+    period_starts,
 )
 
 MODEL = "backtest"
+FORECAST = "forecast"
+"""`forecaster` of the backtested forecast (the model, or its fallback where it could not run)."""
+BASELINES = (SAME_TIME_YESTERDAY, SAME_TIME_LAST_WEEK)
+SCORES = {
+    "level": pl.String,
+    "entity_id": pl.String,
+    "region": pl.String,
+    "day": pl.Date,
+    "forecaster": pl.String,
+    "intervals": pl.Int32,
+    "actual_kwh": pl.Float64,
+    "forecast_kwh": pl.Float64,
+    "mae_kwh": pl.Float64,
+    "rmse_kwh": pl.Float64,
+    "mape_pct": pl.Float64,
+    "pinball_kwh": pl.Float64,
+    "coverage_pct": pl.Float64,
+    "fallback_intervals": pl.Int32,
+}
+"""Columns of `daily_scores`."""
 
 
 @dataclass(frozen=True)
 class Backtest:
     forecasts: pl.DataFrame
-    """Every forecast row of the replayed weeks, with the actual `energy_kwh`."""
+    """Every forecast row of the replayed periods, with the actual `energy_kwh`."""
     metrics: dict[str, float]
     """Over all rows (model and fallbacks): meter level, `region_*`, `meters_positive_skill_pct`."""
     meters: pl.DataFrame
     """Per meter: MAE of the forecast and of each baseline, and the skill over the best."""
-    weeks: pl.DataFrame
-    """Per replayed week: whether a model was trained (or why not), its MAE and skill."""
-
-
-def week_starts(first_day: date, end_day: date) -> list[date]:
-    """The Mondays (training weeks start on Mondays) of [first_day, end_day)."""
-    monday = first_day + timedelta(days=(7 - first_day.weekday()) % 7)
-    return [monday + timedelta(days=n) for n in range(0, (end_day - monday).days, 7)]
+    periods: pl.DataFrame
+    """Per replayed training period: whether a model was trained (or why not), its MAE and
+    skill."""
 
 
 def run_backtest(
-    features: pl.DataFrame, params: TrainingParams, issue_hour_utc: int
+    features: pl.DataFrame, params: TrainingParams, issue_hour_utc: int, cadence: str = "weekly"
 ) -> Backtest | str:
-    """Replay every week of `features` (gold consumption features over the whole history).
+    """Replay every training period (of the `cadence`) of `features` (gold consumption features
+    over the whole history).
 
-    Returns why not when no week could be forecast at all.
+    Returns why not when no period could be forecast at all.
     """
     if features.height == 0:
         return "no gold features to replay"
     first, last = features["day"].min(), features["day"].max()
     assert isinstance(first, date) and isinstance(last, date)
-    parts, weeks = [], []
-    for week in week_starts(first, last + timedelta(days=1)):
-        fitted = fit_week(features, features, week, params, issue_hour_utc)
-        targets = features.filter(
-            (pl.col("day") >= week) & (pl.col("day") < week + timedelta(days=7))
-        )
+    end = last + timedelta(days=1)
+    starts = period_starts(first, end, cadence)
+    if not starts:
+        return f"no {cadence} training period starts within {first}..{last}"
+    parts, periods = [], []
+    for start, stop in zip(starts, [*starts[1:], end], strict=True):
+        fitted = fit_period(features, features, start, params, issue_hour_utc)
+        # The period's model forecasts the days issued during it: one day later than the period.
+        targets = features.filter((pl.col("day") > start) & (pl.col("day") <= stop))
         if targets.height == 0:
             continue
-        history = features.filter(pl.col("day") < week - timedelta(days=1))
+        history = features.filter(pl.col("day") < start)
         inputs = model_inputs(targets, history, issue_hour_utc)
         if isinstance(fitted, str):
             part = forecast(None, inputs, history, MODEL)
-            weeks.append({"week_start": week, "trained": False, "note": fitted})
+            periods.append({"period_start": start, "trained": False, "note": fitted})
         else:
-            part = forecast(partial(predict, fitted.booster), inputs, history, MODEL)
+            part = forecast(fitted.predictor(), inputs, history, MODEL)
             scored = holdout_metrics(part)
-            weeks.append(
+            periods.append(
                 {
-                    "week_start": week,
+                    "period_start": start,
                     "trained": True,
                     "note": f"{fitted.train_rows} training rows",
                     "mae": scored.get("mae"),
@@ -84,15 +105,78 @@ def run_backtest(
             )
         parts.append(part)
     if not parts:
-        return "no week of the history has rows to forecast"
+        return "no training period of the history has rows to forecast"
     forecasts = pl.concat(parts, how="diagonal_relaxed")
     meters = meter_skill(forecasts)
     metrics = holdout_metrics(forecasts)
     metrics["meters_positive_skill_pct"] = 100.0 * _share(meters["skill"] > 0)
     metrics["model_rows_pct"] = 100.0 * _share(forecasts["fallback_reason"].is_null())
-    return Backtest(forecasts, metrics, meters, pl.DataFrame(weeks, infer_schema_length=None))
+    return Backtest(forecasts, metrics, meters, pl.DataFrame(periods, infer_schema_length=None))
 
 
 def _share(flags: pl.Series) -> float:
     values = flags.cast(pl.Float64).fill_null(0.0).to_numpy()
     return float(np.mean(values)) if len(values) else 0.0
+
+
+def daily_scores(forecasts: pl.DataFrame) -> pl.DataFrame:
+    """Rows of gold `forecast_backtest` (without the run columns): per meter and per region
+    (hourly sums), target day and forecaster (the forecast, each naive baseline), the scored
+    intervals, actual and forecast kWh and the forecaster's errors; pinball loss, P10-P90 coverage
+    and fallback intervals (region level: hours where a meter fell back) for the forecast only.
+    Scored on the rows where the actual and every
+    baseline are known, like `holdout_metrics`, so forecasters compare on the same rows."""
+    scored = (
+        pl.concat([forecasts, naive_forecasts(forecasts)], how="horizontal")
+        .filter(pl.all_horizontal(pl.col("energy_kwh", *BASELINES).is_not_null()))
+        .with_columns(
+            region=pl.col("region").fill_null("unknown"),
+            is_fallback=pl.col("fallback_reason").is_not_null(),
+        )
+    )
+    summed = ["energy_kwh", "forecast_kwh", "p10_kwh", "p90_kwh", *BASELINES]
+    regions = (
+        scored.group_by("region", pl.col("interval_start_utc").dt.truncate("1h"))
+        .agg(pl.col(*summed).sum(), pl.col("is_fallback").any(), pl.col("day").first())
+        .with_columns(level=pl.lit("region"), entity_id=pl.col("region"))
+    )
+    meters = scored.with_columns(level=pl.lit("meter"), entity_id=pl.col("meter_id"))
+    columns = ["level", "entity_id", "region", "day", *summed, "is_fallback"]
+    rows = []
+    both = pl.concat([meters.select(columns), regions.select(columns)], how="diagonal_relaxed")
+    for (level, entity, region, day), group in both.group_by("level", "entity_id", "region", "day"):
+        actual = group["energy_kwh"].to_numpy()
+        common = {"level": level, "entity_id": entity, "region": region, "day": day}
+        common |= {"intervals": group.height, "actual_kwh": float(actual.sum())}
+        metrics = forecast_metrics(
+            actual, group["forecast_kwh"], group["p10_kwh"], group["p90_kwh"]
+        )
+        rows.append(
+            common
+            | {
+                "forecaster": FORECAST,
+                "forecast_kwh": float(group["forecast_kwh"].sum()),
+                "mae_kwh": metrics["mae"],
+                "rmse_kwh": metrics["rmse"],
+                "mape_pct": metrics["mape"],
+                "pinball_kwh": metrics["pinball"],
+                "coverage_pct": metrics["coverage_p10_p90"],
+                "fallback_intervals": int(group["is_fallback"].sum()),
+            }
+        )
+        for baseline in BASELINES:
+            values = group[baseline].to_numpy()
+            rows.append(
+                common
+                | {
+                    "forecaster": baseline,
+                    "forecast_kwh": float(values.sum()),
+                    "mae_kwh": mae(actual, values),
+                    "rmse_kwh": rmse(actual, values),
+                    "mape_pct": mape(actual, values),
+                }
+            )
+    frame = pl.DataFrame(rows, schema=SCORES)
+    return frame.with_columns(pl.col("mape_pct").fill_nan(None)).sort(
+        "level", "entity_id", "day", "forecaster"
+    )

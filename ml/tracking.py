@@ -30,6 +30,8 @@ from ml.evaluation import mae
 
 CHAMPION = "champion"
 OUTPUTS = ("p10_kwh", "forecast_kwh", "p90_kwh")
+BAND_SCALE = "band_scale"
+"""Model config key of the P10-P90 calibration (`forecasting.band_scale_for`)."""
 REQUIREMENTS = ("xgboost", "polars", "pandas", "numpy", "mlflow")
 
 
@@ -53,10 +55,11 @@ class QuantileForecaster(PythonModel):
     def load_context(self, context: Any) -> None:
         self.booster = xgb.Booster()
         self.booster.load_model(context.artifacts["booster"])
+        self.band_scale = float((context.model_config or {}).get(BAND_SCALE, 1.0))
 
     def predict(self, context: Any, model_input: pd.DataFrame, params: Any = None) -> pd.DataFrame:
         frame = pl.from_pandas(pd.DataFrame(model_input)[list(forecasting.MODEL_INPUTS)])
-        quantiles = forecasting.predict(self.booster, frame)
+        quantiles = forecasting.predict(self.booster, frame, self.band_scale)
         return pd.DataFrame(quantiles, columns=list(OUTPUTS))
 
 
@@ -83,16 +86,16 @@ class LoggedModel:
 
 
 def log_training(
-    booster: xgb.Booster,
+    fitted: forecasting.FittedModel,
     model_name: str,
-    holdout: pl.DataFrame,
     params: dict[str, Any],
     metrics: dict[str, float],
     tags: dict[str, str],
 ) -> LoggedModel:
     """In the active run: params, metrics, tags, feature importance and a residual plot of the
-    held-out forecasts (`holdout`, from `forecasting.forecast`), and the model (signature, input
-    example) registered under `model_name`, its version tagged like the run."""
+    held-out forecasts, and the model (signature, input example, band calibration) registered
+    under `model_name`, its version tagged like the run."""
+    booster, holdout = fitted.booster, fitted.holdout
     mlflow.log_params(params)
     mlflow.log_metrics({k: v for k, v in metrics.items() if np.isfinite(v)})
     mlflow.set_tags(tags)
@@ -104,7 +107,7 @@ def log_training(
     )
     mlflow.log_figure(residual_plot(holdout), "residuals.png")
     example = model_frame(holdout.head(5))
-    output = pd.DataFrame(forecasting.predict(booster, holdout.head(5)), columns=list(OUTPUTS))
+    output = pd.DataFrame(fitted.predictor()(holdout.head(5)), columns=list(OUTPUTS))
     with tempfile.TemporaryDirectory() as folder:
         path = str(Path(folder) / "booster.json")
         booster.save_model(path)
@@ -112,6 +115,7 @@ def log_training(
             name="model",
             python_model=QuantileForecaster(),
             artifacts={"booster": path},
+            model_config={BAND_SCALE: fitted.band_scale},
             signature=infer_signature(example, output),
             input_example=example,
             code_paths=[str(Path(forecasting.__file__).parent)],
@@ -175,10 +179,16 @@ def champion_challenger(
         current = None
     if current is None:
         decision = Decision(True, challenger_mae, None, None, "no champion yet")
-    else:
-        previous_mae = mae(
-            actual, load_predictor(f"models:/{model_name}@{CHAMPION}")(holdout)[:, 1]
+    elif (previous_mae := _champion_mae(model_name, holdout, actual)) is None:
+        decision = Decision(
+            True,
+            challenger_mae,
+            str(current.version),
+            None,
+            f"champion v{current.version} cannot score the current model inputs "
+            "(trained on another feature set): replaced",
         )
+    else:
         promoted = challenger_mae < previous_mae
         verdict = "beats" if promoted else "does not beat"
         decision = Decision(
@@ -197,6 +207,16 @@ def champion_challenger(
     if decision.previous_mae is not None:
         client.log_metric(challenger.run_id, "champion_previous_mae", decision.previous_mae)
     return decision
+
+
+def _champion_mae(model_name: str, holdout: pl.DataFrame, actual: np.ndarray) -> float | None:
+    """The champion's MAE on the held-out rows, or None when it was trained on other inputs (an
+    older feature set): such a champion cannot be compared, so it must not block promotion."""
+    try:
+        predicted = load_predictor(f"models:/{model_name}@{CHAMPION}")(holdout)[:, 1]
+    except (KeyError, ValueError, MlflowException, pl.exceptions.ColumnNotFoundError):
+        return None
+    return mae(actual, predicted)
 
 
 PARTITION_TAG = "dagster_partition"

@@ -2,13 +2,26 @@
   The window of UTC days a Dagster partition run rebuilds, as a SQL predicate on a date column:
   [window_start - lookback_days - before, window_end + after). `before`/`after` widen it for
   columns that are not UTC days (a meter's local date lies within a day of its UTC day).
-  Without window vars (a manual `dbt build`) every row is in the window.
+  The window comes from vars (`dbt build --vars '{window_start: ..., window_end: ...}'`) or, as
+  Dagster passes it, from ENERGY_MARTS_WINDOW_START/END and ENERGY_MARTS_LOOKBACK_DAYS, read only
+  when a model runs: new --vars on every run would make dbt re-parse the whole project each time.
+  Without a window (a plain `dbt build`) every row is in the window.
 -#}
+{% macro window_setting(name, default=none) -%}
+    {%- set value = var(name, none) -%}
+    {%- if value is none -%}
+        {%- set value = env_var('ENERGY_MARTS_' ~ name | upper, '') or default -%}
+    {%- endif -%}
+    {{ return(value) }}
+{%- endmacro %}
+
 {% macro in_window(column, before=0, after=0) -%}
-    {%- if var('window_start') is none -%}
+    {%- set start = window_setting('window_start') -%}
+    {%- if start is none -%}
         true
     {%- else -%}
-        ({{ column }} >= date '{{ var("window_start") }}' - {{ var('lookback_days') | int + before }}
-        and {{ column }} < date '{{ var("window_end") }}' + {{ after }})
+        {%- set lookback = window_setting('lookback_days', 1) | int -%}
+        ({{ column }} >= date '{{ start }}' - {{ lookback + before }}
+        and {{ column }} < date '{{ window_setting("window_end") }}' + {{ after }})
     {%- endif -%}
 {%- endmacro %}

@@ -7,9 +7,13 @@ from pathlib import Path
 import dagster as dg
 import pyarrow as pa
 import pyarrow.compute as pc
+import pyarrow.dataset as ds
 
+from checks import api
 from checks.contracts import (
     BRONZE_ANOMALY_LABELS,
+    BRONZE_API_RESPONSES,
+    BRONZE_GRID_CARBON_INTENSITY,
     BRONZE_LANDING_FILES,
     BRONZE_METER_READINGS,
     BRONZE_METERS,
@@ -18,15 +22,16 @@ from checks.contracts import (
 )
 from checks.quarantine import Rejection
 from energy_assets.cleaning import current_meters
+from energy_assets.emissions import tracks_emissions
 from energy_assets.lake import Chunk, Lake
 from energy_assets.layers import bronze_reading_chunks, bronze_weather_chunks
-from energy_assets.materialization import write_metadata
+from energy_assets.materialization import check_result, write_metadata
 from energy_assets.partitions import DAILY, SINGLE_RUN, run_window
 from energy_assets.quality import CheckSuite, matches_contract
 from energy_assets.quarantine import replace_quarantine
 from energy_assets.resources import LakeResource
-from energy_assets.settings import Settings
-from energy_assets.sources import landing, simulator
+from energy_assets.settings import Settings, SourceSettings
+from energy_assets.sources import eco2mix, landing, network, open_meteo, simulator
 from energy_assets.sources.landing_inbox import archived_files, outside_window
 
 GROUP = "bronze"
@@ -55,6 +60,7 @@ METERS_CHECKS = CheckSuite(key(BRONZE_METERS), [matches_contract(BRONZE_METERS)]
     description=f"Meters as described by each source. Grain: {BRONZE_METERS.grain}.",
     check_specs=METERS_CHECKS.specs(),
 )
+@tracks_emissions
 def bronze_meters(context: dg.AssetExecutionContext, lake: LakeResource) -> dg.MaterializeResult:
     settings = Settings.from_env()
     store = lake.lake()
@@ -66,6 +72,10 @@ def bronze_meters(context: dg.AssetExecutionContext, lake: LakeResource) -> dg.M
     if _uses_landing(store, settings):
         rows, rejected = landing_files(store, "meters")
         parts.extend(rows)
+    if eco2mix.SOURCE in settings.sources:
+        described_at = datetime.now(UTC)
+        grid = SourceSettings.from_env().eco2mix
+        parts.append(eco2mix.region_meters(grid, described_at, f"{eco2mix.SOURCE}-meters"))
     table = (
         pa.concat_tables([p.cast(BRONZE_METERS.schema) for p in parts])
         if parts
@@ -84,6 +94,100 @@ def bronze_meters(context: dg.AssetExecutionContext, lake: LakeResource) -> dg.M
 
 READINGS_CHECKS = CheckSuite(key(BRONZE_METER_READINGS), [matches_contract(BRONZE_METER_READINGS)])
 LABELS_CHECKS = CheckSuite(key(BRONZE_ANOMALY_LABELS), [matches_contract(BRONZE_ANOMALY_LABELS)])
+INTENSITY_CHECKS = CheckSuite(
+    key(BRONZE_GRID_CARBON_INTENSITY), [matches_contract(BRONZE_GRID_CARBON_INTENSITY)]
+)
+
+
+def api_check_specs(table: TableContract) -> list[dg.AssetCheckSpec]:
+    """The checks of an asset fed by network sources: schema drift blocks, failed requests warn."""
+    return [
+        dg.AssetCheckSpec(
+            "api_schema",
+            asset=key(table),
+            blocking=True,
+            partitions_def=DAILY,
+            description="Every API response had the documented fields (drift goes to quarantine).",
+        ),
+        dg.AssetCheckSpec(
+            "api_fetch",
+            asset=key(table),
+            partitions_def=DAILY,
+            description="Every API request was answered, after retries.",
+        ),
+    ]
+
+
+def _api_results(
+    table: TableContract, source: str, window: network.SourceWindow
+) -> list[dg.AssetCheckResult]:
+    return [
+        check_result(
+            key(table), [api.schema_drift(source, len(window.fetched), window.rejections)], name
+        )
+        if name == "api_schema"
+        else check_result(
+            key(table),
+            [api.fetch_failures(source, window.requests, window.rejections)],
+            name,
+            dg.AssetCheckSeverity.WARN,
+        )
+        for name in ("api_schema", "api_fetch")
+    ]
+
+
+def _network_window(
+    store: Lake,
+    source: str,
+    start: date,
+    end: date,
+    fetch: Callable[[SourceSettings], network.Fetching],
+    parse: Callable[[list[network.Fetched]], network.SourceWindow],
+) -> network.SourceWindow:
+    """A network source's rows for [start, end): fetched now, with the raw responses kept in
+    bronze, or parsed again from the responses kept there (`ENERGY_API_REPLAY`); every rejection
+    (failed request, drift, malformed body) goes to quarantine."""
+    config = SourceSettings.from_env()
+    if config.is_replay:
+        kept = store.read(
+            BRONZE_API_RESPONSES, start, end, filter_expression=ds.field("source") == source
+        )
+        window = parse(network.replayed(kept))
+    else:
+        fetching = fetch(config)
+        window = parse(fetching.fetched)
+        window.failures = fetching.failures
+        store.replace_window(
+            BRONZE_API_RESPONSES,
+            network.response_rows(fetching.fetched),
+            start,
+            end,
+            f"source = '{source}'",
+        )
+    replace_quarantine(
+        store, window.rejections, rejected_by=f"bronze:{source}", source=source, window=(start, end)
+    )
+    return window
+
+
+def _eco2mix_window(
+    store: Lake, settings: Settings, start: date, end: date
+) -> network.SourceWindow:
+    if eco2mix.SOURCE not in settings.sources:
+        return network.SourceWindow()
+    return _network_window(
+        store,
+        eco2mix.SOURCE,
+        start,
+        end,
+        lambda config: network.fetch_eco2mix(
+            config.http.client(eco2mix.SOURCE, config.eco2mix.headers()),
+            config.eco2mix,
+            start,
+            end,
+        ),
+        network.eco2mix_consumption,
+    )
 
 
 @dg.multi_asset(
@@ -95,6 +199,15 @@ LABELS_CHECKS = CheckSuite(key(BRONZE_ANOMALY_LABELS), [matches_contract(BRONZE_
             kinds={"delta"},
             deps=[key(BRONZE_METERS)],
             description=f"Meter readings as received. Grain: {BRONZE_METER_READINGS.grain}.",
+        ),
+        dg.AssetSpec(
+            key(BRONZE_GRID_CARBON_INTENSITY),
+            group_name=GROUP,
+            kinds={"delta"},
+            description=(
+                "Carbon intensity of each region's electricity mix, as published by éCO2mix. "
+                f"Grain: {BRONZE_GRID_CARBON_INTENSITY.grain}."
+            ),
         ),
         dg.AssetSpec(
             key(BRONZE_ANOMALY_LABELS),
@@ -109,8 +222,12 @@ LABELS_CHECKS = CheckSuite(key(BRONZE_ANOMALY_LABELS), [matches_contract(BRONZE_
     ],
     partitions_def=DAILY,
     backfill_policy=SINGLE_RUN,
-    check_specs=READINGS_CHECKS.specs(DAILY) + LABELS_CHECKS.specs(DAILY),
+    check_specs=READINGS_CHECKS.specs(DAILY)
+    + LABELS_CHECKS.specs(DAILY)
+    + INTENSITY_CHECKS.specs(DAILY)
+    + api_check_specs(BRONZE_METER_READINGS),
 )
+@tracks_emissions
 def bronze_meter_readings(
     context: dg.AssetExecutionContext, lake: LakeResource
 ) -> Iterator[dg.MaterializeResult]:
@@ -120,10 +237,14 @@ def bronze_meter_readings(
     readings_suite, labels_suite = READINGS_CHECKS.fresh(), LABELS_CHECKS.fresh()
     labels: list[Chunk] = []
     landing_rows, rejected = _landing_rows(store, settings, "readings", start, end)
+    grid = _eco2mix_window(store, settings, start, end)
+    intensity = grid.table("intensity")
+    intensity_suite = INTENSITY_CHECKS.fresh()
+    intensity_suite.observe(intensity)
 
     def checked_readings() -> Iterator[Chunk]:
         for readings, labelled in bronze_reading_chunks(
-            _simulator_config(settings), landing_rows, start, end
+            _simulator_config(settings), [*landing_rows, *grid.readings], start, end
         ):
             readings_suite.observe(readings.table)
             labels_suite.observe(labelled.table)
@@ -132,15 +253,23 @@ def bronze_meter_readings(
 
     readings = store.replace_chunks(BRONZE_METER_READINGS, checked_readings())
     labels_written = store.replace_chunks(BRONZE_ANOMALY_LABELS, labels)
+    intensity_written = store.replace_window(BRONZE_GRID_CARBON_INTENSITY, intensity, start, end)
     quarantined = _quarantine_files(store, "bronze_meter_readings", rejected)
     yield dg.MaterializeResult(
         asset_key=key(BRONZE_METER_READINGS),
         metadata={
             **write_metadata(readings, start, end),
             "sources": ", ".join(settings.sources),
-            "quarantined_rows": quarantined,
+            "quarantined_rows": quarantined + len(grid.rejections),
+            "api_responses": len(grid.fetched),
         },
-        check_results=readings_suite.results(),
+        check_results=readings_suite.results()
+        + _api_results(BRONZE_METER_READINGS, eco2mix.SOURCE, grid),
+    )
+    yield dg.MaterializeResult(
+        asset_key=key(BRONZE_GRID_CARBON_INTENSITY),
+        metadata=write_metadata(intensity_written, start, end),
+        check_results=intensity_suite.results(),
     )
     yield dg.MaterializeResult(
         asset_key=key(BRONZE_ANOMALY_LABELS),
@@ -243,27 +372,74 @@ WEATHER_CHECKS = CheckSuite(key(BRONZE_WEATHER), [matches_contract(BRONZE_WEATHE
     deps=[key(BRONZE_METERS)],
     partitions_def=DAILY,
     backfill_policy=SINGLE_RUN,
-    check_specs=WEATHER_CHECKS.specs(DAILY),
+    check_specs=WEATHER_CHECKS.specs(DAILY) + api_check_specs(BRONZE_WEATHER),
     description=(
         "Weather observations and issued forecasts per location, as received. "
         f"Grain: {BRONZE_WEATHER.grain}."
     ),
 )
+@tracks_emissions
 def bronze_weather(context: dg.AssetExecutionContext, lake: LakeResource) -> dg.MaterializeResult:
     settings = Settings.from_env()
     store = lake.lake()
     start, end = run_window(context)
     suite = WEATHER_CHECKS.fresh()
     landing_rows, rejected = _landing_rows(store, settings, "weather", start, end)
+    weather = _open_meteo_window(store, settings, start, end)
 
     def checked_weather() -> Iterator[Chunk]:
-        for chunk in bronze_weather_chunks(_simulator_config(settings), landing_rows, start, end):
+        for chunk in bronze_weather_chunks(
+            _simulator_config(settings), [*landing_rows, *weather.weather], start, end
+        ):
             suite.observe(chunk.table)
             yield chunk
 
     written = store.replace_chunks(BRONZE_WEATHER, checked_weather())
     quarantined = _quarantine_files(store, "bronze_weather", rejected)
     return dg.MaterializeResult(
-        metadata={**write_metadata(written, start, end), "quarantined_rows": quarantined},
-        check_results=suite.results(),
+        metadata={
+            **write_metadata(written, start, end),
+            "quarantined_rows": quarantined + len(weather.rejections),
+            "api_responses": len(weather.fetched),
+        },
+        check_results=suite.results() + _api_results(BRONZE_WEATHER, open_meteo.SOURCE, weather),
+    )
+
+
+def open_meteo_locations(
+    meters: pa.Table, config: open_meteo.OpenMeteoConfig
+) -> list[open_meteo.Location]:
+    """Each located meter location once (only the configured ones, when some are)."""
+    seen: dict[str, open_meteo.Location] = {}
+    for m in meters.to_pylist():
+        wanted = not config.location_ids or m["location_id"] in config.location_ids
+        if wanted and m["latitude"] is not None and m["longitude"] is not None:
+            seen.setdefault(
+                m["location_id"],
+                open_meteo.Location(m["location_id"], m["latitude"], m["longitude"]),
+            )
+    return list(seen.values())
+
+
+def _open_meteo_window(
+    store: Lake, settings: Settings, start: date, end: date
+) -> network.SourceWindow:
+    if open_meteo.SOURCE not in settings.sources:
+        return network.SourceWindow()
+    meters = current_meters(store.read(BRONZE_METERS)).table
+    today = datetime.now(UTC).date()
+    return _network_window(
+        store,
+        open_meteo.SOURCE,
+        start,
+        end,
+        lambda config: network.fetch_open_meteo(
+            config.http.client(open_meteo.SOURCE),
+            open_meteo_locations(meters, config.open_meteo),
+            start,
+            end,
+            config.open_meteo,
+            today,
+        ),
+        network.open_meteo_weather,
     )

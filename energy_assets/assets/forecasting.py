@@ -1,15 +1,20 @@
-"""Forecasting assets: a weekly-trained day-ahead model (MLflow), the forecasts of each day, and
-a rolling-origin backtest.
+"""Forecasting assets: a periodically trained day-ahead model (MLflow), the forecasts of each
+day, and a rolling-origin backtest.
 
-Training partition W (a week starting Monday, UTC) learns from gold features strictly before W;
-the forecast of day D uses the model of the week holding D, so a backfilled forecast never saw
-its own day. A backfill of many weeks is one run training them in order. The model work is in
-`ml/`; these assets read, call it, write and report.
+Training partition P (a period of `ENERGY_TRAINING_CADENCE`: `weekly` by default, weeks starting
+Monday UTC; `daily` or `monthly`) learns from gold features strictly before P, and exists from
+P's first day so the training schedule can train it then; the forecast of day D, issued on D-1,
+uses the model of the period holding D-1, so neither a backfilled nor a live forecast used data
+from after its issue time. A
+backfill of many periods is one run training them in order. The cadence is read when the
+definitions load, because Dagster builds partitions then. The model work is in `ml/`; these
+assets read, call it, write and report.
 """
 
 import math
+import os
 from collections.abc import Iterator
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 import dagster as dg
@@ -19,6 +24,7 @@ import pyarrow as pa
 from checks.contracts import (
     BRONZE_METER_READINGS,
     GOLD_CONSUMPTION_FEATURES,
+    GOLD_FORECAST_BACKTEST,
     GOLD_FORECASTS,
     GOLD_REGION_FORECASTS,
     SILVER_METER_READINGS,
@@ -27,7 +33,9 @@ from checks.contracts import (
 )
 from checks.forecasts import fallback_share
 from energy_assets.assets.bronze import key
+from energy_assets.automation.freshness import forecast_freshness_policy
 from energy_assets.cleaning import clean_readings
+from energy_assets.emissions import tracks_emissions
 from energy_assets.lake import Chunk, Lake, days_in
 from energy_assets.layers import chunks
 from energy_assets.materialization import write_metadata
@@ -38,14 +46,17 @@ from energy_assets.settings import Settings, start_date
 from energy_assets.tracking import MlflowResource
 from ml.features import HISTORY_DAYS, build_consumption_features, issue_time_utc
 from ml.forecasting import (
+    CADENCES,
     GOLD_COLUMNS,
     LEVEL_DAYS,
     Predictor,
     TrainingParams,
-    fit_week,
+    fit_period,
     forecast,
     forecast_rows,
     model_inputs,
+    period_start,
+    period_starts,
     region_rows,
 )
 
@@ -54,10 +65,32 @@ if TYPE_CHECKING:
 
 GROUP = "forecasting"
 MODEL_KEY = dg.AssetKey(["ml", "day_ahead_model"])
-WEEKLY = dg.WeeklyPartitionsDefinition(
-    start_date=start_date().isoformat(), timezone="UTC", day_offset=1
-)
-"""Training weeks, Monday to Sunday in UTC."""
+
+
+def training_cadence() -> str:
+    """`ENERGY_TRAINING_CADENCE` (daily, weekly or monthly; default weekly)."""
+    cadence = os.environ.get("ENERGY_TRAINING_CADENCE", "weekly")
+    if cadence not in CADENCES:
+        raise ValueError(f"ENERGY_TRAINING_CADENCE={cadence!r}: use one of {', '.join(CADENCES)}")
+    return cadence
+
+
+def _training_partitions(cadence: str) -> dg.TimeWindowPartitionsDefinition:
+    first = start_date().isoformat()
+    if cadence == "daily":
+        return dg.DailyPartitionsDefinition(start_date=first, timezone="UTC", end_offset=1)
+    if cadence == "monthly":
+        return dg.MonthlyPartitionsDefinition(start_date=first, timezone="UTC", end_offset=1)
+    return dg.WeeklyPartitionsDefinition(
+        start_date=first, timezone="UTC", day_offset=1, end_offset=1
+    )
+
+
+CADENCE = training_cadence()
+TRAINING_PERIODS = _training_partitions(CADENCE)
+"""Training periods in UTC (weeks run Monday to Sunday); keys are their first days. The current
+period is a partition from its first day (it only needs data from before it)."""
+SHORTEST_PERIOD_DAYS = {"daily": 1, "weekly": 7, "monthly": 28}[CADENCE]
 FORECAST_DAYS = dg.DailyPartitionsDefinition(
     start_date=start_date().isoformat(), timezone="UTC", end_offset=2
 )
@@ -88,27 +121,33 @@ def _frame(table: pa.Table) -> pl.DataFrame:
         dg.AssetDep(
             key(GOLD_CONSUMPTION_FEATURES),
             partition_mapping=dg.TimeWindowPartitionMapping(
-                start_offset=-(TrainingParams.train_days + LEVEL_DAYS + 7) // 7,
+                start_offset=-(
+                    (TrainingParams.train_days + LEVEL_DAYS + SHORTEST_PERIOD_DAYS)
+                    // SHORTEST_PERIOD_DAYS
+                ),
                 end_offset=-1,
                 allow_nonexistent_upstream_partitions=True,
             ),
         )
     ],
-    partitions_def=WEEKLY,
+    partitions_def=TRAINING_PERIODS,
     backfill_policy=SINGLE_RUN,
     check_specs=[
         dg.AssetCheckSpec(
             "model_trained",
             asset=MODEL_KEY,
-            description="The week has a model (else its forecasts fall back, with the reason).",
+            description=("The period has a model (else its forecasts fall back, with the reason)."),
         )
     ],
     description=(
-        "XGBoost P10/P50/P90 model of the week, trained on the trailing window of gold features "
-        "before the week, scored on its last held-out days against naive baselines, logged and "
-        "registered in MLflow; `champion` moves only when it beats the current champion."
+        f"XGBoost P10/P50/P90 model of the training period ({CADENCE}, "
+        "ENERGY_TRAINING_CADENCE), trained on the trailing window of gold features before the "
+        "period, its band calibrated and scored on the last held-out days against naive "
+        "baselines, logged and registered in MLflow; `champion` moves only when it beats the "
+        "current champion."
     ),
 )
+@tracks_emissions
 def day_ahead_model(
     context: dg.AssetExecutionContext,
     config: TrainingConfig,
@@ -122,16 +161,15 @@ def day_ahead_model(
         num_boost_round=config.num_boost_round,
     )
     start, end = run_window(context)
-    weeks = [
-        _train_week(context.run_id, store, week, params, mlflow_tracking)
-        for week in days_in(start, end)
-        if week.weekday() == 0
+    periods = [
+        _train_period(context.run_id, store, period, params, mlflow_tracking)
+        for period in period_starts(start, end, CADENCE)
     ]
-    untrained = [w for w in weeks if not w["trained"]]
-    metadata = dict(weeks[-1])
-    if len(weeks) > 1:
-        metadata["weeks_trained"] = len(weeks) - len(untrained)
-        metadata["weeks"] = dg.MetadataValue.json(weeks)
+    untrained = [p for p in periods if not p["trained"]]
+    metadata = dict(periods[-1])
+    if len(periods) > 1:
+        metadata["periods_trained"] = len(periods) - len(untrained)
+        metadata["periods"] = dg.MetadataValue.json(periods)
     return dg.MaterializeResult(
         metadata=metadata,
         check_results=[
@@ -140,53 +178,56 @@ def day_ahead_model(
                 passed=not untrained,
                 severity=dg.AssetCheckSeverity.WARN,
                 description="; ".join(
-                    f"no model for the week of {w['week_start']}: {w['reason']}" for w in untrained
+                    f"no model for the period from {p['period_start']}: {p['reason']}"
+                    for p in untrained
                 )
-                or f"{len(weeks)} week(s) trained, last: version {weeks[-1]['model_version']}",
+                or f"{len(periods)} period(s) trained, last: version "
+                f"{periods[-1]['model_version']}",
             )
         ],
     )
 
 
-def _train_week(
+def _train_period(
     run_id: str,
     store: Lake,
-    week_start: date,
+    period: date,
     params: TrainingParams,
     mlflow_tracking: MlflowResource,
 ) -> dict[str, Any]:
-    """Train, log and register the model of one week; what happened, as flat metadata."""
+    """Train, log and register the model of the period starting `period`; what happened, as
+    flat metadata."""
     import mlflow
 
     from ml.tracking import PARTITION_TAG, champion_challenger, log_training
 
     issue_hour = Settings.from_env().forecast_issue_hour_utc
-    first = week_start - timedelta(days=params.train_days + LEVEL_DAYS + 1)
-    features = _frame(store.read(GOLD_CONSUMPTION_FEATURES, first, week_start, GOLD_COLUMNS))
-    fitted = fit_week(features, features, week_start, params, issue_hour)
+    first = period - timedelta(days=params.train_days + LEVEL_DAYS + 1)
+    features = _frame(store.read(GOLD_CONSUMPTION_FEATURES, first, period, GOLD_COLUMNS))
+    fitted = fit_period(features, features, period, params, issue_hour)
     if isinstance(fitted, str):
-        return {"week_start": week_start.isoformat(), "trained": False, "reason": fitted}
+        return {"period_start": period.isoformat(), "trained": False, "reason": fitted}
     experiment = mlflow_tracking.connect(store)
-    window = f"[{fitted.train_start}, {week_start})"
+    window = f"[{fitted.train_start}, {period})"
     tags = {
         "dagster_run_id": run_id,
-        PARTITION_TAG: week_start.isoformat(),
+        PARTITION_TAG: period.isoformat(),
         "training_window": window,
-        "holdout_window": f"[{fitted.holdout_start}, {week_start})",
+        "holdout_window": f"[{fitted.holdout_start}, {period})",
         f"delta_version_{GOLD_CONSUMPTION_FEATURES.path}": str(
             store.version(GOLD_CONSUMPTION_FEATURES)
         ),
     }
-    with mlflow.start_run(experiment_id=experiment, run_name=f"train {week_start}"):
+    with mlflow.start_run(experiment_id=experiment, run_name=f"train {period}"):
         logged = log_training(
-            fitted.booster,
+            fitted,
             mlflow_tracking.model_name,
-            fitted.holdout,
             {
                 **params.as_dict(),
                 "issue_hour_utc": issue_hour,
                 "train_rows": fitted.train_rows,
                 "training_window": window,
+                "band_scale": fitted.band_scale,
             },
             fitted.metrics,
             tags,
@@ -194,7 +235,7 @@ def _train_week(
         decision = champion_challenger(mlflow_tracking.model_name, logged, fitted.holdout)
     shown = ("mae", "mape", "coverage_p10_p90", "skill_vs_best_baseline", "region_mape")
     return {
-        "week_start": week_start.isoformat(),
+        "period_start": period.isoformat(),
         "trained": True,
         "mlflow_run_id": logged.run_id,
         "model_name": mlflow_tracking.model_name,
@@ -250,15 +291,16 @@ def _forecast_day(
     model_name: str,
     predictors: "dict[str, tuple[LoggedModel | None, Predictor | None]]",
 ) -> pa.Table:
-    """Gold forecast rows of one target day, by the model of its training week or a fallback.
-    `predictors` caches each week's model across the days of a run."""
+    """Gold forecast rows of one target day, by the model of the training period holding its
+    issue day (the day before) or a fallback. `predictors` caches each period's model across the
+    days of a run."""
     from ml.tracking import load_predictor, model_for_partition
 
-    week = (day - timedelta(days=day.weekday())).isoformat()
-    if week not in predictors:
-        found = model_for_partition(model_name, week)
-        predictors[week] = (found, load_predictor(found.model_uri) if found else None)
-    model, predictor = predictors[week]
+    period = period_start(day - timedelta(days=1), CADENCE).isoformat()
+    if period not in predictors:
+        found = model_for_partition(model_name, period)
+        predictors[period] = (found, load_predictor(found.model_uri) if found else None)
+    model, predictor = predictors[period]
     history = _frame(
         store.read(GOLD_CONSUMPTION_FEATURES, day - timedelta(PROFILE_DAYS), day, GOLD_COLUMNS)
     )
@@ -276,6 +318,7 @@ def _forecast_day(
             key(GOLD_FORECASTS),
             group_name=GROUP,
             kinds={"delta", "xgboost"},
+            freshness_policy=forecast_freshness_policy(),
             deps=[
                 dg.AssetDep(MODEL_KEY, partition_mapping=dg.TimeWindowPartitionMapping()),
                 dg.AssetDep(
@@ -324,6 +367,7 @@ def _forecast_day(
     backfill_policy=SINGLE_RUN,
     check_specs=FORECASTS_CHECKS.specs(FORECAST_DAYS) + REGION_CHECKS.specs(FORECAST_DAYS),
 )
+@tracks_emissions
 def day_ahead_forecasts(
     context: dg.AssetExecutionContext, lake: LakeResource, mlflow_tracking: MlflowResource
 ) -> Iterator[dg.MaterializeResult]:
@@ -378,19 +422,25 @@ def day_ahead_forecasts(
 
 
 BACKTEST_KEY = dg.AssetKey(["ml", "day_ahead_backtest"])
+BACKTEST_CHECKS = CheckSuite(BACKTEST_KEY, [matches_contract(GOLD_FORECAST_BACKTEST)])
 
 
 @dg.asset(
     key=BACKTEST_KEY,
     group_name=GROUP,
-    kinds={"xgboost", "mlflow"},
+    kinds={"xgboost", "mlflow", "delta"},
     deps=[key(GOLD_CONSUMPTION_FEATURES)],
+    check_specs=BACKTEST_CHECKS.specs(),
     description=(
-        "Rolling-origin backtest over every materialized day: each week forecast by a model "
-        "trained only before it, with the production rules; meter and region metrics against "
-        "the naive baselines, per-meter skill and per-week results, logged as an MLflow run."
+        "Rolling-origin backtest over every materialized day: each training period forecast by "
+        "a model trained only before it, with the production rules; meter and region metrics "
+        "against "
+        "the naive baselines, per-meter skill and per-period results, logged as an MLflow run, "
+        f"and the daily scores written to `{GOLD_FORECAST_BACKTEST.path}` "
+        f"(grain: {GOLD_FORECAST_BACKTEST.grain})."
     ),
 )
+@tracks_emissions
 def day_ahead_backtest(
     context: dg.AssetExecutionContext,
     config: TrainingConfig,
@@ -399,7 +449,7 @@ def day_ahead_backtest(
 ) -> dg.MaterializeResult:
     import mlflow
 
-    from ml.backtest import run_backtest
+    from ml.backtest import daily_scores, run_backtest
 
     settings = Settings.from_env()
     store = lake.lake()
@@ -409,12 +459,22 @@ def day_ahead_backtest(
         num_boost_round=config.num_boost_round,
     )
     features = _frame(store.read(GOLD_CONSUMPTION_FEATURES, columns=GOLD_COLUMNS))
-    result = run_backtest(features, params, settings.forecast_issue_hour_utc)
+    result = run_backtest(features, params, settings.forecast_issue_hour_utc, CADENCE)
+    suite = BACKTEST_CHECKS.fresh()
     if isinstance(result, str):
-        return dg.MaterializeResult(metadata={"backtested": False, "reason": result})
+        suite.observe(GOLD_FORECAST_BACKTEST.schema.empty_table())
+        return dg.MaterializeResult(
+            metadata={"backtested": False, "reason": result}, check_results=suite.results()
+        )
     experiment = mlflow_tracking.connect(store, f"{mlflow_tracking.experiment}_backtest")
     with mlflow.start_run(experiment_id=experiment, run_name="backtest") as run:
-        mlflow.log_params({**params.as_dict(), "issue_hour_utc": settings.forecast_issue_hour_utc})
+        mlflow.log_params(
+            {
+                **params.as_dict(),
+                "issue_hour_utc": settings.forecast_issue_hour_utc,
+                "training_cadence": CADENCE,
+            }
+        )
         mlflow.log_metrics({k: v for k, v in result.metrics.items() if math.isfinite(v)})
         mlflow.set_tags(
             {
@@ -426,7 +486,21 @@ def day_ahead_backtest(
             }
         )
         mlflow.log_table(result.meters.to_pandas(), "backtest_meters.json")
-        mlflow.log_table(result.weeks.to_pandas(), "backtest_weeks.json")
+        mlflow.log_table(result.periods.to_pandas(), "backtest_periods.json")
+    scores = (
+        daily_scores(result.forecasts)
+        .with_columns(
+            mlflow_run_id=pl.lit(run.info.run_id),
+            backtested_at_utc=pl.lit(datetime.now(UTC)).cast(pl.Datetime("us", "UTC")),
+        )
+        .select(GOLD_FORECAST_BACKTEST.columns)
+        .to_arrow()
+        .cast(GOLD_FORECAST_BACKTEST.schema)
+    )
+    suite.observe(scores)
+    first, last = features["day"].min(), features["day"].max()
+    assert isinstance(first, date) and isinstance(last, date)
+    written = store.replace_window(GOLD_FORECAST_BACKTEST, scores, first, last + timedelta(days=1))
     shown = (
         "mape",
         "best_baseline_mape",
@@ -440,7 +514,9 @@ def day_ahead_backtest(
         metadata={
             "backtested": True,
             "mlflow_run_id": run.info.run_id,
+            **write_metadata(written, first, last + timedelta(days=1)),
             **{m: float(result.metrics[m]) for m in shown if m in result.metrics},
-            "weeks": dg.MetadataValue.md(result.weeks.to_pandas().to_markdown(index=False)),
-        }
+            "periods": dg.MetadataValue.md(result.periods.to_pandas().to_markdown(index=False)),
+        },
+        check_results=suite.results(),
     )

@@ -16,6 +16,7 @@ from checks.contracts import (
 )
 from energy_assets.assets.bronze import key
 from energy_assets.automation.conditions import follows_parents
+from energy_assets.emissions import tracks_emissions
 from energy_assets.lake import Chunk
 from energy_assets.layers import feature_chunks, scorecard_chunks
 from energy_assets.materialization import write_metadata
@@ -76,6 +77,7 @@ FEATURES_CHECKS = CheckSuite(
         f"holidays, and lags. Grain: {GOLD_CONSUMPTION_FEATURES.grain}."
     ),
 )
+@tracks_emissions
 def consumption_features(
     context: dg.AssetExecutionContext, lake: LakeResource
 ) -> dg.MaterializeResult:
@@ -122,6 +124,7 @@ SCORECARD_CHECKS = CheckSuite(
         f"status (good/degraded/bad) with its reasons. Grain: {GOLD_QUALITY_SCORECARD.grain}."
     ),
 )
+@tracks_emissions
 def quality_scorecard_asset(
     context: dg.AssetExecutionContext, lake: LakeResource
 ) -> dg.MaterializeResult:

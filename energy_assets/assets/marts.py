@@ -1,19 +1,19 @@
 """Marts: the dbt-duckdb project in `dbt/` as Dagster assets (group `marts`), its tests as checks.
 
-One partitioned dbt asset definition, like the lake: a run exports its window of lake days (and
-the lookback) to Parquet, then one `dbt build` replaces exactly that window in the incremental
-marts, and rebuilds whole the small or cross-day ones (staging views, dimensions, monthly, load
-profiles, weather-normalised). The step joins the `duckdb` concurrency pool, so only one dbt step
-writes the DuckDB file at a time, and exports the marts to Parquet afterwards for readers.
+Two dbt asset definitions. `marts` is partitioned like the lake: one `dbt build` replaces exactly
+the run's UTC days (and the lookback) in the incremental marts, reading the lake's Delta tables,
+and rebuilds the dimensions. `marts_rebuilt_whole` (the dbt tag `rebuilt_whole`:
+monthly, load profiles, weather-normalised, anomaly events) is unpartitioned and rebuilds its
+marts whole from every day the partitioned marts hold. Both join the `duckdb` concurrency pool,
+so only one dbt step writes the DuckDB file at a time, and export what they built to Parquet for
+readers.
 
 The manifest is prepared at setup time (`make setup` runs `dbt parse`) or by `dagster dev`,
 never parsed when this module is imported elsewhere.
 """
 
-import json
 import sys
 from collections.abc import Iterator, Mapping
-from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -27,6 +27,7 @@ from dagster_dbt import (
 )
 
 from energy_assets import marts_io
+from energy_assets.lake import Lake
 from energy_assets.partitions import DAILY, SINGLE_RUN, run_window
 from energy_assets.resources import LakeResource
 
@@ -69,10 +70,37 @@ def dbt_resource() -> DbtCliResource:
     )
 
 
+WHOLE = "tag:rebuilt_whole"
+"""The dbt selection of the marts (and their tests) rebuilt whole, outside the partitioned asset."""
+
+
+def _build(
+    context: dg.AssetExecutionContext,
+    dbt: DbtCliResource,
+    lake: Lake,
+    settings: dict[str, str],
+) -> Iterator[Any]:
+    """`dbt build` of this asset's selection with `settings` in dbt's environment, streaming its
+    events, then export the marts it materialized for readers."""
+    folder = marts_io.marts_dir(lake)
+    built: set[str] = set()
+    with marts_io.marts_environment(lake, folder, settings):
+        for event in dbt.cli(["build"], context=context).stream():
+            if isinstance(event, dg.Output):
+                built.add(context.asset_key_for_output(event.output_name).path[-1])
+            yield event
+    written = marts_io.export_marts(folder, built)
+    context.log.info(
+        f"exported {len(written.rows)} marts to {marts_io.exports_dir(folder)} "
+        f"in {written.seconds:.2f}s: {written.rows}"
+    )
+
+
 @dbt_assets(
     manifest=PROJECT.manifest_path,
     project=PROJECT,
     name="marts",
+    exclude=WHOLE,
     dagster_dbt_translator=TRANSLATOR,
     partitions_def=DAILY,
     backfill_policy=SINGLE_RUN,
@@ -81,22 +109,25 @@ def dbt_resource() -> DbtCliResource:
 def marts(
     context: dg.AssetExecutionContext, dbt: DbtCliResource, lake: LakeResource
 ) -> Iterator[Any]:
-    """Every mart for the run's UTC days plus the lookback (the whole-table ones rebuilt whole)."""
-    store = lake.lake()
-    folder = marts_io.marts_dir(store)
+    """Every partitioned mart for the run's UTC days plus the lookback, and the dimensions."""
     start, end = run_window(context)
-    lookback = marts_io.lookback_days()
-    exported = marts_io.export_inputs(store, folder, start - timedelta(days=lookback), end)
-    context.log.info(f"exported lake days for dbt in {exported.seconds:.2f}s: {exported.rows}")
-    window = {
-        "window_start": start.isoformat(),
-        "window_end": end.isoformat(),
-        "lookback_days": lookback,
-    }
-    with marts_io.marts_environment(folder):
-        yield from dbt.cli(["build", "--vars", json.dumps(window)], context=context).stream()
-    written = marts_io.export_marts(folder)
-    context.log.info(
-        f"exported {len(written.rows)} marts to {marts_io.exports_dir(folder)} "
-        f"in {written.seconds:.2f}s: {written.rows}"
-    )
+    settings = marts_io.window_settings(start, end, marts_io.lookback_days())
+    # Only the tests whose models are all in this build: a test comparing a partitioned mart
+    # with a whole-rebuilt one runs with the latter, once it is rebuilt.
+    settings["DBT_INDIRECT_SELECTION"] = "cautious"
+    yield from _build(context, dbt, lake.lake(), settings)
+
+
+@dbt_assets(
+    manifest=PROJECT.manifest_path,
+    project=PROJECT,
+    name="marts_rebuilt_whole",
+    select=WHOLE,
+    dagster_dbt_translator=TRANSLATOR,
+    pool=POOL,
+)
+def marts_rebuilt_whole(
+    context: dg.AssetExecutionContext, dbt: DbtCliResource, lake: LakeResource
+) -> Iterator[Any]:
+    """The marts over every day the partitioned marts hold, rebuilt whole."""
+    yield from _build(context, dbt, lake.lake(), {})

@@ -17,6 +17,7 @@ from checks.quarantine import Rejection
 from energy_assets.assets.bronze import key
 from energy_assets.automation.conditions import follows_parents
 from energy_assets.cleaning import current_meters
+from energy_assets.emissions import tracks_emissions
 from energy_assets.lake import Chunk
 from energy_assets.layers import silver_readings_chunks, silver_weather_chunks
 from energy_assets.materialization import write_metadata
@@ -45,6 +46,7 @@ METERS_CHECKS = CheckSuite(key(SILVER_METERS), [matches_contract(SILVER_METERS)]
     automation_condition=follows_parents(),
     description=f"Current version of each meter. Grain: {SILVER_METERS.grain}.",
 )
+@tracks_emissions
 def silver_meters(lake: LakeResource) -> dg.MaterializeResult:
     store = lake.lake()
     cleaned = current_meters(store.read(BRONZE_METERS))
@@ -81,6 +83,7 @@ READINGS_CHECKS = CheckSuite(
         f"Grain: {SILVER_METER_READINGS.grain}."
     ),
 )
+@tracks_emissions
 def silver_meter_readings(
     context: dg.AssetExecutionContext, lake: LakeResource
 ) -> dg.MaterializeResult:
@@ -126,6 +129,7 @@ WEATHER_CHECKS = CheckSuite(key(SILVER_WEATHER), [matches_contract(SILVER_WEATHE
         f"horizon. Grain: {SILVER_WEATHER.grain}."
     ),
 )
+@tracks_emissions
 def silver_weather(context: dg.AssetExecutionContext, lake: LakeResource) -> dg.MaterializeResult:
     store = lake.lake()
     start, end = run_window(context)

@@ -3,21 +3,22 @@
 
 Two sensors raise them: `run_failure_alerts` (every failed run, with the checks that failed in it)
 and `check_failure_alerts` (checks that failed, at any severity, in runs that succeeded: WARN
-checks, and ERROR checks that are not blocking). An alert's id is derived from what it reports, so
-a sensor re-evaluated after a crash rewrites the same rows instead of adding copies.
+checks, and ERROR checks that are not blocking). Alerts are appended, so any number of sensors,
+daemons or processes may raise them at once without losing a row. An alert's id is derived from
+what it reports: a sensor re-evaluated after a crash appends the same id again, and `read_alerts`
+keeps one row per id.
 """
 
 from __future__ import annotations
 
 import os
-import threading
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 
 import dagster as dg
+import polars as pl
 import pyarrow as pa
-import pyarrow.compute as pc
 
 from checks.contracts import OPS_ALERTS
 from energy_assets.automation.webhook import post_json
@@ -25,7 +26,6 @@ from energy_assets.lake import Lake
 from energy_assets.resources import LakeResource
 
 WEBHOOK_ENV = "ENERGY_ALERT_WEBHOOK"
-_WRITE_LOCK = threading.Lock()  # both sensors may tick at once in the daemon: one writer
 
 
 @dataclass(frozen=True)
@@ -73,7 +73,7 @@ def failed_checks(instance: dg.DagsterInstance, run: dg.DagsterRun) -> list[Aler
 
 
 def raise_alerts(store: Lake, alerts: Sequence[Alert], webhook: str | None) -> pa.Table:
-    """POST each alert to the webhook (if any), upsert them into `ops/alerts`, return the rows."""
+    """POST each alert to the webhook (if any), append them to `ops/alerts`, return the rows."""
     rows = []
     for alert in alerts:
         payload = asdict(alert)
@@ -87,11 +87,21 @@ def raise_alerts(store: Lake, alerts: Sequence[Alert], webhook: str | None) -> p
         )
     new = pa.Table.from_pylist(rows, schema=OPS_ALERTS.schema)
     if new.num_rows:
-        with _WRITE_LOCK:
-            table = store.read(OPS_ALERTS)
-            kept = table.filter(pc.invert(pc.is_in(table["alert_id"], new["alert_id"])))
-            store.overwrite(OPS_ALERTS, pa.concat_tables([kept, new]))
+        store.append(OPS_ALERTS, new)
     return new
+
+
+def read_alerts(store: Lake) -> pa.Table:
+    """`ops/alerts` with one row per alert id (a re-raised alert is appended again): the
+    delivered row if any, else the latest, newest alerts first."""
+    frame = pl.from_arrow(store.read(OPS_ALERTS))
+    assert isinstance(frame, pl.DataFrame)
+    latest = (
+        frame.sort(["is_delivered", "raised_at_utc", "delivery_attempts"])
+        .unique("alert_id", keep="last")
+        .sort(["raised_at_utc", "alert_id"], descending=True)
+    )
+    return latest.to_arrow().cast(OPS_ALERTS.schema)
 
 
 def _report(context: dg.RunStatusSensorContext, store: Lake, alerts: Sequence[Alert]) -> None:

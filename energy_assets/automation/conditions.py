@@ -1,4 +1,5 @@
-"""Declarative automation: silver and gold follow their parents, day by day.
+"""Declarative automation: silver, gold and any asset declaring `follows_parents()` (anomalies,
+marts) follow their parents, day by day; `lake_automation` evaluates them all.
 
 Why neither built-in fits: `AutomationCondition.eager()` and `on_cron()` consider only the latest
 daily partition, so a landing file or a re-run for a past day would leave silver and gold stale;
@@ -16,7 +17,8 @@ from collections.abc import Sequence
 
 import dagster as dg
 
-AUTOMATED_GROUPS = ("bronze", "silver", "gold")
+LAKE_GROUPS = ("bronze", "silver", "gold")
+"""The lake layers: what the daily run and landing runs build together, day by day."""
 
 
 def follows_parents(
@@ -46,9 +48,9 @@ def follows_parents(
 
 lake_automation_sensor = dg.AutomationConditionSensorDefinition(
     "lake_automation",
-    target=dg.AssetSelection.groups(*AUTOMATED_GROUPS),
+    target=dg.AssetSelection.all(),
     default_status=dg.DefaultSensorStatus.RUNNING,
     minimum_interval_seconds=30,
-    description="Evaluates the automation conditions of the lake layers (silver and gold follow "
-    "their parents day by day).",
+    description="Evaluates every asset's automation condition (silver, gold and what declares "
+    "`follows_parents` follow their parents day by day).",
 )

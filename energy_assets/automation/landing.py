@@ -26,6 +26,7 @@ import pyarrow.compute as pc
 
 from checks.contracts import BRONZE_LANDING_FILES, BRONZE_METERS
 from energy_assets.assets import bronze
+from energy_assets.automation.conditions import LAKE_GROUPS
 from energy_assets.cli import _range_tags
 from energy_assets.lake import Lake
 from energy_assets.partitions import DAILY
@@ -45,7 +46,6 @@ from energy_assets.sources.landing_inbox import (
 )
 
 FILES_PER_TICK = 20
-LAKE_GROUPS = ("bronze", "silver", "gold")
 BRONZE_ASSET: dict[str, dg.AssetsDefinition] = {
     "meters": bronze.bronze_meters,
     "readings": bronze.bronze_meter_readings,

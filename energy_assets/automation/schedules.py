@@ -1,8 +1,11 @@
-"""The daily schedule: ingest and build yesterday, at the day-ahead issue hour.
+"""The schedules: build yesterday at the day-ahead issue hour; retrain the model every week.
 
-The cron ticks every hour and the tick at `ENERGY_FORECAST_ISSUE_HOUR_UTC` (default 12) requests
-the run, so the hour is read when the schedule is evaluated, never at import. The run key is the
-day: a day is requested once, whatever the restarts.
+The daily cron ticks every hour and the tick at `ENERGY_FORECAST_ISSUE_HOUR_UTC` (default 12)
+requests the run, so the hour is read when the schedule is evaluated, never at import. The run key
+is the day: a day is requested once, whatever the restarts. When that run succeeds,
+`issue_forecast_sensor` (in `forecasts.py`) issues tomorrow's forecast from the gold it built.
+
+The training schedule is built from the training asset's partitions, so it follows their cadence.
 """
 
 from __future__ import annotations
@@ -11,36 +14,20 @@ from datetime import timedelta
 
 import dagster as dg
 
-from checks.contracts import (
-    BRONZE_ANOMALY_LABELS,
-    BRONZE_METER_READINGS,
-    BRONZE_WEATHER,
-    GOLD_CONSUMPTION_FEATURES,
-    GOLD_QUALITY_SCORECARD,
-    SILVER_METER_READINGS,
-    SILVER_WEATHER,
-)
+from checks.contracts import BRONZE_METERS, SILVER_METERS
 from energy_assets.assets.bronze import key
+from energy_assets.assets.forecasting import MODEL_KEY, day_ahead_model
+from energy_assets.automation.conditions import LAKE_GROUPS
 from energy_assets.partitions import DAILY
 from energy_assets.settings import Settings
 
-DAILY_TABLES = (
-    BRONZE_METER_READINGS,
-    BRONZE_ANOMALY_LABELS,
-    BRONZE_WEATHER,
-    SILVER_METER_READINGS,
-    SILVER_WEATHER,
-    GOLD_CONSUMPTION_FEATURES,
-    GOLD_QUALITY_SCORECARD,
-)
-"""What the daily run builds. Tomorrow's forecast (gold/forecasts, issued at the same hour) joins
-this list when the forecasting assets land."""
-
 daily_lake_job = dg.define_asset_job(
     "daily_lake",
-    selection=dg.AssetSelection.assets(*(key(t) for t in DAILY_TABLES)),
+    selection=dg.AssetSelection.groups(*LAKE_GROUPS)
+    - dg.AssetSelection.assets(key(BRONZE_METERS), key(SILVER_METERS)),
     partitions_def=DAILY,
-    description="One UTC day of bronze, silver and gold.",
+    description="One UTC day of every daily bronze, silver and gold table (the dimensions are "
+    "built by the landing sensor or on demand); tomorrow's forecast follows it.",
 )
 
 
@@ -63,3 +50,27 @@ def daily_lake_schedule(context: dg.ScheduleEvaluationContext) -> dg.RunRequest 
     return dg.RunRequest(
         run_key=yesterday, partition_key=yesterday, tags={"energy/trigger": "daily_lake_schedule"}
     )
+
+
+model_training_job = dg.define_asset_job(
+    "model_training",
+    selection=dg.AssetSelection.assets(MODEL_KEY),
+    partitions_def=day_ahead_model.partitions_def,
+    description="Train the day-ahead model of one training partition.",
+)
+
+
+def _training_schedule() -> dg.ScheduleDefinition:
+    """At each tick of the training partitions' cadence, train their latest partition."""
+    schedule = dg.build_schedule_from_partitioned_job(
+        model_training_job,
+        name="model_training_schedule",
+        description="Retrain the day-ahead model at each new training partition (weekly).",
+        default_status=dg.DefaultScheduleStatus.RUNNING,
+        tags={"energy/trigger": "model_training_schedule"},
+    )
+    assert isinstance(schedule, dg.ScheduleDefinition)
+    return schedule
+
+
+model_training_schedule = _training_schedule()

@@ -4,13 +4,21 @@ import json
 import socket
 import threading
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import dagster as dg
 import pytest
 
 from checks.contracts import OPS_ALERTS
-from energy_assets.automation.alerts import check_failure_alerts, run_failure_alerts
+from energy_assets.automation.alerts import (
+    Alert,
+    check_failure_alerts,
+    raise_alerts,
+    read_alerts,
+    run_failure_alerts,
+)
+from energy_assets.lake import Lake
 from energy_assets.resources import LakeResource
 
 RESOURCES = {"lake": LakeResource()}
@@ -88,9 +96,10 @@ def test_a_failed_run_is_posted_to_the_webhook_with_retries_and_stored_once(
     context = failure_context(instance)
 
     run_failure_alerts(context)
-    run_failure_alerts(context)  # a re-evaluated tick rewrites the same alert
+    run_failure_alerts(context)  # a re-evaluated tick appends the same alert again
 
-    (alert,) = lake.read(OPS_ALERTS).to_pylist()
+    assert lake.read(OPS_ALERTS).num_rows == 2
+    (alert,) = read_alerts(lake).to_pylist()
     assert alert["kind"] == "run_failure" and alert["severity"] == "ERROR"
     assert "meter export unreadable" in alert["message"] or "exploding_meter" in alert["message"]
     assert alert["is_delivered"] is True
@@ -106,7 +115,7 @@ def test_alerts_are_kept_when_the_webhook_is_down(lake, instance, monkeypatch) -
 
     run_failure_alerts(failure_context(instance))
 
-    (alert,) = lake.read(OPS_ALERTS).to_pylist()
+    (alert,) = read_alerts(lake).to_pylist()
     assert alert["is_delivered"] is False
     assert alert["delivery_attempts"] == 3
 
@@ -126,9 +135,42 @@ def test_a_failed_warn_check_in_a_successful_run_becomes_an_alert(
 
     check_failure_alerts(context)
 
-    (alert,) = lake.read(OPS_ALERTS).to_pylist()
+    (alert,) = read_alerts(lake).to_pylist()
     assert (alert["kind"], alert["severity"]) == ("check_failure", "WARN")
     assert (alert["asset_key"], alert["check_name"]) == ("sparse_meter", "has_rows")
     assert alert["message"] == "0 rows on 2024-03-31"
     assert alert["delivery_attempts"] == 2 and alert["is_delivered"] is True
     assert webhook.received[0]["check_name"] == "has_rows"
+
+
+ALERTS_PER_WRITER = 8
+
+
+def raise_one_by_one(store: Lake, writer: str, start: threading.Barrier) -> None:
+    """A writer: once every writer is ready, append its alerts one commit at a time."""
+    start.wait()
+    for number in range(ALERTS_PER_WRITER):
+        alert = Alert(
+            alert_id=f"{writer}:{number}",
+            kind="run_failure",
+            severity="ERROR",
+            run_id=f"{writer}-{number}",
+            job_name="daily_lake",
+            message="boom",
+            raised_at_utc=datetime(2024, 5, 2, 12, number, tzinfo=UTC),
+        )
+        raise_alerts(store, [alert], webhook=None)
+
+
+def test_two_writers_raising_alerts_at_once_lose_none(lake) -> None:
+    """Two sensors (threads here; daemons or processes alike, as Delta arbitrates the commits)
+    append at the same time: every alert of both is kept."""
+    start = threading.Barrier(2)
+    writers = [threading.Thread(target=raise_one_by_one, args=(lake, name, start)) for name in "ab"]
+    for thread in writers:
+        thread.start()
+    for thread in writers:
+        thread.join()
+
+    ids = read_alerts(lake)["alert_id"].to_pylist()
+    assert sorted(ids) == sorted(f"{w}:{n}" for w in "ab" for n in range(ALERTS_PER_WRITER))

@@ -12,11 +12,7 @@ LAKE_ASSETS = [
     a for a in ASSETS if set(a.group_names_by_key.values()) <= {"bronze", "silver", "gold"}
 ]
 PAST_DAY = "2024-03-12"  # far from the latest partition: eager() would ignore it
-BRONZE_DAILY = [
-    dg.AssetKey(["bronze", "meter_readings"]),
-    dg.AssetKey(["bronze", "anomaly_labels"]),
-    dg.AssetKey(["bronze", "weather"]),
-]
+BRONZE_DAILY = dg.AssetSelection.groups("bronze") - dg.AssetSelection.assets(*DIMENSIONS)
 FOLLOWERS = [
     dg.AssetKey(["silver", "meter_readings"]),
     dg.AssetKey(["silver", "weather"]),

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import socket
 import subprocess
 import sys
@@ -42,7 +43,7 @@ from ml.tracking import CHAMPION, OUTPUTS, load_predictor, model_frame
 from tests.integration.pipeline import materialize_days, materialize_dimensions
 
 FIRST, LAST = date(2024, 1, 1), date(2024, 1, 31)
-WEEK = "2024-01-29"  # trained on days before it; its forecasts cover 2024-01-29..02-04
+WEEK = "2024-01-29"  # trained on days before it; forecasts issued in its days: 01-30..02-05
 TARGET = date(2024, 1, 30)
 FORECASTS = [dg.AssetKey(["gold", "forecasts"]), dg.AssetKey(["gold", "region_forecasts"])]
 SMALL = {"train_days": 21, "holdout_days": 3, "num_boost_round": 40}
@@ -222,6 +223,16 @@ def wait_until_up(url: str, process: subprocess.Popen[bytes], attempts: int = 24
     raise RuntimeError(f"{url} never answered")
 
 
+def stop_server(process: subprocess.Popen[bytes]) -> None:
+    """Stop the server and its workers (its own process group); kill what ignores SIGTERM."""
+    os.killpg(process.pid, signal.SIGTERM)
+    try:
+        process.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        os.killpg(process.pid, signal.SIGKILL)
+        process.wait()
+
+
 def test_the_champion_answers_forecasts_over_rest_on_loopback(
     built: Lake, tracking: MlflowResource, tmp_path: Path
 ) -> None:
@@ -243,7 +254,9 @@ def test_the_champion_answers_forecasts_over_rest_on_loopback(
     command += ["-m", f"models:/{MODEL_NAME}@{CHAMPION}", "--env-manager", "local"]
     command += ["--host", "127.0.0.1", "--port", str(port)]
     with (tmp_path / "serve.log").open("wb") as log:
-        process = subprocess.Popen(command, env=env, stdout=log, stderr=subprocess.STDOUT)
+        process = subprocess.Popen(
+            command, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+        )
         try:
             wait_until_up(f"http://127.0.0.1:{port}/ping", process)
             body = json.dumps({"dataframe_split": model_frame(rows).to_dict(orient="split")})
@@ -255,8 +268,7 @@ def test_the_champion_answers_forecasts_over_rest_on_loopback(
             with urllib.request.urlopen(request, timeout=30) as response:
                 answer = json.loads(response.read())
         finally:
-            process.terminate()
-            process.wait(timeout=30)
+            stop_server(process)
 
     predictions = answer["predictions"]
     assert [sorted(p) for p in predictions] == [sorted(OUTPUTS)] * 4

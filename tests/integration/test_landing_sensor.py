@@ -59,6 +59,9 @@ def test_files_dropped_in_landing_are_ingested_once_and_bad_ones_quarantined_and
     )
     drop(lake, "readings", "empty.csv", "")
     drop(
+        lake, "readings", "badtime.csv", "meter_id,timestamp,energy_kwh\nHOME-1,27/10/2024 10h,1\n"
+    )
+    drop(
         lake,
         "readings",
         "mixed.csv",
@@ -95,12 +98,20 @@ def test_files_dropped_in_landing_are_ingested_once_and_bad_ones_quarantined_and
         "export.csv"
     ]
     rejected = sorted(p.name for p in (landing_root / "_rejected" / "readings").iterdir())
-    assert rejected == ["broken.csv", "empty.csv", "export-renamed.csv", "ghost.csv", "mixed.csv"]
+    assert rejected == [
+        "badtime.csv",
+        "broken.csv",
+        "empty.csv",
+        "export-renamed.csv",
+        "ghost.csv",
+        "mixed.csv",
+    ]
 
     quarantine = lake.read(BRONZE_QUARANTINE).to_pylist()
     reasons = {r["source_file"].split("/")[-1]: r["reason"] for r in quarantine if r["source_file"]}
     assert "unknown columns" in reasons["broken.csv"]
     assert "empty file" in reasons["empty.csv"]
+    assert "unparsable timestamp: 27/10/2024 10h" in reasons["badtime.csv"]
     assert "meter never described" in reasons["ghost.csv"]
     assert "mixed units" in reasons["mixed.csv"]
     assert "duplicate" in reasons["export-renamed.csv"]

@@ -1,4 +1,5 @@
-"""The dbt marts built through Dagster over a small simulated lake (6 meters, 2 days)."""
+"""The dbt marts built through Dagster over a small simulated lake (6 meters, 2 days), with
+fallback day-ahead forecasts for the second day and a few anomaly events written to the lake."""
 
 from __future__ import annotations
 
@@ -8,19 +9,20 @@ import sys
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import date
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import dagster as dg
 import duckdb
 import psutil
+import pyarrow as pa
 import pytest
 from dagster._core.storage.tags import (
     ASSET_PARTITION_RANGE_END_TAG,
     ASSET_PARTITION_RANGE_START_TAG,
 )
 
-from checks.contracts import SILVER_METER_READINGS
+from checks.contracts import GOLD_ANOMALIES, GOLD_FORECASTS, SILVER_METER_READINGS
 from energy_assets import marts_io
 from energy_assets.assets import marts as marts_assets
 from energy_assets.assets.marts import DBT_DIR
@@ -30,6 +32,8 @@ from tests.integration.pipeline import materialize_days, materialize_dimensions
 
 FIRST, LAST = date(2024, 5, 14), date(2024, 5, 15)
 MARTS = dg.AssetSelection.groups("marts")
+REBUILT_WHOLE = dg.AssetSelection.assets(*marts_assets.marts_rebuilt_whole.keys)
+FORECASTS = dg.AssetSelection.assets(["gold", "forecasts"], ["gold", "region_forecasts"])
 TELEMETRY_OFF = {"DO_NOT_TRACK": "1", "DBT_SEND_ANONYMOUS_USAGE_STATS": "False"}
 
 
@@ -40,19 +44,76 @@ class Built:
     folder: Path
 
 
-def materialize_marts(
-    instance: dg.DagsterInstance, first: date, last: date
+def materialize_range(
+    instance: dg.DagsterInstance, selection: dg.AssetSelection, first: date, last: date
 ) -> dg.ExecuteInProcessResult:
-    """One run of every mart over the UTC days [first, last], as a backfill launches it."""
+    """One run of `selection` over the UTC days [first, last], as a backfill launches it."""
     return dg.materialize(
         ASSETS,
         instance=instance,
         resources=defs.resources,
-        selection=MARTS,
+        selection=selection,
         tags={
             ASSET_PARTITION_RANGE_START_TAG: first.isoformat(),
             ASSET_PARTITION_RANGE_END_TAG: last.isoformat(),
         },
+    )
+
+
+def materialize_marts(
+    instance: dg.DagsterInstance, first: date, last: date
+) -> list[dg.ExecuteInProcessResult]:
+    """The partitioned marts over [first, last], then those rebuilt whole."""
+    partitioned = materialize_range(instance, MARTS - REBUILT_WHOLE, first, last)
+    whole = dg.materialize(
+        ASSETS, instance=instance, resources=defs.resources, selection=REBUILT_WHOLE
+    )
+    return [partitioned, whole]
+
+
+def _at(day: date, hour: int) -> datetime:
+    return datetime(day.year, day.month, day.day, hour, tzinfo=UTC)
+
+
+END = _at(date(2024, 5, 16), 0)
+"""The end of the last day built: an event reaching it may go on."""
+EVENTS = [  # meter, type, start, end, verdict, its days
+    ("MTR-0001", "flatline", _at(FIRST, 20), END, None, (FIRST, LAST)),
+    ("MTR-0002", "spike", _at(LAST, 22), END, "false_alarm", (LAST,)),
+    ("MTR-0003", "dropout", _at(LAST, 1), _at(LAST, 2), None, (LAST,)),
+]
+
+
+def write_anomalies(lake: Lake) -> None:
+    """Three anomaly events in `gold/anomalies`: one flagged on both days, one dismissed as a
+    false alarm, one over before the end of the data."""
+    rows = [
+        {
+            "meter_id": meter,
+            "region": None,
+            "event_id": f"{meter}:{kind}:{start.isoformat()}",
+            "anomaly_type": kind,
+            "event_start_utc": start,
+            "event_end_utc": end,
+            "interval_count": 4,
+            "energy_kwh": 1.0,
+            "expected_kwh": 2.0,
+            "expected_low_kwh": 1.5,
+            "expected_high_kwh": 2.5,
+            "expected_source": "profile",
+            "score": 3.0,
+            "severity": "high",
+            "detectors": kind,
+            "reason": f"{kind} on {day}",
+            "feedback_verdict": verdict,
+            "detected_at_utc": _at(day, 23),
+            "day": day,
+        }
+        for meter, kind, start, end, verdict, days in EVENTS
+        for day in days
+    ]
+    lake.replace_window(
+        GOLD_ANOMALIES, pa.Table.from_pylist(rows, schema=GOLD_ANOMALIES.schema), FIRST, END.date()
     )
 
 
@@ -75,10 +136,14 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Built]:
         with dg.DagsterInstance.get() as instance:
             assert materialize_dimensions(instance).success
             assert materialize_days(instance, FIRST, LAST).success
-            result = materialize_marts(instance, FIRST, LAST)
-            assert result.success
-            evaluations = result.get_asset_check_evaluations()
+            assert materialize_range(instance, FORECASTS, LAST, LAST).success
+            write_anomalies(lake)
+            results = materialize_marts(instance, FIRST, LAST)
+            assert all(result.success for result in results)
+            evaluations = [e for r in results for e in r.get_asset_check_evaluations()]
             assert {e.asset_key.path[0] for e in evaluations} == {"marts"}
+            checked = {e.asset_key.path[-1] for e in evaluations}
+            assert {"consumption_meter_monthly", "forecast_accuracy_meter_daily"} <= checked
             failed = [
                 (e.asset_key.to_user_string(), e.check_name) for e in evaluations if not e.passed
             ]
@@ -86,10 +151,10 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Built]:
             yield Built(lake, instance, marts_io.marts_dir(lake))
 
 
-def query(folder: Path, sql: str) -> list[tuple]:
+def query(folder: Path, sql: str, parameters: list[object] | None = None) -> list[tuple]:
     """Run SQL over the exported marts (`{exports}` is their folder), as a notebook would."""
     with duckdb.connect() as con:
-        return con.execute(sql.format(exports=marts_io.exports_dir(folder))).fetchall()
+        return con.execute(sql.format(exports=marts_io.exports_dir(folder)), parameters).fetchall()
 
 
 def test_every_mart_is_an_asset_with_dbt_tests_as_checks(built: Built) -> None:
@@ -99,8 +164,13 @@ def test_every_mart_is_an_asset_with_dbt_tests_as_checks(built: Built) -> None:
     checked = {key.asset_key.to_user_string() for key in graph.asset_check_keys}
     assert "marts/consumption_meter_daily" in checked
     assert marts_assets.marts.op.pool == "duckdb"  # limited to one writer at a time
+    assert marts_assets.marts_rebuilt_whole.op.pool == "duckdb"
+    whole = {key.path[-1] for key in marts_assets.marts_rebuilt_whole.keys}
+    assert {"consumption_meter_monthly", "load_profile_meter", "anomaly_events"} <= whole
+    assert marts_assets.marts_rebuilt_whole.partitions_def is None
+    assert not whole & {key.path[-1] for key in marts_assets.marts.keys}
     exported = {p.stem for p in marts_io.exports_dir(built.folder).glob("*.parquet")}
-    assert exported == marts - {"int_meter_intervals"} - {m for m in marts if m.startswith("stg_")}
+    assert exported == {m for m in marts if not m.startswith(("int_", "stg_"))}
 
 
 def test_daily_totals_reconcile_with_silver(built: Built) -> None:
@@ -133,7 +203,7 @@ def test_a_partition_run_replaces_exactly_its_window(
         con.execute("update marts.marts.consumption_meter_hourly set observed_temperature_c = -99")
     monkeypatch.setenv("ENERGY_MARTS_LOOKBACK_DAYS", "0")
 
-    assert materialize_marts(built.instance, LAST, LAST).success
+    assert materialize_range(built.instance, MARTS - REBUILT_WHOLE, LAST, LAST).success
 
     marked = query(
         built.folder,
@@ -141,6 +211,65 @@ def test_a_partition_run_replaces_exactly_its_window(
         "from '{exports}/consumption_meter_hourly.parquet' group by utc_day order by utc_day",
     )
     assert marked == [(FIRST, True, 6 * 24), (LAST, False, 6 * 24)]
+
+
+def test_forecast_accuracy_reconciles_with_the_lake(built: Built) -> None:
+    """Each meter's MAE and bias on the forecast day, recomputed from gold forecasts and silver."""
+    forecasts = built.lake.read(GOLD_FORECASTS, LAST, END.date()).to_pylist()
+    readings = built.lake.read(SILVER_METER_READINGS, LAST, END.date()).to_pylist()
+    actual = {(r["meter_id"], r["interval_start_utc"]): r["energy_kwh"] for r in readings}
+    errors: dict[str, list[float]] = {}
+    for row in forecasts:
+        reading = actual.get((row["meter_id"], row["interval_start_utc"]))
+        if reading is not None:
+            errors.setdefault(row["meter_id"], []).append(row["forecast_kwh"] - reading)
+    mart = query(
+        built.folder,
+        "select meter_id, intervals, mae_kwh, bias_kwh, skill_vs_yesterday, skill_vs_last_week "
+        "from '{exports}/forecast_accuracy_meter_daily.parquet' where utc_day = ?",
+        [LAST],
+    )
+    assert {row[0] for row in mart} == set(errors)
+    for meter, intervals, mae, bias, skill_yesterday, skill_last_week in mart:
+        assert intervals == len(errors[meter])
+        assert mae == pytest.approx(sum(abs(e) for e in errors[meter]) / intervals)
+        assert bias == pytest.approx(sum(errors[meter]) / intervals)
+        assert skill_yesterday is not None and skill_yesterday <= 1
+        assert skill_last_week is None  # no reading a week before the first day
+    horizons = query(
+        built.folder,
+        "select horizon_hours, sum(intervals) "
+        "from '{exports}/forecast_accuracy_horizon_daily.parquet' group by 1 order by 1",
+    )
+    hours = [hour for hour, _ in horizons]
+    assert hours == list(range(hours[0], hours[0] + 24))  # a day ahead: one lead per hour
+    assert sum(n for _, n in horizons) == sum(len(e) for e in errors.values())
+
+
+def test_anomaly_events_are_merged_across_days_and_open_until_over_or_dismissed(
+    built: Built,
+) -> None:
+    events = query(
+        built.folder,
+        "select meter_id, days, flagged_intervals, is_open, feedback_verdict "
+        "from '{exports}/anomaly_events.parquet' order by meter_id",
+    )
+    assert events == [
+        ("MTR-0001", 2, 8, True, None),
+        ("MTR-0002", 1, 4, False, "false_alarm"),
+        ("MTR-0003", 1, 4, False, None),
+    ]
+    daily = query(
+        built.folder,
+        "select utc_day, anomaly_type, events, false_alarm_events "
+        "from '{exports}/anomaly_daily.parquet' order by utc_day, anomaly_type",
+    )
+    assert daily == [
+        (FIRST, "flatline", 1, 0),
+        (LAST, "dropout", 1, 0),
+        (LAST, "flatline", 1, 0),
+        (LAST, "spike", 1, 1),
+    ]
 
 
 def _holds_file_open(process: psutil.Process, path: Path) -> bool:

@@ -4,16 +4,17 @@ from __future__ import annotations
 
 import math
 from datetime import UTC, date, datetime, timedelta
+from functools import partial
 
 import numpy as np
 import polars as pl
 import pyarrow as pa
 import pytest
 
-from checks.contracts import GOLD_FORECASTS, GOLD_REGION_FORECASTS
+from checks.contracts import GOLD_FORECAST_BACKTEST, GOLD_FORECASTS, GOLD_REGION_FORECASTS
 from checks.forecasts import fallback_share
 from checks.schemas import validate_table
-from ml.backtest import run_backtest, week_starts
+from ml.backtest import daily_scores, run_backtest
 from ml.baselines import (
     FLEET_PROFILE,
     LAST_WEEK_FALLBACK,
@@ -26,12 +27,15 @@ from ml.baselines import (
 from ml.forecasting import (
     MIN_HISTORY_DAYS,
     TrainingParams,
+    expected_consumption,
     fallback_reasons,
-    fit_week,
+    fit_period,
     forecast,
     forecast_rows,
     meter_levels,
     model_inputs,
+    period_start,
+    period_starts,
     predict,
     region_rows,
     train,
@@ -69,6 +73,7 @@ def hourly_features(
                         "is_holiday": False,
                         "month": day.month,
                         "temperature_c": temperature,
+                        "observed_temperature_c": temperature,
                         "relative_humidity_pct": 70.0,
                         "wind_speed_ms": 3.0,
                         "cloud_cover_pct": 50.0,
@@ -159,7 +164,7 @@ def test_meter_level_uses_only_whole_days_before_the_issue_day() -> None:
 def test_the_model_beats_last_week_on_a_weather_driven_series_and_bands_hold_the_forecast() -> None:
     features = hourly_features({"small": 0.5, "large": 20.0}, date(2024, 1, 1), 60)
     week = date(2024, 2, 26)
-    fitted = fit_week(
+    fitted = fit_period(
         features, features, week, TrainingParams(train_days=42, num_boost_round=60), ISSUE_HOUR
     )
     assert not isinstance(fitted, str)
@@ -172,7 +177,7 @@ def test_the_model_beats_last_week_on_a_weather_driven_series_and_bands_hold_the
 
 def test_a_window_too_short_to_train_says_why_instead_of_raising() -> None:
     features = hourly_features({"m": 1.0}, date(2024, 1, 1), 10)
-    outcome = fit_week(features, features, date(2024, 1, 11), TrainingParams(), ISSUE_HOUR)
+    outcome = fit_period(features, features, date(2024, 1, 11), TrainingParams(), ISSUE_HOUR)
     assert isinstance(outcome, str) and "needs 14" in outcome
 
 
@@ -239,12 +244,18 @@ def test_fallback_share_passes_when_the_model_made_most_rows() -> None:
     assert outcome.metadata["reasons"] == [{"reason": "no weather", "rows": 1, "meters": 1}]
 
 
-def test_week_starts_are_the_mondays_of_the_whole_history() -> None:
-    assert week_starts(date(2024, 1, 3), date(2024, 1, 23)) == [
+def test_training_periods_start_on_days_mondays_or_first_days_of_months() -> None:
+    first, end = date(2024, 1, 3), date(2024, 3, 2)
+    assert period_starts(first, end, "weekly")[:3] == [
         date(2024, 1, 8),
         date(2024, 1, 15),
         date(2024, 1, 22),
     ]
+    assert period_starts(first, end, "monthly") == [date(2024, 2, 1), date(2024, 3, 1)]
+    assert len(period_starts(first, end, "daily")) == (end - first).days
+    assert period_start(date(2024, 1, 10), "weekly") == date(2024, 1, 8)
+    with pytest.raises(ValueError, match="unknown training cadence 'hourly'"):
+        period_start(first, "hourly")
 
 
 def test_the_backtest_replays_every_week_with_a_model_trained_before_it() -> None:
@@ -252,14 +263,73 @@ def test_the_backtest_replays_every_week_with_a_model_trained_before_it() -> Non
     result = run_backtest(features, TrainingParams(train_days=28, num_boost_round=20), ISSUE_HOUR)
 
     assert not isinstance(result, str)
-    weeks = result.weeks.sort("week_start")
-    assert weeks["week_start"].to_list() == week_starts(date(2024, 1, 1), date(2024, 2, 12))
+    weeks = result.periods.sort("period_start")
+    assert weeks["period_start"].to_list() == period_starts(
+        date(2024, 1, 1), date(2024, 2, 12), "weekly"
+    )
     # Training needs 14 days of usable rows before the held-out week: from the fifth week on.
     assert weeks["trained"].to_list() == [False, False, False, False, True, True]
     assert result.meters["meter_id"].to_list() == ["a", "b"]
-    assert result.forecasts["day"].min() == date(2024, 1, 1)
+    # A period's model forecasts the days issued during it: the history's first day was issued
+    # before the history began, and is not replayed.
+    assert result.forecasts["day"].min() == date(2024, 1, 2)
     assert 0 < result.metrics["model_rows_pct"] < 100
     assert "region_mape" in result.metrics and "meters_positive_skill_pct" in result.metrics
+
+
+def test_a_monthly_backtest_trains_once_a_month() -> None:
+    features = hourly_features({"a": 1.0}, date(2024, 1, 1), 60)
+    result = run_backtest(
+        features, TrainingParams(train_days=28, num_boost_round=10), ISSUE_HOUR, "monthly"
+    )
+    assert not isinstance(result, str)
+    assert result.periods["period_start"].to_list() == [date(2024, 1, 1), date(2024, 2, 1)]
+    assert result.periods["trained"].to_list() == [False, True]
+    assert result.forecasts["day"].max() == date(2024, 2, 29)
+
+
+def test_daily_backtest_scores_hold_every_forecaster_per_meter_and_region_day() -> None:
+    features = hourly_features({"a": 1.0, "b": 5.0}, date(2024, 1, 1), 28)
+    result = run_backtest(features, TrainingParams(train_days=21, num_boost_round=10), ISSUE_HOUR)
+    assert not isinstance(result, str)
+    scores = daily_scores(result.forecasts)
+    table = (
+        scores.with_columns(
+            mlflow_run_id=pl.lit("run"),
+            backtested_at_utc=pl.lit(datetime(2024, 3, 1, tzinfo=UTC)),
+        )
+        .select(GOLD_FORECAST_BACKTEST.columns)
+        .to_arrow()
+        .cast(GOLD_FORECAST_BACKTEST.schema)
+    )
+    assert validate_table(GOLD_FORECAST_BACKTEST, table).passed
+    meter_day = scores.filter(
+        (pl.col("level") == "meter")
+        & (pl.col("entity_id") == "b")
+        & (pl.col("day") == date(2024, 1, 20))
+    )
+    assert sorted(meter_day["forecaster"]) == [
+        "forecast",
+        "same_time_last_week",
+        "same_time_yesterday",
+    ]
+    assert meter_day["intervals"].unique().to_list() == [24]
+    region_day = scores.filter((pl.col("level") == "region") & (pl.col("day") == date(2024, 1, 20)))
+    assert region_day["entity_id"].unique().to_list() == ["north"]
+    both = (
+        meter_day.filter(pl.col("forecaster") == "forecast")["actual_kwh"].item()
+        + scores.filter(
+            (pl.col("level") == "meter")
+            & (pl.col("entity_id") == "a")
+            & (pl.col("day") == date(2024, 1, 20))
+            & (pl.col("forecaster") == "forecast")
+        )["actual_kwh"].item()
+    )
+    assert region_day["actual_kwh"][0] == pytest.approx(both)
+    baseline = meter_day.filter(pl.col("forecaster") == "same_time_last_week")
+    assert (
+        baseline["coverage_pct"].is_null().all() and baseline["fallback_intervals"].is_null().all()
+    )
 
 
 def test_a_backtest_without_history_says_so() -> None:
@@ -279,3 +349,41 @@ def test_a_nan_input_falls_back_for_that_row_only() -> None:
     )
     reasons = fallback_reasons(inputs, has_model=True)
     assert reasons.to_list() == ["non-finite model input"] + [None] * 23
+
+
+def test_expected_consumption_follows_the_observed_temperature_not_the_forecast() -> None:
+    features = hourly_features({"small": 0.5, "large": 20.0}, date(2024, 1, 1), 60)
+    week = date(2024, 2, 26)
+    fitted = fit_period(
+        features, features, week, TrainingParams(train_days=42, num_boost_round=60), ISSUE_HOUR
+    )
+    assert not isinstance(fitted, str)
+    day = features.filter(pl.col("day") == week)
+    history = features.filter(pl.col("day") < week)
+    predictor = partial(predict, fitted.booster)
+    as_forecast = day.with_columns(observed_temperature_c=pl.col("temperature_c"))
+    colder = day.with_columns(observed_temperature_c=pl.col("temperature_c") - 12.0)
+    unobserved = day.with_columns(observed_temperature_c=pl.lit(None, pl.Float64))
+
+    expected = expected_consumption(predictor, as_forecast, history, ISSUE_HOUR)
+    when_colder = expected_consumption(predictor, colder, history, ISSUE_HOUR)
+    without = expected_consumption(predictor, unobserved, history, ISSUE_HOUR)
+
+    # The series is heating-driven: a colder observed day is expected to consume more.
+    assert when_colder["expected_kwh"].sum() > expected["expected_kwh"].sum()
+    assert set(when_colder["weather_source"]) == {"observation"}
+    assert set(without["weather_source"]) == {"forecast"}
+    assert (when_colder["expected_low_kwh"] <= when_colder["expected_kwh"]).all()
+    assert (when_colder["expected_kwh"] <= when_colder["expected_high_kwh"]).all()
+    assert when_colder["fallback_reason"].is_null().all()
+
+
+def test_expected_consumption_without_a_model_falls_back_with_a_reason() -> None:
+    features = hourly_features({"m": 1.0}, date(2024, 1, 1), 15)
+    day = features.filter(pl.col("day") == date(2024, 1, 15))
+    history = features.filter(pl.col("day") < date(2024, 1, 15))
+    expected = expected_consumption(None, day, history, ISSUE_HOUR)
+    assert expected.height == day.height
+    assert set(expected["model_used"]) == {LAST_WEEK_FALLBACK}
+    assert expected["expected_kwh"].is_not_null().all()
+    assert set(expected["fallback_reason"]) == {"no trained model for this target day"}

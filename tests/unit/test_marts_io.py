@@ -1,12 +1,17 @@
 from __future__ import annotations
 
+import os
+from datetime import date
 from pathlib import Path
 
 import duckdb
+import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
+from deltalake import write_deltalake
 
-from energy_assets import marts_io
+from checks.contracts import GOLD_ANOMALIES
+from energy_assets import marts_io, marts_source
 from energy_assets.lake import Lake
 
 
@@ -45,3 +50,44 @@ def test_only_mart_tables_are_exported_whole_and_nothing_partial_is_left(tmp_pat
     assert result.rows == {"daily": 5}
     assert sorted(p.name for p in exports.iterdir()) == ["daily.parquet"]
     assert pq.read_table(exports / "daily.parquet")["n"].to_pylist() == [0, 1, 2, 3, 4]
+
+
+def test_a_dbt_step_sees_the_lake_and_window_only_while_it_runs(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("ENERGY_MARTS_WINDOW_START", raising=False)
+    monkeypatch.setenv("ENERGY_MARTS_DIR", "before")
+    window = marts_io.window_settings(date(2024, 5, 15), date(2024, 5, 16), 0)
+    with marts_io.marts_environment(Lake(f"{tmp_path}/"), tmp_path / "marts", window):
+        assert os.environ["ENERGY_MARTS_LAKE_ROOT"] == str(tmp_path)
+        assert os.environ["ENERGY_MARTS_DIR"] == str(tmp_path / "marts")
+        assert os.environ["ENERGY_MARTS_WINDOW_START"] == "2024-05-15"
+        assert os.environ["ENERGY_MARTS_LOOKBACK_DAYS"] == "0"
+    assert os.environ["ENERGY_MARTS_DIR"] == "before"
+    assert "ENERGY_MARTS_WINDOW_START" not in os.environ
+
+
+def test_a_lake_table_never_written_is_an_empty_dbt_source_with_its_schema(
+    tmp_path: Path,
+) -> None:
+    empty = marts_source.load_table(Lake(str(tmp_path)), GOLD_ANOMALIES.path).to_table()
+    assert empty.num_rows == 0
+    assert empty.schema == GOLD_ANOMALIES.schema
+
+
+def test_a_dbt_source_reads_only_the_days_a_filter_asks_for(tmp_path: Path) -> None:
+    lake = Lake(str(tmp_path))
+    meters = ["M1", "M2"]
+    rows = pa.table(
+        {
+            "meter_id": meters,
+            "day": pa.array([date(2024, 5, 14), date(2024, 5, 15)], pa.date32()),
+        }
+    )
+    write_deltalake(lake.uri(GOLD_ANOMALIES), rows, partition_by=["day"])
+    data = marts_source.load_table(lake, GOLD_ANOMALIES.path)
+    with duckdb.connect() as con:
+        con.register("anomalies", data)
+        assert con.execute(
+            "select meter_id from anomalies where day = date '2024-05-15'"
+        ).fetchall() == [("M2",)]

@@ -47,6 +47,17 @@ VALID_BY_TABLE: dict[str, dict[str, Any]] = {
     "ops/alerts": {"kind": "run_failure", "severity": "ERROR"},
     "gold/forecasts": {"issued_at_utc": T0 - timedelta(hours=12), "fallback_reason": None},
     "gold/region_forecasts": {"issued_at_utc": T0 - timedelta(hours=12), "meters": 1},
+    "gold/forecast_backtest": {"level": "meter", "forecaster": "forecast", "intervals": 96},
+    "bronze/api_responses": {"status": 200},
+    "gold/carbon_emissions": {"intensity_source": "eco2mix"},
+    "gold/anomalies": {
+        "anomaly_type": "flatline",
+        "event_end_utc": T0 + timedelta(hours=1),
+        "interval_count": 4,
+        "expected_source": "model",
+        "severity": "high",
+        "feedback_verdict": None,
+    },
 }
 BY_TYPE: list[tuple[pa.DataType, Any]] = [
     (pa.string(), "x"),

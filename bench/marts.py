@@ -1,0 +1,99 @@
+"""`make bench` (marts): the dbt marts over N meters x D days of simulated lake.
+
+Builds bronze -> silver -> gold on a temporary lake (as `bench.lakehouse` does, untimed here),
+then times dbt as the Dagster assets run it: the first build of the partitioned marts over every
+day, the marts rebuilt whole, and a one-day partition run (the last day, with the default
+lookback). Each figure is dbt's own elapsed time (`run_results.json`) beside the wall time of the
+`dbt build` process (which adds start-up and parsing), with the slowest nodes of the build.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import date, timedelta
+from pathlib import Path
+from typing import Any
+
+from bench.lakehouse import _in_subprocess
+from energy_assets import marts_io
+from energy_assets.lake import Lake
+
+DBT_DIR = Path(__file__).resolve().parents[1] / "dbt"
+DBT = Path(sys.executable).with_name("dbt")
+WHOLE = "tag:rebuilt_whole"
+TELEMETRY_OFF = {"DO_NOT_TRACK": "1", "DBT_SEND_ANONYMOUS_USAGE_STATS": "False"}
+
+
+def dbt_build(
+    lake: Lake, target: Path, selection: list[str], settings: dict[str, str]
+) -> dict[str, Any]:
+    """One `dbt build` as the marts assets run it; its wall and dbt times and slowest nodes."""
+    folder = marts_io.marts_dir(lake)
+    began = time.perf_counter()
+    with marts_io.marts_environment(lake, folder, settings):
+        subprocess.run(
+            [str(DBT), "build", "--quiet", "--target-path", str(target), *selection],
+            cwd=DBT_DIR,
+            env={**os.environ, **TELEMETRY_OFF},
+            check=True,
+        )
+    wall = time.perf_counter() - began
+    results = json.loads((target / "run_results.json").read_text())
+    slowest = sorted(results["results"], key=lambda r: -r["execution_time"])[:3]
+    return {
+        "wall_seconds": wall,
+        "dbt_seconds": results["elapsed_time"],
+        "nodes": len(results["results"]),
+        "slowest": ", ".join(
+            f"{r['unique_id'].split('.')[2]} {r['execution_time']:.1f}s" for r in slowest
+        ),
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--meters", type=int, default=1000)
+    parser.add_argument("--days", type=int, default=30)
+    parser.add_argument("--start", type=date.fromisoformat, default=date(2024, 3, 1))
+    args = parser.parse_args()
+    end = args.start + timedelta(days=args.days)
+    root = tempfile.mkdtemp(prefix="energy-bench-marts-")
+    try:
+        for layer in ("bronze", "silver", "gold"):
+            _in_subprocess(layer, root, args.meters, args.start, end)
+        lake = Lake(root)
+        target = Path(root) / "dbt_target"
+        last = end - timedelta(days=1)
+        window = marts_io.window_settings(last, end, marts_io.DEFAULT_LOOKBACK_DAYS)
+        runs = {
+            "partitioned marts, first build (every day)": dbt_build(
+                lake, target, ["--exclude", WHOLE], {"DBT_INDIRECT_SELECTION": "cautious"}
+            ),
+            "marts rebuilt whole": dbt_build(lake, target, ["--select", WHOLE], {}),
+            f"one-day partition run ({last})": dbt_build(
+                lake,
+                target,
+                ["--exclude", WHOLE],
+                {**window, "DBT_INDIRECT_SELECTION": "cautious"},
+            ),
+        }
+        print(f"dbt marts, {args.meters} meters x {args.days} days from {args.start}")
+        print(f"{'build':<46}{'nodes':>6}{'dbt s':>8}{'wall s':>8}  slowest")
+        for name, run in runs.items():
+            print(
+                f"{name:<46}{run['nodes']:>6}{run['dbt_seconds']:>8.1f}"
+                f"{run['wall_seconds']:>8.1f}  {run['slowest']}"
+            )
+    finally:
+        shutil.rmtree(root, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()

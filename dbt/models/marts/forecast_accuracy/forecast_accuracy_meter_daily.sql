@@ -1,0 +1,27 @@
+{{ config(
+    materialized='incremental',
+    incremental_strategy='delete+insert',
+    unique_key='utc_day',
+) }}
+
+with errors as (
+    select * from {{ ref('int_forecast_errors') }}
+    {% if is_incremental() -%}
+        where {{ in_window('utc_day') }}
+    {%- endif %}
+),
+
+accuracy as (
+    select
+        utc_day,
+        meter_id,
+        model_used,
+        any_value(region) as region,
+        any_value(model_name) as model_name,
+        any_value(model_version) as model_version,
+        {{ accuracy_columns() }}
+    from errors
+    group by utc_day, meter_id, model_used
+)
+
+select * from accuracy
