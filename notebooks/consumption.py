@@ -10,7 +10,7 @@ with app.setup:
     import marimo as mo
     import polars as pl
 
-    from checks.contracts import GOLD_CONSUMPTION_FEATURES, SILVER_METERS
+    from checks.contracts import GOLD_CARBON_EMISSIONS, GOLD_CONSUMPTION_FEATURES, SILVER_METERS
     from energy_assets import exploration
     from energy_assets.lake import Lake
     from ml.features import COOLING_BASE_C, HEATING_BASE_C
@@ -121,7 +121,50 @@ def consumption(candidates, meter_pick, window):
         f"{len(chosen)} meters, {first} to {last}: {rows.height:,} intervals, "
         f"{rows['energy_kwh'].sum():,.0f} kWh."
     )
-    return (rows,)
+    return chosen, first, last, rows
+
+
+@app.cell
+def carbon_footprint(chosen, first, last):
+    _missing = exploration.missing_table_message(
+        GOLD_CARBON_EMISSIONS.path, lake, "materialize gold/carbon_emissions for these days"
+    )
+    mo.stop(_missing is not None, mo.md(_missing or ""))
+    carbon = exploration.load_window(
+        lake, GOLD_CARBON_EMISSIONS, first, last + timedelta(days=1), None, chosen
+    )
+    mo.stop(carbon.is_empty(), mo.md("No carbon footprint for these meters and days yet."))
+    by_source = (
+        carbon.group_by("intensity_source")
+        .agg(
+            energy_kwh=pl.col("energy_kwh").sum(),
+            emissions_kgco2e=pl.col("emissions_kgco2e").sum(),
+        )
+        .sort("intensity_source")
+    )
+    _daily = carbon.group_by("day").agg(pl.col("emissions_kgco2e").sum()).sort("day")
+    _total_kwh, _total_kg = carbon["energy_kwh"].sum(), carbon["emissions_kgco2e"].sum()
+    mo.vstack(
+        [
+            mo.md(
+                f"**Carbon footprint**: {_total_kg:,.1f} kgCO2e for {_total_kwh:,.0f} kWh "
+                f"({1000 * _total_kg / _total_kwh if _total_kwh else 0:,.0f} gCO2e/kWh on "
+                "average). `intensity_source` says where each day's grid intensity came from."
+            ),
+            mo.ui.table(by_source, selection=None),
+            mo.ui.altair_chart(
+                alt.Chart(_daily)
+                .mark_bar()
+                .encode(
+                    x=alt.X("day:T", title="UTC day"),
+                    y=alt.Y("emissions_kgco2e:Q", title="kgCO2e"),
+                )
+                .properties(height=200, title="Emissions per day"),
+                chart_selection=False,
+            ),
+        ]
+    )
+    return
 
 
 @app.cell
