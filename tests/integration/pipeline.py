@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import date
+from pathlib import Path
 
 import dagster as dg
+import pytest
 from dagster._core.storage.tags import (
     ASSET_PARTITION_RANGE_END_TAG,
     ASSET_PARTITION_RANGE_START_TAG,
@@ -35,3 +39,28 @@ def materialize_days(
         },
         raise_on_error=raise_on_error,
     )
+
+
+@contextmanager
+def built_lake(
+    root: Path, first: date, last: date, env: dict[str, str]
+) -> Iterator[dg.DagsterInstance]:
+    """A lake and Dagster instance under `root` (6 simulated meters, MLflow in the lake's own
+    store, plus `env`) with every lake layer built over [first, last]; for module fixtures, so the
+    environment holds until the block ends."""
+    (root / "lake").mkdir()
+    (root / "dagster.yaml").write_text("telemetry:\n  enabled: false\n")
+    with pytest.MonkeyPatch.context() as patch:
+        for name, value in {
+            "ENERGY_LAKE_ROOT": str(root / "lake"),
+            "DAGSTER_HOME": str(root),
+            "ENERGY_SIM_METERS": "6",
+            "ENERGY_SOURCES": "simulator",
+            **env,
+        }.items():
+            patch.setenv(name, value)
+        patch.delenv("MLFLOW_TRACKING_URI", raising=False)
+        with dg.DagsterInstance.get() as instance:
+            assert materialize_dimensions(instance).success
+            assert materialize_days(instance, first, last).success
+            yield instance

@@ -40,7 +40,7 @@ from energy_assets.lake import Lake
 from energy_assets.tracking import MlflowResource
 from ml.forecasting import MODEL_INPUTS, model_inputs
 from ml.tracking import CHAMPION, OUTPUTS, load_predictor, model_frame
-from tests.integration.pipeline import materialize_days, materialize_dimensions
+from tests.integration.pipeline import built_lake
 
 FIRST, LAST = date(2024, 1, 1), date(2024, 1, 31)
 WEEK = "2024-01-29"  # trained on days before it; forecasts issued in its days: 01-30..02-05
@@ -54,21 +54,7 @@ MODEL_NAME = MlflowResource().model_name
 def built(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Lake]:
     """A lake with every layer of January 2024, and a Dagster instance, for the whole module."""
     root = tmp_path_factory.mktemp("forecasting")
-    (root / "lake").mkdir()
-    (root / "dagster.yaml").write_text("telemetry:\n  enabled: false\n")
-    with pytest.MonkeyPatch.context() as patch:
-        for name, value in {
-            "ENERGY_LAKE_ROOT": str(root / "lake"),
-            "DAGSTER_HOME": str(root),
-            "ENERGY_SIM_METERS": "6",
-            "ENERGY_SOURCES": "simulator",
-            "MLFLOW_DISABLE_TELEMETRY": "true",
-        }.items():
-            patch.setenv(name, value)
-        patch.delenv("MLFLOW_TRACKING_URI", raising=False)
-        with dg.DagsterInstance.get() as instance:
-            assert materialize_dimensions(instance).success
-            assert materialize_days(instance, FIRST, LAST).success
+    with built_lake(root, FIRST, LAST, {"MLFLOW_DISABLE_TELEMETRY": "true"}):
         yield Lake(str(root / "lake"))
 
 

@@ -35,7 +35,7 @@ from energy_assets.definitions import ASSETS, defs
 from energy_assets.exploration import frame
 from energy_assets.lake import Lake
 from energy_assets.sources.anomaly_feedback import read_feedback
-from tests.integration.pipeline import materialize_days, materialize_dimensions
+from tests.integration.pipeline import built_lake
 
 ROOT = Path(__file__).resolve().parents[2]
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.py"))
@@ -91,42 +91,28 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Lake]:
     """January 2024 through real Dagster runs, a champion trained on it, two days of
     forecasts, and anomaly rows; MLflow in the lake's own store, as `make demo` leaves it."""
     root = tmp_path_factory.mktemp("notebooks")
-    (root / "lake").mkdir()
-    (root / "dagster.yaml").write_text("telemetry:\n  enabled: false\n")
-    with pytest.MonkeyPatch.context() as patch:
-        for name, value in {
-            "ENERGY_LAKE_ROOT": str(root / "lake"),
-            "DAGSTER_HOME": str(root),
-            "ENERGY_SIM_METERS": "6",
-            "ENERGY_SOURCES": "simulator",
-            **QUIET,
-        }.items():
-            patch.setenv(name, value)
-        patch.delenv("MLFLOW_TRACKING_URI", raising=False)
-        with dg.DagsterInstance.get() as instance:
-            assert materialize_dimensions(instance).success
-            assert materialize_days(instance, FIRST, LAST).success
-            assert dg.materialize(
-                ASSETS,
-                instance=instance,
-                resources=defs.resources,
-                selection=[MODEL_KEY],
-                partition_key=WEEK,
-                run_config={"ops": {"ml__day_ahead_model": {"config": SMALL_TRAINING}}},
-            ).success
-            assert dg.materialize(
-                ASSETS,
-                instance=instance,
-                resources=defs.resources,
-                selection=[
-                    dg.AssetKey(["gold", "forecasts"]),
-                    dg.AssetKey(["gold", "region_forecasts"]),
-                ],
-                tags={
-                    ASSET_PARTITION_RANGE_START_TAG: FORECAST_DAYS[0].isoformat(),
-                    ASSET_PARTITION_RANGE_END_TAG: FORECAST_DAYS[1].isoformat(),
-                },
-            ).success
+    with built_lake(root, FIRST, LAST, QUIET) as instance:
+        assert dg.materialize(
+            ASSETS,
+            instance=instance,
+            resources=defs.resources,
+            selection=[MODEL_KEY],
+            partition_key=WEEK,
+            run_config={"ops": {"ml__day_ahead_model": {"config": SMALL_TRAINING}}},
+        ).success
+        assert dg.materialize(
+            ASSETS,
+            instance=instance,
+            resources=defs.resources,
+            selection=[
+                dg.AssetKey(["gold", "forecasts"]),
+                dg.AssetKey(["gold", "region_forecasts"]),
+            ],
+            tags={
+                ASSET_PARTITION_RANGE_START_TAG: FORECAST_DAYS[0].isoformat(),
+                ASSET_PARTITION_RANGE_END_TAG: FORECAST_DAYS[1].isoformat(),
+            },
+        ).success
         lake = Lake(str(root / "lake"))
         rows = anomaly_rows(lake)
         lake.replace_window(GOLD_ANOMALIES, rows, FIRST, LAST + timedelta(days=1))
