@@ -14,6 +14,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from pathlib import Path
+from typing import Any
 
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -120,12 +121,17 @@ class Lake:
             empty = table.schema.empty_table()
             return empty.select(columns) if columns else empty
         expression = filter_expression
+        files: list[tuple[str, str, Any]] | None = None
         if table.partitioned and start is not None and end is not None:
             window = (ds.field("day") >= pa.scalar(start, pa.date32())) & (
                 ds.field("day") < pa.scalar(end, pa.date32())
             )
             expression = window if expression is None else window & expression
-        data = dt.to_pyarrow_dataset().to_table(columns=columns, filter=expression)
+            # Only the window's files become dataset fragments: the cost of a read follows the
+            # window, not the table's whole history.
+            files = [("day", ">=", start.isoformat()), ("day", "<", end.isoformat())]
+        dataset = dt.to_pyarrow_dataset(file_pruning_predicate=files)
+        data = dataset.to_table(columns=columns, filter=expression)
         return _conform(data, table, columns)
 
     def replace_window(

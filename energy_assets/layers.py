@@ -9,6 +9,7 @@ within a meter-day, so the chunk size changes the cost, never the rows.
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from datetime import date, timedelta
 
 import pyarrow as pa
@@ -93,12 +94,28 @@ def bronze_weather_chunks(
         yield Chunk(low, high, _concat(BRONZE_WEATHER, parts))
 
 
+def read_ahead(
+    store: Lake, table: TableContract, start: date, end: date
+) -> Iterator[tuple[date, date, pa.Table]]:
+    """The rows of each chunk of [start, end), the next chunk read on a helper thread while the
+    caller works on the current one (reading releases the GIL): at most two chunks in memory."""
+    windows = list(chunks(start, end))
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="lake-reader") as reader:
+        pending = reader.submit(store.read, table, *windows[0]) if windows else None
+        for index, (low, high) in enumerate(windows):
+            assert pending is not None
+            rows = pending.result()
+            following = windows[index + 1 : index + 2]
+            pending = reader.submit(store.read, table, *following[0]) if following else None
+            yield low, high, rows
+
+
 def silver_readings_chunks(
     store: Lake, meters: pa.Table, start: date, end: date
 ) -> Iterator[tuple[Chunk, Cleaned]]:
     """Silver readings of [start, end) from bronze."""
-    for low, high in chunks(start, end):
-        cleaned = clean_readings(store.read(BRONZE_METER_READINGS, low, high), meters, low, high)
+    for low, high, bronze in read_ahead(store, BRONZE_METER_READINGS, start, end):
+        cleaned = clean_readings(bronze, meters, low, high)
         yield Chunk(low, high, cleaned.table), cleaned
 
 
@@ -112,17 +129,19 @@ def silver_weather_chunks(store: Lake, start: date, end: date) -> Iterator[tuple
 def feature_chunks(
     store: Lake, meters: pa.Table, start: date, end: date, issue_hour_utc: int
 ) -> Iterator[Chunk]:
-    """Gold consumption features of [start, end) from silver (with `HISTORY_DAYS` of lags)."""
-    for low, high in chunks(start, end):
-        history = store.read(SILVER_METER_READINGS, low - timedelta(days=HISTORY_DAYS), low)
+    """Gold consumption features of [start, end) from silver (with `HISTORY_DAYS` of lags).
+
+    Silver readings are read once: each chunk's history is the tail of what was already read.
+    """
+    history = store.read(SILVER_METER_READINGS, start - timedelta(days=HISTORY_DAYS), start)
+    for low, high, readings in read_ahead(store, SILVER_METER_READINGS, start, end):
         features = build_consumption_features(
-            store.read(SILVER_METER_READINGS, low, high),
-            history,
-            store.read(SILVER_WEATHER, low, high),
-            meters,
-            issue_hour_utc,
+            readings, history, store.read(SILVER_WEATHER, low, high), meters, issue_hour_utc
         )
         yield Chunk(low, high, features)
+        (history,) = _rows_between(
+            [pa.concat_tables([history, readings])], high - timedelta(days=HISTORY_DAYS), high
+        )
 
 
 def scorecard_chunks(store: Lake, start: date, end: date) -> Iterator[Chunk]:

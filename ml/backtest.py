@@ -17,6 +17,7 @@ import polars as pl
 from ml.baselines import SAME_TIME_LAST_WEEK, SAME_TIME_YESTERDAY, naive_forecasts
 from ml.evaluation import forecast_metrics, mae, mape, rmse
 from ml.forecasting import (
+    LEVEL_DAYS,
     TrainingParams,
     fit_period,
     forecast,
@@ -63,10 +64,15 @@ class Backtest:
 
 
 def run_backtest(
-    features: pl.DataFrame, params: TrainingParams, issue_hour_utc: int, cadence: str = "weekly"
+    features: pl.DataFrame,
+    params: TrainingParams,
+    issue_hour_utc: int,
+    cadence: str = "weekly",
+    first_period: date | None = None,
 ) -> Backtest | str:
     """Replay every training period (of the `cadence`) of `features` (gold consumption features
-    over the whole history).
+    over the whole history), or only those starting on or after `first_period` (the earlier
+    days then serve as training history only).
 
     Returns why not when no period could be forecast at all.
     """
@@ -75,17 +81,20 @@ def run_backtest(
     first, last = features["day"].min(), features["day"].max()
     assert isinstance(first, date) and isinstance(last, date)
     end = last + timedelta(days=1)
-    starts = period_starts(first, end, cadence)
+    starts = period_starts(max(first, first_period or first), end, cadence)
     if not starts:
         return f"no {cadence} training period starts within {first}..{last}"
     parts, periods = [], []
     for start, stop in zip(starts, [*starts[1:], end], strict=True):
-        fitted = fit_period(features, features, start, params, issue_hour_utc)
+        # Only the days a period's training and inputs read, so each period's cost stays flat.
+        oldest = start - timedelta(days=params.train_days + LEVEL_DAYS + 1)
+        known = features.filter((pl.col("day") >= oldest) & (pl.col("day") < start))
+        fitted = fit_period(known, known, start, params, issue_hour_utc)
         # The period's model forecasts the days issued during it: one day later than the period.
         targets = features.filter((pl.col("day") > start) & (pl.col("day") <= stop))
         if targets.height == 0:
             continue
-        history = features.filter(pl.col("day") < start)
+        history = known.filter(pl.col("day") >= start - timedelta(days=LEVEL_DAYS + 1))
         inputs = model_inputs(targets, history, issue_hour_utc)
         if isinstance(fitted, str):
             part = forecast(None, inputs, history, MODEL)
@@ -93,14 +102,20 @@ def run_backtest(
         else:
             part = forecast(fitted.predictor(), inputs, history, MODEL)
             scored = holdout_metrics(part)
+            shown = (
+                "mae",
+                "skill_vs_best_baseline",
+                "coverage_p10_p90",
+                "region_mape",
+                "region_best_baseline_mape",
+            )
             periods.append(
                 {
                     "period_start": start,
                     "trained": True,
                     "note": f"{fitted.train_rows} training rows",
-                    "mae": scored.get("mae"),
-                    "skill_vs_best_baseline": scored.get("skill_vs_best_baseline"),
-                    "region_mape": scored.get("region_mape"),
+                    **{m: scored.get(m) for m in shown},
+                    "meters_positive_skill_pct": 100.0 * _share(meter_skill(part)["skill"] > 0),
                 }
             )
         parts.append(part)

@@ -37,26 +37,28 @@ def _holiday_calendar(country: str, subdivision: str | None, year: int) -> froze
 
 
 def holiday_flags(frame: pl.DataFrame) -> pl.Series:
-    """Whether each row's `local_date` is a public holiday of its `country`/`subdivision`."""
-    keys = frame.select("country", "subdivision", "local_date").unique()
-    flags = [
-        has_holiday_calendar(country, subdivision)
-        and local_date in _holiday_calendar(country, subdivision, local_date.year)
-        for country, subdivision, local_date in keys.iter_rows()
-    ]
-    lookup = keys.with_columns(is_holiday=pl.Series(flags, dtype=pl.Boolean))
-    return (
-        frame.select("country", "subdivision", "local_date")
-        .join(
-            lookup,
-            on=["country", "subdivision", "local_date"],
-            how="left",
-            nulls_equal=True,
-            maintain_order="left",
-        )
-        .get_column("is_holiday")
-        .fill_null(False)
-    )
+    """Whether each row's `local_date` is a public holiday of its `country`/`subdivision`.
+
+    One date-membership test per calendar present (a handful), instead of a lookup per row.
+    """
+    flag: pl.Expr = pl.lit(False)
+    if frame.height:
+        local_date = pl.col("local_date")
+        first, last = frame.select(local_date.min().alias("first"), local_date.max()).row(0)
+        calendars = frame.select("country", "subdivision").unique()
+        for country, subdivision in calendars.iter_rows():
+            if not has_holiday_calendar(country, subdivision):
+                continue
+            dates = [
+                holiday
+                for year in range(first.year, last.year + 1)
+                for holiday in _holiday_calendar(country, subdivision, year)
+            ]
+            in_calendar = (pl.col("country") == country) & pl.col("subdivision").eq_missing(
+                subdivision
+            )
+            flag = pl.when(in_calendar).then(local_date.is_in(dates)).otherwise(flag)
+    return frame.select(flag.fill_null(False).alias("is_holiday")).to_series()
 
 
 def _utc_offset(frame: pl.DataFrame) -> pl.Expr:
@@ -173,19 +175,21 @@ def build_consumption_features(
     frame = pl.from_arrow(readings)
     registry = pl.from_arrow(meters)
     assert isinstance(frame, pl.DataFrame) and isinstance(registry, pl.DataFrame)
-    frame = frame.join(
-        registry.select(
-            "meter_id",
+    # The registry's row index is the meter's integer key: an Enum cast maps ids to it without
+    # a hash join, then the meter's attributes are gathered. Meters no longer described drop out.
+    meter_ids = pl.Enum(registry.get_column("meter_id"))
+    frame = frame.with_columns(_meter=_meter_key(meter_ids)).filter(pl.col("_meter").is_not_null())
+    meter = frame.get_column("_meter")
+    frame = frame.with_columns(
+        registry.get_column(name).gather(meter)
+        for name in (
             "location_id",
             "region",
             "customer_type",
             "timezone",
             "country",
             "subdivision",
-        ),
-        on="meter_id",
-        how="inner",
-        maintain_order="left",
+        )
     )
     frame = local_calendar(frame)
     known = weather_as_known(_frame(weather), issue_hour_utc)
@@ -211,7 +215,7 @@ def build_consumption_features(
             cooling_degree_c=(pl.col("temperature_c") - COOLING_BASE_C).clip(lower_bound=0.0),
         )
     )
-    frame = _with_lags(frame, _frame(history))
+    frame = _with_lags(frame, _frame(history).with_columns(_meter=_meter_key(meter_ids)))
     return (
         frame.select(GOLD_CONSUMPTION_FEATURES.schema.names)
         .to_arrow()
@@ -219,46 +223,55 @@ def build_consumption_features(
     )
 
 
+def _meter_key(meter_ids: pl.Enum) -> pl.Expr:
+    """Each row's meter as its index in `meter_ids` (null for a meter not in it)."""
+    return pl.col("meter_id").cast(meter_ids, strict=False).to_physical().cast(pl.Int64)
+
+
 def _with_lags(frame: pl.DataFrame, history: pl.DataFrame) -> pl.DataFrame:
     """Each lag is the same interval whole days earlier.
 
-    Past energy goes into a dense array indexed by (meter, day, slot of day); a lag is then one
-    vectorised lookup per row instead of a join. Slots are 5 minutes, the finest grid allowed.
-    Days or meters absent from the past simply give nulls.
+    Past energy goes into a flat dense array indexed by (meter, day, slot of day); a lag is then
+    one vectorised lookup per row at a fixed offset instead of a join. Slots are 5 minutes, the
+    finest grid allowed. Both frames carry the integer meter key `_meter`; days or meters absent
+    from the past simply give nulls.
     """
-    past = pl.concat(
-        [
-            history.select("meter_id", "interval_start_utc", "energy_kwh"),
-            frame.select("meter_id", "interval_start_utc", "energy_kwh"),
-        ]
-    )
     if frame.height == 0:
         return frame.with_columns(
             pl.lit(None, pl.Float64).alias(f"lag_{lag}d_kwh") for lag in LAG_DAYS
         )
-    numbers = past.select("meter_id").unique().with_row_index("_meter")
+    past = pl.concat(
+        [
+            history.select("_meter", "interval_start_utc", "energy_kwh"),
+            frame.select("_meter", "interval_start_utc", "energy_kwh"),
+        ]
+    ).filter(pl.col("_meter").is_not_null())
     first_day = past.select(pl.col("interval_start_utc").min().dt.truncate("1d")).item()
 
     def coordinates(rows: pl.DataFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         minutes = (pl.col("interval_start_utc") - first_day).dt.total_minutes()
         located = rows.select(
-            pl.col("meter_id").replace_strict(
-                numbers.get_column("meter_id"), numbers.get_column("_meter"), return_dtype=pl.Int64
-            ),
+            "_meter",
             (minutes // MINUTES_PER_DAY).alias("day"),
             ((minutes % MINUTES_PER_DAY) // SLOT_MINUTES).alias("slot"),
         )
         meter, day, slot = (located.to_series(i).to_numpy() for i in range(3))
         return meter, day, slot
 
+    slots = MINUTES_PER_DAY // SLOT_MINUTES
     meter, day, slot = coordinates(past)
-    dense = np.full((numbers.height, int(day.max()) + 1, MINUTES_PER_DAY // SLOT_MINUTES), np.nan)
-    dense[meter, day, slot] = past.get_column("energy_kwh").fill_null(np.nan).to_numpy()
+    days = int(day.max()) + 1
+    dense = np.full((int(meter.max()) + 1) * days * slots, np.nan)
+    dense[(meter * days + day) * slots + slot] = (
+        past.get_column("energy_kwh").fill_null(np.nan).to_numpy()
+    )
     meter, day, slot = coordinates(frame)
+    position = (meter * days + day) * slots + slot
     lags = {}
     for lag in LAG_DAYS:
-        earlier = day - lag
-        values = np.where(earlier >= 0, dense[meter, np.maximum(earlier, 0), slot], np.nan)
+        # A lag reaching before the first day of the past would land on another meter's cells.
+        has_past = day >= lag
+        values = np.where(has_past, dense[np.where(has_past, position - lag * slots, 0)], np.nan)
         lags[f"lag_{lag}d_kwh"] = pl.Series(values).fill_nan(None)
     return frame.with_columns(**lags)
 

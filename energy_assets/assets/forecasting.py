@@ -97,6 +97,10 @@ FORECAST_DAYS = dg.DailyPartitionsDefinition(
 """Target days: the lake's days, today and tomorrow (the day-ahead target)."""
 PROFILE_DAYS = LEVEL_DAYS + 1
 """Whole days of gold history a forecast reads (levels and fallback profiles)."""
+ISSUE_DAY_MODEL = dg.TimeWindowPartitionMapping(start_offset=-1, end_offset=-1)
+"""Target day D depends on the training period holding its issue day D-1 (offsets are in the
+downstream's days), as `_forecast_day` uses: a Monday's forecast, issued on Sunday, is made by
+the previous week's model."""
 
 
 class TrainingConfig(dg.Config):
@@ -320,7 +324,7 @@ def _forecast_day(
             kinds={"delta", "xgboost"},
             freshness_policy=forecast_freshness_policy(),
             deps=[
-                dg.AssetDep(MODEL_KEY, partition_mapping=dg.TimeWindowPartitionMapping()),
+                dg.AssetDep(MODEL_KEY, partition_mapping=ISSUE_DAY_MODEL),
                 dg.AssetDep(
                     key(GOLD_CONSUMPTION_FEATURES),
                     partition_mapping=dg.TimeWindowPartitionMapping(

@@ -34,7 +34,8 @@ from checks.contracts import (
     GOLD_REGION_FORECASTS,
     SILVER_METER_READINGS,
 )
-from energy_assets.assets.forecasting import FORECAST_DAYS, MODEL_KEY
+from energy_assets.assets.bronze import key
+from energy_assets.assets.forecasting import FORECAST_DAYS, MODEL_KEY, TRAINING_PERIODS
 from energy_assets.definitions import ASSETS, defs
 from energy_assets.lake import Lake
 from energy_assets.tracking import MlflowResource
@@ -189,6 +190,25 @@ def test_a_day_without_a_trained_model_still_gets_every_forecast_from_a_named_fa
 def test_tomorrow_is_a_forecast_partition() -> None:
     tomorrow = datetime.now(UTC).date() + timedelta(days=1)
     assert FORECAST_DAYS.get_last_partition_key() == tomorrow.isoformat()
+
+
+def test_a_monday_forecast_depends_on_the_previous_week_model_it_uses() -> None:
+    mapping = defs.resolve_asset_graph().get_partition_mapping(key(GOLD_FORECASTS), MODEL_KEY)
+
+    def model_of(day: str) -> list[str]:
+        days = FORECAST_DAYS.subset_with_partition_keys([day])
+        mapped = mapping.get_upstream_mapped_partitions_result_for_partitions(
+            days, FORECAST_DAYS, TRAINING_PERIODS
+        )
+        return list(mapped.partitions_subset.get_partition_keys())
+
+    assert model_of("2024-04-08") == ["2024-04-01"]  # a Monday, issued on Sunday
+    assert model_of("2024-04-09") == ["2024-04-08"]
+    assert model_of("2024-04-14") == ["2024-04-08"]
+    downstream = mapping.get_downstream_partitions_for_partitions(
+        TRAINING_PERIODS.subset_with_partition_keys(["2024-04-08"]), TRAINING_PERIODS, FORECAST_DAYS
+    )
+    assert sorted(downstream.get_partition_keys()) == [f"2024-04-{d:02d}" for d in range(9, 16)]
 
 
 def free_port() -> int:

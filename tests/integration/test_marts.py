@@ -3,7 +3,9 @@ fallback day-ahead forecasts for the second day and a few anomaly events written
 
 from __future__ import annotations
 
+import json
 import os
+import shutil
 import subprocess
 import sys
 import time
@@ -270,6 +272,56 @@ def test_anomaly_events_are_merged_across_days_and_open_until_over_or_dismissed(
         (LAST, "flatline", 1, 0),
         (LAST, "spike", 1, 1),
     ]
+
+
+def test_dbt_checks_fail_naming_the_broken_rule_and_rows(built: Built, tmp_path: Path) -> None:
+    """On a copy of the built marts, a duplicated key, an impossible completeness and a meter
+    missing from `dim_meter` each fail their check; the failing rows name the rule."""
+    copy = tmp_path / "marts"
+    copy.mkdir()
+    shutil.copy(marts_io.duckdb_path(built.folder), marts_io.duckdb_path(copy))
+    with duckdb.connect(str(marts_io.duckdb_path(copy))) as con:
+        daily = "marts.marts.consumption_meter_daily"
+        rows = con.execute(f"select meter_id, local_date from {daily} order by all").fetchall()
+        con.execute(
+            f"insert into {daily} select * from {daily} where meter_id = ? and local_date = ?",
+            rows[0],
+        )
+        con.execute(
+            f"update {daily} set completeness_pct = 150 where meter_id = ? and local_date = ?",
+            rows[1],
+        )
+        con.execute(
+            f"update {daily} set meter_id = 'MTR-GHOST' where meter_id = ? and local_date = ?",
+            rows[2],
+        )
+    target = tmp_path / "target"
+    env = {
+        **os.environ,
+        **TELEMETRY_OFF,
+        "ENERGY_MARTS_DIR": str(copy),
+        "ENERGY_MARTS_LAKE_ROOT": built.lake.root,
+    }
+    dbt = Path(sys.executable).with_name("dbt")
+    command = [str(dbt), "test", "--select", "consumption_meter_daily", "--store-failures"]
+    command += ["--target-path", str(target), "--exclude-resource-type", "unit_test"]
+    tested = subprocess.run(command, check=False, cwd=DBT_DIR, env=env, stdout=subprocess.DEVNULL)
+    assert tested.returncode == 1
+    results = json.loads((target / "run_results.json").read_text())["results"]
+    failed = {
+        r["unique_id"].split(".")[2].split("_consumption")[0]: r
+        for r in results
+        if r["status"] == "fail"
+    }
+    assert set(failed) == {"column_rules", "relationships", "sums_match"}
+    with duckdb.connect(str(marts_io.duckdb_path(copy)), read_only=True) as con:
+        stored = failed["column_rules"]["relation_name"]
+        broken = con.execute(f"select rule, failing_rows from {stored} order by rule").fetchall()
+    assert broken == [
+        ("(meter_id, local_date) repeated", 1),
+        ("completeness_pct < 0 or completeness_pct > 100", 1),
+    ]
+    assert failed["column_rules"]["failures"] == 2
 
 
 def _holds_file_open(process: psutil.Process, path: Path) -> bool:

@@ -186,3 +186,33 @@ def test_local_time_follows_daylight_saving_changes() -> None:
     assert calendar["local_date"].to_list() == [date(2024, 3, 31)] * 2 + [
         date(2024, 10, 27)
     ] * 3 + [date(2024, 3, 30), date(2024, 3, 31)]
+
+
+def test_readings_of_meters_no_longer_described_get_no_features() -> None:
+    extra = readings(DAY, 1.0).to_pylist()[:3]
+    for row in extra:
+        row["meter_id"] = "GONE-1"
+    everything = pa.concat_tables(
+        [readings(DAY, 1.0), pa.Table.from_pylist(extra, schema=SILVER_METER_READINGS.schema)]
+    )
+    history = pa.Table.from_pylist(
+        [
+            {**row, "interval_start_utc": row["interval_start_utc"] - timedelta(days=1)}
+            for row in extra
+        ],
+        schema=SILVER_METER_READINGS.schema,
+    )
+    table = build_consumption_features(
+        everything,
+        history,
+        SILVER_WEATHER.schema.empty_table(),
+        meters(),
+        issue_hour_utc=12,
+    )
+    assert set(table.column("meter_id").to_pylist()) == {"PAR-1", "HEL-1"}
+    paris = [r for r in table.to_pylist() if r["meter_id"] == "PAR-1"]
+    assert (paris[0]["region"], paris[0]["location_id"], paris[0]["local_hour"]) == (
+        "FR-IDF",
+        "PAR",
+        1,
+    )

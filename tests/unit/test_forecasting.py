@@ -277,6 +277,21 @@ def test_the_backtest_replays_every_week_with_a_model_trained_before_it() -> Non
     assert "region_mape" in result.metrics and "meters_positive_skill_pct" in result.metrics
 
 
+def test_a_backtest_from_a_first_period_replays_only_the_weeks_from_then() -> None:
+    features = hourly_features({"a": 1.0, "b": 5.0}, date(2024, 1, 1), 42)
+    result = run_backtest(
+        features,
+        TrainingParams(train_days=28, num_boost_round=10),
+        ISSUE_HOUR,
+        first_period=date(2024, 2, 5),
+    )
+    assert not isinstance(result, str)
+    assert result.periods["period_start"].to_list() == [date(2024, 2, 5)]
+    assert result.periods["trained"].to_list() == [True]
+    assert result.forecasts["day"].min() == date(2024, 2, 6)
+    assert "meters_positive_skill_pct" in result.periods.columns
+
+
 def test_a_monthly_backtest_trains_once_a_month() -> None:
     features = hourly_features({"a": 1.0}, date(2024, 1, 1), 60)
     result = run_backtest(

@@ -158,3 +158,17 @@ def test_dimension_tables_are_overwritten_whole(tmp_path) -> None:
     assert lake.read(BRONZE_METERS).num_rows == 1
     with pytest.raises(ValueError, match="not partitioned"):
         lake.replace_window(BRONZE_METERS, BRONZE_METERS.schema.empty_table(), DAY1, DAY2)
+
+
+def test_reading_a_window_gives_exactly_its_days(tmp_path) -> None:
+    lake = Lake(str(tmp_path))
+    lake.replace_window(
+        BRONZE_ANOMALY_LABELS, [labels(d, 2) for d in (DAY1, DAY2, DAY3)], DAY1, DAY4
+    )
+
+    assert set(lake.read(BRONZE_ANOMALY_LABELS, DAY2, DAY4).column("day").to_pylist()) == {
+        DAY2,
+        DAY3,
+    }
+    empty = lake.read(BRONZE_ANOMALY_LABELS, DAY4, DAY4 + timedelta(days=2))
+    assert empty.num_rows == 0 and empty.schema.equals(BRONZE_ANOMALY_LABELS.schema)

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import os
+from concurrent.futures import ThreadPoolExecutor
 from datetime import date
 from pathlib import Path
 
@@ -70,7 +71,7 @@ def test_a_dbt_step_sees_the_lake_and_window_only_while_it_runs(
 def test_a_lake_table_never_written_is_an_empty_dbt_source_with_its_schema(
     tmp_path: Path,
 ) -> None:
-    empty = marts_source.load_table(Lake(str(tmp_path)), GOLD_ANOMALIES.path).to_table()
+    empty = marts_source.load_table(Lake(str(tmp_path)), GOLD_ANOMALIES).to_table()
     assert empty.num_rows == 0
     assert empty.schema == GOLD_ANOMALIES.schema
 
@@ -85,9 +86,36 @@ def test_a_dbt_source_reads_only_the_days_a_filter_asks_for(tmp_path: Path) -> N
         }
     )
     write_deltalake(lake.uri(GOLD_ANOMALIES), rows, partition_by=["day"])
-    data = marts_source.load_table(lake, GOLD_ANOMALIES.path)
+    data = marts_source.load_table(lake, GOLD_ANOMALIES)
     with duckdb.connect() as con:
         con.register("anomalies", data)
         assert con.execute(
             "select meter_id from anomalies where day = date '2024-05-15'"
         ).fetchall() == [("M2",)]
+
+
+def test_the_lake_plugin_views_are_read_from_parallel_cursors_without_writes(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """dbt threads each take a cursor: every one reads the views the connection created once,
+    and a connection to a file holding views of an earlier process recreates them."""
+    lake = Lake(str(tmp_path / "lake"))
+    rows = pa.table({"meter_id": ["M1"], "day": pa.array([date(2024, 5, 15)], pa.date32())})
+    write_deltalake(lake.uri(GOLD_ANOMALIES), rows, partition_by=["day"])
+    monkeypatch.setenv("ENERGY_MARTS_LAKE_ROOT", lake.root)
+    for _ in range(2):  # a second dbt process over the same DuckDB file
+        plugin = marts_source.Plugin(name="lake", plugin_config={"layers": ["gold"]})
+        with duckdb.connect(str(tmp_path / "marts.duckdb")) as con:
+            plugin.configure_connection(con)
+            cursors = [con.cursor() for _ in range(4)]
+            for cursor in cursors:
+                plugin.configure_cursor(cursor)
+            with ThreadPoolExecutor(4) as pool:
+                counts = list(
+                    pool.map(
+                        lambda c: c.execute("select count(*) from gold.anomalies").fetchone(),
+                        cursors,
+                    )
+                )
+            assert counts == [(1,)] * 4
+            assert con.execute("select count(*) from gold.forecasts").fetchone() == (0,)
