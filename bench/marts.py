@@ -2,10 +2,12 @@
 
 Builds bronze -> silver -> gold on a temporary lake (as `bench.lakehouse` does, untimed here),
 then times dbt as the Dagster assets run it: the first build of the partitioned marts over every
-day, the marts rebuilt whole, and a one-day partition run (the last day, with the default
-lookback). Each figure is dbt's own elapsed time (`run_results.json`) beside the wall time of the
-`dbt build` process (which adds start-up and parsing) and its CPU time, with the slowest nodes of
-the build.
+day, then `--repeat` times (default 3, taking turns) the marts rebuilt whole and a one-day
+partition run (the last day, with the default lookback), each reporting its fastest run. A day's
+refresh is both: the daily partition, then the marts over every day. Each figure is dbt's own
+elapsed time (`run_results.json`) beside the wall time of the `dbt build` process (which adds
+dbt's start-up and parsing) and its CPU time, with the slowest nodes of the build. Builds run as
+the assets run them (`marts_io.BUILD_ARGS`: unit tests are left to the test suite).
 """
 
 from __future__ import annotations
@@ -44,7 +46,7 @@ def dbt_build(
     cpu_before = _children_cpu_seconds()
     with marts_io.marts_environment(lake, folder, settings):
         subprocess.run(
-            [str(DBT), "build", "--quiet", "--target-path", str(target), *selection],
+            [str(DBT), *marts_io.BUILD_ARGS, "--quiet", "--target-path", str(target), *selection],
             cwd=DBT_DIR,
             env={**os.environ, **TELEMETRY_OFF},
             check=True,
@@ -80,6 +82,7 @@ def main() -> None:
     parser.add_argument("--meters", type=int, default=1000)
     parser.add_argument("--days", type=int, default=30)
     parser.add_argument("--start", type=date.fromisoformat, default=date(2024, 3, 1))
+    parser.add_argument("--repeat", type=int, default=3, help="runs per repeated build")
     args = parser.parse_args()
     end = args.start + timedelta(days=args.days)
     root = tempfile.mkdtemp(prefix="energy-bench-marts-")
@@ -90,21 +93,21 @@ def main() -> None:
         target = Path(root) / "dbt_target"
         last = end - timedelta(days=1)
         window = marts_io.window_settings(last, end, marts_io.DEFAULT_LOOKBACK_DAYS)
+        partitioned = ["--exclude", WHOLE]
+        cautious = {"DBT_INDIRECT_SELECTION": "cautious"}
+        first = dbt_build(lake, target, partitioned, cautious)
+        whole, one_day = [], []
+        for _ in range(args.repeat):
+            whole.append(dbt_build(lake, target, ["--select", WHOLE], {}))
+            one_day.append(dbt_build(lake, target, partitioned, {**window, **cautious}))
         runs = {
-            "partitioned marts, first build (every day)": dbt_build(
-                lake, target, ["--exclude", WHOLE], {"DBT_INDIRECT_SELECTION": "cautious"}
-            ),
-            "marts rebuilt whole": dbt_build(lake, target, ["--select", WHOLE], {}),
-            f"one-day partition run ({last})": dbt_build(
-                lake,
-                target,
-                ["--exclude", WHOLE],
-                {**window, "DBT_INDIRECT_SELECTION": "cautious"},
-            ),
+            "partitioned marts, first build (every day)": first,
+            "marts rebuilt whole": min(whole, key=lambda r: r["dbt_seconds"]),
+            f"one-day partition run ({last})": min(one_day, key=lambda r: r["dbt_seconds"]),
         }
         print(
             f"dbt marts, {args.meters} meters x {args.days} days from {args.start}, "
-            f"{dbt_threads()} dbt threads"
+            f"{dbt_threads()} dbt threads, best of {args.repeat} runs after the first build"
         )
         print(f"{'build':<46}{'nodes':>6}{'dbt s':>8}{'wall s':>8}{'CPU s':>8}  slowest")
         for name, run in runs.items():
@@ -112,6 +115,13 @@ def main() -> None:
                 f"{name:<46}{run['nodes']:>6}{run['dbt_seconds']:>8.1f}"
                 f"{run['wall_seconds']:>8.1f}{run['cpu_seconds']:>8.1f}  {run['slowest']}"
             )
+        refresh = [runs["marts rebuilt whole"], runs[f"one-day partition run ({last})"]]
+        print(
+            f"{'a day refreshed (one-day run + rebuilt whole)':<46}"
+            f"{sum(r['nodes'] for r in refresh):>6}{sum(r['dbt_seconds'] for r in refresh):>8.1f}"
+            f"{sum(r['wall_seconds'] for r in refresh):>8.1f}"
+            f"{sum(r['cpu_seconds'] for r in refresh):>8.1f}"
+        )
     finally:
         shutil.rmtree(root, ignore_errors=True)
 

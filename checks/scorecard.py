@@ -75,6 +75,8 @@ def quality_scorecard(
                 for name, flag in COUNTED_FLAGS.items()
             ],
         )
+        # Ids may come Categorical (`Lake.read(encoded_strings=True)`): plain once per meter-day.
+        .with_columns(pl.col("meter_id").cast(pl.String))
         .join(quarantined, on=["meter_id", "day"], how="left")
         .with_columns(
             quarantined_rows=pl.col("quarantined_rows").fill_null(0),

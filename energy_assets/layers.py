@@ -97,16 +97,21 @@ def bronze_weather_chunks(
 def read_ahead(
     store: Lake, table: TableContract, start: date, end: date
 ) -> Iterator[tuple[date, date, pa.Table]]:
-    """The rows of each chunk of [start, end), the next chunk read on a helper thread while the
-    caller works on the current one (reading releases the GIL): at most two chunks in memory."""
+    """The rows of each chunk of [start, end), strings dictionary-encoded (`Lake.read`), the
+    next chunk read on a helper thread while the caller works on the current one (reading
+    releases the GIL): at most two chunks in memory."""
     windows = list(chunks(start, end))
+
+    def read(low: date, high: date) -> pa.Table:
+        return store.read(table, low, high, encoded_strings=True)
+
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="lake-reader") as reader:
-        pending = reader.submit(store.read, table, *windows[0]) if windows else None
+        pending = reader.submit(read, *windows[0]) if windows else None
         for index, (low, high) in enumerate(windows):
             assert pending is not None
             rows = pending.result()
             following = windows[index + 1 : index + 2]
-            pending = reader.submit(store.read, table, *following[0]) if following else None
+            pending = reader.submit(read, *following[0]) if following else None
             yield low, high, rows
 
 
@@ -133,7 +138,9 @@ def feature_chunks(
 
     Silver readings are read once: each chunk's history is the tail of what was already read.
     """
-    history = store.read(SILVER_METER_READINGS, start - timedelta(days=HISTORY_DAYS), start)
+    history = store.read(
+        SILVER_METER_READINGS, start - timedelta(days=HISTORY_DAYS), start, encoded_strings=True
+    )
     for low, high, readings in read_ahead(store, SILVER_METER_READINGS, start, end):
         features = build_consumption_features(
             readings, history, store.read(SILVER_WEATHER, low, high), meters, issue_hour_utc
@@ -148,6 +155,7 @@ def scorecard_chunks(store: Lake, start: date, end: date) -> Iterator[Chunk]:
     """Gold quality scorecard of [start, end) from silver and the quarantine."""
     for low, high in chunks(start, end):
         card = quality_scorecard(
-            store.read(SILVER_METER_READINGS, low, high), store.read(BRONZE_QUARANTINE, low, high)
+            store.read(SILVER_METER_READINGS, low, high, encoded_strings=True),
+            store.read(BRONZE_QUARANTINE, low, high),
         )
         yield Chunk(low, high, card)

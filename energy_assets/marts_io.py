@@ -1,8 +1,8 @@
 """Around the dbt marts: where dbt's DuckDB file and the marts readers read live, and what a dbt
 step's environment tells dbt.
 
-dbt reads the lake's Delta tables itself (dbt-duckdb's delta plugin, through the Delta log; see
-`dbt/models/staging/_sources.yml`). Readers read Parquet exports of the marts, so no notebook
+dbt reads the lake's Delta tables itself, through their Delta logs (the `lake` plugin,
+`energy_assets/marts_source.py`). Readers read Parquet exports of the marts, so no notebook
 ever holds DuckDB's write lock while dbt builds. Both live in the marts folder: `<lake>/marts`
 for a local lake.
 """
@@ -24,6 +24,9 @@ from energy_assets.lake import Lake
 
 MARTS_SCHEMA = "marts"
 DEFAULT_LOOKBACK_DAYS = 1
+BUILD_ARGS = ["build", "--exclude-resource-type", "unit_test"]
+"""The dbt command a marts run executes. dbt unit tests prove the SQL on fixed inputs, so they run
+in the test suite (`tests/integration/test_marts.py`), not again on every partition."""
 
 
 def marts_dir(lake: Lake) -> Path:

@@ -61,52 +61,25 @@ def holiday_flags(frame: pl.DataFrame) -> pl.Series:
     return frame.select(flag.fill_null(False).alias("is_holiday")).to_series()
 
 
-def _utc_offset(frame: pl.DataFrame) -> pl.Expr:
-    """Each row's UTC offset in its meter's zone, as one expression.
-
-    Offsets only change at DST transitions, so per zone the offset over a window is its first
-    value plus a step at each change: converting a few quarter-hours per zone replaces
-    converting every row.
-    """
-    quarter = pl.col("interval_start_utc").dt.truncate("15m")
-    quarters = frame.select("timezone", quarter.alias("quarter_utc")).unique()
-    offset: pl.Expr = pl.lit(None, pl.Duration("us"))
-    for (zone,), group in quarters.group_by("timezone"):
-        steps = (
-            group.sort("quarter_utc")
-            .with_columns(
-                utc_offset=pl.col("quarter_utc")
-                .dt.convert_time_zone(str(zone))
-                .dt.replace_time_zone(None)
-                - pl.col("quarter_utc").dt.replace_time_zone(None)
-            )
-            .filter(
-                (pl.int_range(pl.len()) == 0)
-                | (pl.col("utc_offset") != pl.col("utc_offset").shift(1))
-            )
-        )
-        rows = steps.iter_rows(named=True)
-        first = next(rows)
-        zone_offset: pl.Expr = pl.lit(first["utc_offset"])
-        previous = first["utc_offset"]
-        for change in rows:
-            step = change["utc_offset"] - previous
-            zone_offset = zone_offset + pl.when(
-                pl.col("interval_start_utc") >= change["quarter_utc"]
-            ).then(pl.lit(step)).otherwise(pl.lit(timedelta(0)))
-            previous = change["utc_offset"]
-        offset = pl.when(pl.col("timezone") == str(zone)).then(zone_offset).otherwise(offset)
-    return offset
+CALENDAR_KEYS = ["timezone", "country", "subdivision", "interval_start_utc"]
 
 
 def local_calendar(frame: pl.DataFrame) -> pl.DataFrame:
     """Adds the meter's local date, hour, minute of day, weekday (Monday=0), month, day of year,
-    weekend and holiday flags, keeping the frame's row order."""
+    weekend and holiday flags, keeping the frame's row order.
+
+    Computed once per zone, holiday calendar and instant (a few thousand rows however many
+    meters share them), then joined back onto the rows.
+    """
+    instants = frame.select(CALENDAR_KEYS).unique()
+    utc = pl.col("interval_start_utc")
+    in_zone: pl.Expr = pl.lit(None, pl.Datetime("us"))
+    for zone in instants.get_column("timezone").unique().drop_nulls().to_list():
+        local_time = utc.dt.convert_time_zone(zone).dt.replace_time_zone(None)
+        in_zone = pl.when(pl.col("timezone") == zone).then(local_time).otherwise(in_zone)
     local = pl.col("_local")
     calendar = (
-        frame.with_columns(
-            _local=pl.col("interval_start_utc").dt.replace_time_zone(None) + _utc_offset(frame)
-        )
+        instants.with_columns(_local=in_zone)
         .with_columns(
             local_date=local.dt.date(),
             local_hour=local.dt.hour().cast(pl.Int8),
@@ -119,8 +92,11 @@ def local_calendar(frame: pl.DataFrame) -> pl.DataFrame:
         )
         .drop("_local")
     )
-    return calendar.with_columns(
+    calendar = calendar.with_columns(
         is_weekend=pl.col("local_day_of_week") >= 5, is_holiday=holiday_flags(calendar)
+    )
+    return frame.join(
+        calendar, on=CALENDAR_KEYS, how="left", maintain_order="left", nulls_equal=True
     )
 
 

@@ -80,12 +80,12 @@ def _build(
     lake: Lake,
     settings: dict[str, str],
 ) -> Iterator[Any]:
-    """`dbt build` of this asset's selection with `settings` in dbt's environment, streaming its
-    events, then export the marts it materialized for readers."""
+    """`dbt build` (unit tests aside) of this asset's selection with `settings` in dbt's
+    environment, streaming its events, then export the marts it materialized for readers."""
     folder = marts_io.marts_dir(lake)
     built: set[str] = set()
     with marts_io.marts_environment(lake, folder, settings):
-        for event in dbt.cli(["build"], context=context).stream():
+        for event in dbt.cli(marts_io.BUILD_ARGS, context=context).stream():
             if isinstance(event, dg.Output):
                 built.add(context.asset_key_for_output(event.output_name).path[-1])
             yield event

@@ -296,17 +296,9 @@ def test_dbt_checks_fail_naming_the_broken_rule_and_rows(built: Built, tmp_path:
             rows[2],
         )
     target = tmp_path / "target"
-    env = {
-        **os.environ,
-        **TELEMETRY_OFF,
-        "ENERGY_MARTS_DIR": str(copy),
-        "ENERGY_MARTS_LAKE_ROOT": built.lake.root,
-    }
-    dbt = Path(sys.executable).with_name("dbt")
-    command = [str(dbt), "test", "--select", "consumption_meter_daily", "--store-failures"]
-    command += ["--target-path", str(target), "--exclude-resource-type", "unit_test"]
-    tested = subprocess.run(command, check=False, cwd=DBT_DIR, env=env, stdout=subprocess.DEVNULL)
-    assert tested.returncode == 1
+    args = ["--select", "consumption_meter_daily", "--store-failures"]
+    returncode = dbt_test(built.lake, copy, target, [*args, "--exclude-resource-type", "unit_test"])
+    assert returncode == 1
     results = json.loads((target / "run_results.json").read_text())["results"]
     failed = {
         r["unique_id"].split(".")[2].split("_consumption")[0]: r
@@ -322,6 +314,31 @@ def test_dbt_checks_fail_naming_the_broken_rule_and_rows(built: Built, tmp_path:
         ("completeness_pct < 0 or completeness_pct > 100", 1),
     ]
     assert failed["column_rules"]["failures"] == 2
+
+
+def dbt_test(lake: Lake, folder: Path, target: Path, args: list[str]) -> int:
+    """`dbt test args` over the lake and the marts folder `folder`; its return code."""
+    env = {
+        **os.environ,
+        **TELEMETRY_OFF,
+        "ENERGY_MARTS_DIR": str(folder),
+        "ENERGY_MARTS_LAKE_ROOT": lake.root,
+    }
+    command = [str(Path(sys.executable).with_name("dbt")), "test", "--target-path", str(target)]
+    tested = subprocess.run(
+        [*command, *args], check=False, cwd=DBT_DIR, env=env, stdout=subprocess.DEVNULL
+    )
+    return tested.returncode
+
+
+def test_every_dbt_unit_test_passes(built: Built, tmp_path: Path) -> None:
+    """The unit tests are left out of the assets' builds (`marts_io.BUILD_ARGS`): they run here."""
+    manifest = json.loads(marts_assets.PROJECT.manifest_path.read_text())
+    target = tmp_path / "target"
+    assert dbt_test(built.lake, built.folder, target, ["--select", "test_type:unit"]) == 0
+    results = json.loads((target / "run_results.json").read_text())["results"]
+    assert {r["unique_id"] for r in results} == set(manifest["unit_tests"])
+    assert {r["status"] for r in results} == {"pass"}
 
 
 def _holds_file_open(process: psutil.Process, path: Path) -> bool:

@@ -172,3 +172,17 @@ def test_reading_a_window_gives_exactly_its_days(tmp_path) -> None:
     }
     empty = lake.read(BRONZE_ANOMALY_LABELS, DAY4, DAY4 + timedelta(days=2))
     assert empty.num_rows == 0 and empty.schema.equals(BRONZE_ANOMALY_LABELS.schema)
+
+
+def test_encoded_strings_read_as_dictionaries_with_the_same_values(tmp_path) -> None:
+    lake = Lake(str(tmp_path))
+    lake.replace_window(BRONZE_ANOMALY_LABELS, [labels(d, 2) for d in (DAY1, DAY2)], DAY1, DAY3)
+
+    plain = lake.read(BRONZE_ANOMALY_LABELS, DAY1, DAY3)
+    encoded = lake.read(BRONZE_ANOMALY_LABELS, DAY1, DAY3, encoded_strings=True)
+
+    assert pa.types.is_dictionary(encoded.schema.field("meter_id").type)
+    assert encoded.schema.field("start_utc").type == plain.schema.field("start_utc").type
+    assert encoded.cast(BRONZE_ANOMALY_LABELS.schema).equals(plain)
+    never_written = Lake(str(tmp_path / "empty")).read(BRONZE_METERS, encoded_strings=True)
+    assert pa.types.is_dictionary(never_written.schema.field("meter_id").type)

@@ -80,3 +80,15 @@ def test_flags_and_quarantined_rows_are_counted_and_explained() -> None:
     assert card["status"] == "degraded"
     assert "96 intervals sent in Wh, corrected to kWh" in card["reasons"]
     assert "1 rows quarantined" in card["reasons"]
+
+
+def test_readings_with_dictionary_encoded_ids_score_the_same() -> None:
+    rows = day_of("A", is_missing={0: True}) + day_of("B")
+    rejection = Rejection(record={}, reason="x", day=DAY, meter_id="B")
+    quarantine = quarantine_table(
+        [rejection], rejected_by="t", source="t", rejected_at_utc=MIDNIGHT
+    )
+    plain = pa.Table.from_pylist(rows, schema=SILVER_METER_READINGS.schema)
+    encoded = plain.set_column(0, "meter_id", plain.column("meter_id").dictionary_encode())
+
+    assert quality_scorecard(encoded, quarantine).equals(quality_scorecard(plain, quarantine))
