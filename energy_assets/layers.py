@@ -31,6 +31,8 @@ from energy_assets.sources import simulator
 from ml.features import HISTORY_DAYS, build_consumption_features
 
 CHUNK_DAYS = 7
+WEATHER_CHUNK_DAYS = 31
+"""Weather is a few thousand rows a day for all locations: a month per commit keeps it small."""
 
 
 def chunks(start: date, end: date, size: int = CHUNK_DAYS) -> Iterator[tuple[date, date]]:
@@ -126,7 +128,7 @@ def silver_readings_chunks(
 
 def silver_weather_chunks(store: Lake, start: date, end: date) -> Iterator[tuple[Chunk, Cleaned]]:
     """Silver weather of [start, end) from bronze."""
-    for low, high in chunks(start, end):
+    for low, high in chunks(start, end, WEATHER_CHUNK_DAYS):
         cleaned = clean_weather(store.read(BRONZE_WEATHER, low, high))
         yield Chunk(low, high, cleaned.table), cleaned
 
