@@ -4,17 +4,25 @@
     unique_key='utc_day',
 ) }}
 
-select
-    region,
-    hour_start_utc,
-    utc_day,
-    cast(count(*) as integer) as meters,
-    sum(energy_kwh) as energy_kwh,
-    cast(sum(expected_intervals) as integer) as expected_intervals,
-    cast(sum(received_intervals) as integer) as received_intervals,
-    100.0 * sum(received_intervals) / sum(expected_intervals) as completeness_pct
-from {{ ref('consumption_meter_hourly') }}
-{% if is_incremental() -%}
-    where {{ in_window('utc_day') }}
-{%- endif %}
-group by region, hour_start_utc, utc_day
+with consumption_meter_hourly as (
+    select * from {{ ref('consumption_meter_hourly') }}
+    {% if is_incremental() -%}
+        where {{ in_window('utc_day') }}
+    {%- endif %}
+),
+
+regions as (
+    select
+        region,
+        hour_start_utc,
+        utc_day,
+        cast(count(*) as integer) as meters,
+        sum(energy_kwh) as energy_kwh,
+        cast(sum(expected_intervals) as integer) as expected_intervals,
+        cast(sum(received_intervals) as integer) as received_intervals,
+        100.0 * sum(received_intervals) / sum(expected_intervals) as completeness_pct
+    from consumption_meter_hourly
+    group by region, hour_start_utc, utc_day
+)
+
+select * from regions
