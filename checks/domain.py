@@ -43,6 +43,13 @@ _DAY_US = 86_400_000_000
 _MINUTE_US = 60_000_000
 
 
+def meter_key(meter_ids: pl.Series) -> pl.Expr:
+    """Each row's `meter_id` (String or Categorical) as its position in `meter_ids`, a registry's
+    row order, or null for a meter not in it: an Enum cast maps ids to integers without a hash
+    join, and the meter's attributes are then a gather away."""
+    return pl.col("meter_id").cast(pl.Enum(meter_ids), strict=False).to_physical().cast(pl.UInt32)
+
+
 def _frame(data: TableLike) -> pl.DataFrame:
     if isinstance(data, pl.DataFrame):
         return data

@@ -20,7 +20,7 @@ from checks.contracts import (
     SILVER_WEATHER,
     WEATHER_FIELDS,
 )
-from checks.domain import flatline_expr
+from checks.domain import flatline_expr, meter_key
 from checks.quarantine import Rejection
 
 DEFAULT_INTERVAL_MINUTES = 15
@@ -171,14 +171,8 @@ def clean_readings(
         )
         .with_row_index("meter_key")
     )
-    # The registry's row index is the meter's integer key: an Enum cast maps ids to it without a
-    # hash join, and ids never described come out null.
-    keyed = readings.with_columns(
-        meter_key=pl.col("meter_id")
-        .cast(pl.Enum(registry.get_column("meter_id")), strict=False)
-        .to_physical()
-        .cast(pl.UInt32)
-    )
+    # The registry's row index is the meter's integer key; ids never described come out null.
+    keyed = readings.with_columns(meter_key=meter_key(registry.get_column("meter_id")))
     unknown = keyed.filter(pl.col("meter_key").is_null()).drop("meter_key")
     rejections = _rejections(unknown, pl.format("meter never described: {}", pl.col("meter_id")))
     known = keyed.filter(pl.col("meter_key").is_not_null()).select(

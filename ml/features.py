@@ -16,7 +16,7 @@ import polars as pl
 import pyarrow as pa
 
 from checks.contracts import GOLD_CONSUMPTION_FEATURES, WEATHER_FIELDS
-from checks.domain import has_holiday_calendar
+from checks.domain import has_holiday_calendar, meter_key
 
 HEATING_BASE_C = 15.5
 COOLING_BASE_C = 22.0
@@ -151,10 +151,10 @@ def build_consumption_features(
     frame = pl.from_arrow(readings)
     registry = pl.from_arrow(meters)
     assert isinstance(frame, pl.DataFrame) and isinstance(registry, pl.DataFrame)
-    # The registry's row index is the meter's integer key: an Enum cast maps ids to it without
-    # a hash join, then the meter's attributes are gathered. Meters no longer described drop out.
-    meter_ids = pl.Enum(registry.get_column("meter_id"))
-    frame = frame.with_columns(_meter=_meter_key(meter_ids)).filter(pl.col("_meter").is_not_null())
+    # The registry's row index is the meter's integer key (signed: the lags do arithmetic on it),
+    # its attributes are gathered by it. Meters no longer described drop out.
+    key = meter_key(registry.get_column("meter_id")).cast(pl.Int64)
+    frame = frame.with_columns(_meter=key).filter(pl.col("_meter").is_not_null())
     meter = frame.get_column("_meter")
     frame = frame.with_columns(
         registry.get_column(name).gather(meter)
@@ -191,17 +191,12 @@ def build_consumption_features(
             cooling_degree_c=(pl.col("temperature_c") - COOLING_BASE_C).clip(lower_bound=0.0),
         )
     )
-    frame = _with_lags(frame, _frame(history).with_columns(_meter=_meter_key(meter_ids)))
+    frame = _with_lags(frame, _frame(history).with_columns(_meter=key))
     return (
         frame.select(GOLD_CONSUMPTION_FEATURES.schema.names)
         .to_arrow()
         .cast(GOLD_CONSUMPTION_FEATURES.schema)
     )
-
-
-def _meter_key(meter_ids: pl.Enum) -> pl.Expr:
-    """Each row's meter as its index in `meter_ids` (null for a meter not in it)."""
-    return pl.col("meter_id").cast(meter_ids, strict=False).to_physical().cast(pl.Int64)
 
 
 def _with_lags(frame: pl.DataFrame, history: pl.DataFrame) -> pl.DataFrame:

@@ -23,6 +23,7 @@ from checks.domain import (
     holiday_calendars,
     interval_alignment,
     latest_instant,
+    meter_key,
     unit_jumps,
     weather_coverage,
 )
@@ -556,3 +557,14 @@ def test_holiday_calendars_names_meters_whose_country_has_none() -> None:
     assert not outcome.passed and outcome.failing_rows == 2
     assert "XX-1" in outcome.description and "FR-2" in outcome.description
     assert holiday_calendars(meters.head(2)).passed
+
+
+def test_meter_keys_are_registry_positions_and_unknown_meters_get_none() -> None:
+    registry = pl.Series(["B", "A", "C"])
+    ids = pl.DataFrame({"meter_id": ["A", "C", "X", "B"]})
+
+    plain = ids.select(meter_key(registry)).to_series().to_list()
+    categorical = ids.select(pl.col("meter_id").cast(pl.Categorical)).select(meter_key(registry))
+
+    assert plain == [1, 2, None, 0]
+    assert categorical.to_series().to_list() == plain
