@@ -93,7 +93,7 @@ def main() -> None:
         target = Path(root) / "dbt_target"
         last = end - timedelta(days=1)
         window = marts_io.window_settings(last, end, marts_io.DEFAULT_LOOKBACK_DAYS)
-        partitioned = ["--exclude", WHOLE]
+        partitioned = ["--exclude", f"{WHOLE}+"]
         cautious = {"DBT_INDIRECT_SELECTION": "cautious"}
         first = dbt_build(lake, target, partitioned, cautious)
         whole, one_day = [], []

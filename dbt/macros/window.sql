@@ -25,3 +25,16 @@
         and {{ column }} < date '{{ window_setting("window_end") }}' + {{ after }})
     {%- endif -%}
 {%- endmacro %}
+
+{#-
+  `ref(model_name)` as an incremental mart reads it: on an incremental run only the rows of the
+  window (`in_window` on `column`), on a first or full-refresh build every row. The incremental
+  marts' `unique_key` (dbt_project.yml) then replaces exactly the days read.
+-#}
+{% macro windowed_ref(model_name, column='utc_day', before=0, after=0) -%}
+    {%- if is_incremental() -%}
+        (select * from {{ ref(model_name) }} where {{ in_window(column, before, after) }})
+    {%- else -%}
+        {{ ref(model_name) }}
+    {%- endif -%}
+{%- endmacro %}

@@ -359,7 +359,7 @@ def test_a_reader_queries_the_exports_while_dbt_builds(built: Built) -> None:
             str(dbt),
             "build",
             "--select",
-            "path:models/marts/rollups",
+            "tag:rebuilt_whole",
             "--target-path",
             "target/reader_test",
         ],

@@ -1,14 +1,5 @@
-{{ config(
-    materialized='incremental',
-    incremental_strategy='delete+insert',
-    unique_key='utc_day',
-) }}
-
 with event_days as (
-    select * from {{ ref('anomaly_event_days') }}
-    {% if is_incremental() -%}
-        where {{ in_window('utc_day') }}
-    {%- endif %}
+    select * from {{ windowed_ref('anomaly_event_days') }}
 ),
 
 summary as (

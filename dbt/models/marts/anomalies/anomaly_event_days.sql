@@ -1,16 +1,7 @@
 {#- The anomalies of each UTC day as detected, kept day by day so that events can be merged
     across every day built so far (anomaly_events), whatever window a run rebuilds. -#}
-{{ config(
-    materialized='incremental',
-    incremental_strategy='delete+insert',
-    unique_key='utc_day',
-) }}
-
 with anomalies as (
-    select * from {{ ref('stg_anomalies') }}
-    {% if is_incremental() -%}
-        where {{ in_window('utc_day') }}
-    {%- endif %}
+    select * from {{ windowed_ref('stg_anomalies') }}
 ),
 
 meters as (

@@ -1,14 +1,5 @@
-{{ config(
-    materialized='incremental',
-    incremental_strategy='delete+insert',
-    unique_key='utc_day',
-) }}
-
 with stg_carbon_emissions as (
-    select * from {{ ref('stg_carbon_emissions') }}
-    {% if is_incremental() -%}
-        where {{ in_window('utc_day') }}
-    {%- endif %}
+    select * from {{ windowed_ref('stg_carbon_emissions') }}
 ),
 
 regions as (

@@ -1,5 +1,3 @@
-{{ config(tags=['rebuilt_whole']) }}
-
 {#- The pipeline's own footprint summed per asset, per run and per UTC month, in one table:
     `summed_by` says which, `summed_key` is the asset key, the run id or the month's first day. -#}
 with measured as (

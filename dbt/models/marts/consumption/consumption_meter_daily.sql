@@ -1,12 +1,10 @@
 {#- A meter's local day gathers intervals of two UTC days, so a window of UTC days rebuilds the
     local dates from the day before it to its end, from every interval of those dates. -#}
-{{ config(
-    materialized='incremental',
-    incremental_strategy='delete+insert',
-    unique_key='local_date',
-) }}
+with int_meter_intervals as (
+    select * from {{ windowed_ref('int_meter_intervals', 'local_date', before=1, after=1) }}
+),
 
-with days as (
+days as (
     select
         meter_id,
         local_date,
@@ -20,10 +18,7 @@ with days as (
         sum(energy_kwh) as energy_kwh,
         cast(count(*) filter (where not is_missing) as integer) as received_intervals,
         avg(observed_temperature_c) as mean_temperature_c
-    from {{ ref('int_meter_intervals') }}
-    {% if is_incremental() -%}
-        where {{ in_window('local_date', before=1, after=1) }}
-    {%- endif %}
+    from int_meter_intervals
     group by meter_id, local_date
 ),
 

@@ -1,14 +1,5 @@
-{{ config(
-    materialized='incremental',
-    incremental_strategy='delete+insert',
-    unique_key='utc_day',
-) }}
-
 with int_meter_intervals as (
-    select * from {{ ref('int_meter_intervals') }}
-    {% if is_incremental() -%}
-        where {{ in_window('utc_day') }}
-    {%- endif %}
+    select * from {{ windowed_ref('int_meter_intervals') }}
 ),
 
 hours as (

@@ -1,14 +1,5 @@
-{{ config(
-    materialized='incremental',
-    incremental_strategy='delete+insert',
-    unique_key='local_date',
-) }}
-
 with consumption_meter_daily as (
-    select * from {{ ref('consumption_meter_daily') }}
-    {% if is_incremental() -%}
-        where {{ in_window('local_date', before=1, after=1) }}
-    {%- endif %}
+    select * from {{ windowed_ref('consumption_meter_daily', 'local_date', before=1, after=1) }}
 ),
 
 regions as (

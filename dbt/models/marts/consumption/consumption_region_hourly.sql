@@ -1,14 +1,5 @@
-{{ config(
-    materialized='incremental',
-    incremental_strategy='delete+insert',
-    unique_key='utc_day',
-) }}
-
 with consumption_meter_hourly as (
-    select * from {{ ref('consumption_meter_hourly') }}
-    {% if is_incremental() -%}
-        where {{ in_window('utc_day') }}
-    {%- endif %}
+    select * from {{ windowed_ref('consumption_meter_hourly') }}
 ),
 
 regions as (

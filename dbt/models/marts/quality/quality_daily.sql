@@ -1,14 +1,5 @@
-{{ config(
-    materialized='incremental',
-    incremental_strategy='delete+insert',
-    unique_key='utc_day',
-) }}
-
 with stg_quality_scorecard as (
-    select * from {{ ref('stg_quality_scorecard') }}
-    {% if is_incremental() -%}
-        where {{ in_window('utc_day') }}
-    {%- endif %}
+    select * from {{ windowed_ref('stg_quality_scorecard') }}
 ),
 
 stg_meters as (
