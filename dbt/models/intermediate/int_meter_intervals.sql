@@ -27,7 +27,7 @@ intervals as (
         coalesce(m.region, 'unknown') as region,
         coalesce(m.customer_type, 'unknown') as customer_type,
         m.timezone,
-        m.can_export
+        coalesce(m.can_export, false) as can_export
     from stg_consumption_features as f
     inner join stg_meters as m on f.meter_id = m.meter_id
 )

@@ -12,7 +12,7 @@ meters as (
         subdivision,
         coalesce(customer_type, 'unknown') as customer_type,
         interval_minutes,
-        can_export,
+        coalesce(can_export, false) as can_export,
         latitude,
         longitude,
         installed_on,
