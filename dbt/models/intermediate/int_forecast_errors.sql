@@ -1,6 +1,7 @@
-{#- Each forecast interval beside what happened and what the naive baselines (ml/baselines.py)
-    would have said at the same issue time: same time yesterday (the one-day lag only when that
-    reading had ended by the issue time, else two days back) and same time last week. -#}
+{#- Each forecast interval beside what happened and what the naive baselines (ml/baselines.py,
+    macros/baselines.sql) would have said at the same issue time: same time yesterday (the one-day
+    lag only when that reading had ended by the issue time, else two days back) and same time
+    last week. -#}
 with forecasts as (
     select * from {{ ref('stg_forecasts') }}
 ),
@@ -30,15 +31,10 @@ joined as (
         forecasts.forecast_kwh,
         forecasts.p10_kwh,
         forecasts.p90_kwh,
-        coalesce(
-            case
-                when
-                    actuals.interval_start_utc - interval 1 day
-                    + to_minutes(forecasts.interval_minutes) <= forecasts.issued_at_utc
-                    then actuals.lag_1d_kwh
-            end,
-            actuals.lag_2d_kwh
-        ) as naive_yesterday_kwh,
+        {{ naive_yesterday_kwh(
+            'actuals.interval_start_utc', 'forecasts.interval_minutes',
+            'forecasts.issued_at_utc', 'actuals.lag_1d_kwh', 'actuals.lag_2d_kwh'
+        ) }} as naive_yesterday_kwh,
         actuals.lag_7d_kwh as naive_last_week_kwh
     from forecasts
     inner join actuals
@@ -54,9 +50,6 @@ errors as (
         *,
         forecast_kwh - actual_kwh as error_kwh,
         abs(forecast_kwh - actual_kwh) as abs_error_kwh,
-        case
-            when actual_kwh > 0 then abs(forecast_kwh - actual_kwh) / actual_kwh
-        end as abs_percentage_error,
         actual_kwh between p10_kwh and p90_kwh as is_within_band,
         abs(naive_yesterday_kwh - actual_kwh) as naive_yesterday_abs_error_kwh,
         abs(naive_last_week_kwh - actual_kwh) as naive_last_week_abs_error_kwh
