@@ -146,13 +146,13 @@ def test_the_naive_forecasts_known_at_issue_agree_in_python_and_in_the_marts(
     python = naive_forecasts(known_at_issue(frame, ISSUE_HOUR_UTC))
     in_python = list(zip(python[SAME_TIME_YESTERDAY], python[SAME_TIME_LAST_WEEK], strict=True))
 
+    columns = ["row", "interval_start_utc", "interval_minutes", "lag_1d_kwh", "lag_2d_kwh"]
     rows = [
-        (r["row"], r["interval_start_utc"], issued_at, *list(r.values())[3:])
-        for r in frame.iter_rows(named=True)
+        (*(r[c] for c in columns), r["lag_7d_kwh"], issued_at) for r in frame.iter_rows(named=True)
     ]
     sql = (
         f"with rows as (select * from (values {_values(rows)}) as t(row_number, interval_start_utc,"
-        " issued_at_utc, interval_minutes, lag_1d_kwh, lag_2d_kwh, lag_7d_kwh))"
+        " interval_minutes, lag_1d_kwh, lag_2d_kwh, lag_7d_kwh, issued_at_utc))"
         " select row_number, {{ naive_yesterday_kwh('interval_start_utc', 'interval_minutes',"
         " 'issued_at_utc', 'lag_1d_kwh', 'lag_2d_kwh') }}, lag_7d_kwh from rows order by row_number"
     )
