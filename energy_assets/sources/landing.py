@@ -54,6 +54,7 @@ from checks.contracts import (
     WEATHER_FIELDS,
 )
 from checks.quarantine import Rejection
+from energy_assets.sources.reading_limits import energy_error
 
 SOURCE = "landing"
 DEFAULT_MAX_BYTES = 512 * 1024 * 1024
@@ -748,6 +749,9 @@ def parse_readings_file(
             ),
             value_error,
             interval_error,
+            pl.when(value_error.is_null()).then(
+                energy_error(pl.col("_energy"), pl.col("_interval"))
+            ),
             pl.when(
                 described
                 & pl.lit(unit == "kW")
