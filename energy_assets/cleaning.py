@@ -284,10 +284,20 @@ def _expected_grid(
     """Every interval of each day for installed meters, and for meters that sent readings anyway
     (`meter_key`, `grid_minutes`, `day`, `slot_utc`), sorted by meter and slot."""
     days = pl.date_range(start, end, "1d", closed="left", eager=True).alias("day").to_frame()
+    undeclared = registry.filter(pl.col("grid_minutes").is_null()).get_column("meter_key")
+    # A meter that declares no interval gets the one its readings carry (stated or inferred).
+    observed = (
+        per_slot.filter(pl.col("meter_key").is_in(undeclared.implode()))
+        .group_by("meter_key")
+        .agg(pl.col("grid_minutes").mode().min().alias("observed_minutes"))
+    )
     installed = (
-        registry.select(
+        registry.join(observed, on="meter_key", how="left")
+        .select(
             "meter_key",
-            pl.col("grid_minutes").fill_null(DEFAULT_INTERVAL_MINUTES),
+            pl.coalesce("grid_minutes", "observed_minutes", DEFAULT_INTERVAL_MINUTES).alias(
+                "grid_minutes"
+            ),
             "installed_on",
         )
         .join(days, how="cross")
