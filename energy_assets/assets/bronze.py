@@ -236,7 +236,8 @@ def bronze_meter_readings(
     start, end = run_window(context)
     readings_suite, labels_suite = READINGS_CHECKS.fresh(), LABELS_CHECKS.fresh()
     labels: list[Chunk] = []
-    landing_rows, rejected = _landing_rows(store, settings, "readings", start, end)
+    inferred: dict[str, int] = {}
+    landing_rows, rejected = _landing_rows(store, settings, "readings", start, end, inferred)
     grid = _eco2mix_window(store, settings, start, end)
     intensity = grid.table("intensity")
     intensity_suite = INTENSITY_CHECKS.fresh()
@@ -262,6 +263,7 @@ def bronze_meter_readings(
             "sources": ", ".join(settings.sources),
             "quarantined_rows": quarantined + len(grid.rejections),
             "api_responses": len(grid.fetched),
+            "intervals_inferred_from_cadence": dg.MetadataValue.json(inferred),
         },
         check_results=readings_suite.results()
         + _api_results(BRONZE_METER_READINGS, eco2mix.SOURCE, grid),
@@ -316,9 +318,13 @@ def landing_batch_id(sha256: str) -> str:
 
 
 def landing_files(
-    store: Lake, kind: landing.LandingKind, window: tuple[date, date] | None = None
+    store: Lake,
+    kind: landing.LandingKind,
+    window: tuple[date, date] | None = None,
+    inferred: dict[str, int] | None = None,
 ) -> tuple[list[pa.Table], dict[str, list[Rejection]]]:
-    """Parse the landing files of a kind: rows (in the window, if given), rejections by file.
+    """Parse the landing files of a kind: rows (in the window, if given), rejections by file;
+    `inferred`, when given, collects the meters whose interval came from their cadence.
 
     The files are those the landing sensor accepted (`landing/_processed/`; with a window, only
     those whose days meet it) and those still waiting in the inbox, each content once: a re-run of
@@ -347,6 +353,8 @@ def landing_files(
             )
         rows.append(table)
         rejected[str(path)] = parsed.rejections
+        if inferred is not None:
+            inferred.update(parsed.inferred_intervals)
     return rows, rejected
 
 
@@ -355,11 +363,16 @@ def _uses_landing(store: Lake, settings: Settings) -> bool:
 
 
 def _landing_rows(
-    store: Lake, settings: Settings, kind: landing.LandingKind, start: date, end: date
+    store: Lake,
+    settings: Settings,
+    kind: landing.LandingKind,
+    start: date,
+    end: date,
+    inferred: dict[str, int] | None = None,
 ) -> tuple[list[pa.Table], dict[str, list[Rejection]]]:
     if not _uses_landing(store, settings):
         return [], {}
-    return landing_files(store, kind, (start, end))
+    return landing_files(store, kind, (start, end), inferred)
 
 
 WEATHER_CHECKS = CheckSuite(key(BRONZE_WEATHER), [matches_contract(BRONZE_WEATHER)])
