@@ -32,7 +32,7 @@ from energy_assets.quarantine import replace_quarantine
 from energy_assets.resources import LakeResource
 from energy_assets.settings import Settings, SourceSettings
 from energy_assets.sources import eco2mix, landing, network, open_meteo, simulator
-from energy_assets.sources.landing_inbox import archived_files, outside_window
+from energy_assets.sources.landing_inbox import archived_files, arrived_at_utc, outside_window
 
 GROUP = "bronze"
 
@@ -326,11 +326,11 @@ def landing_files(
     """Parse the landing files of a kind: rows (in the window, if given), rejections by file;
     `inferred`, when given, collects the meters whose interval came from their cadence.
 
-    The files are those the landing sensor accepted (`landing/_processed/`; with a window, only
+    Each file's rows are received when the file arrived (`arrived_at_utc`). The files are those
+    the landing sensor accepted (`landing/_processed/`; with a window, only
     those whose days meet it) and those still waiting in the inbox, each content once: a re-run of
     a day gives the same rows whether or not the sensor has judged its files yet.
     """
-    batch_at = datetime.now(UTC)
     parse = landing_parser(store, kind)
     rows, rejected, seen = [], {}, set()
     root = store.landing_root
@@ -341,7 +341,7 @@ def landing_files(
         if sha in seen:
             continue
         seen.add(sha)
-        parsed = parse(path, landing_batch_id(sha), batch_at)
+        parsed = parse(path, landing_batch_id(sha), arrived_at_utc(path))
         table = parsed.rows
         if window is not None:
             days = table["day"]
