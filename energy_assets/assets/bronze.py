@@ -30,9 +30,10 @@ from energy_assets.partitions import DAILY, SINGLE_RUN, run_window
 from energy_assets.quality import CheckSuite, matches_contract
 from energy_assets.quarantine import replace_quarantine
 from energy_assets.resources import LakeResource
-from energy_assets.settings import Settings, SourceSettings
+from energy_assets.settings import Settings, SourceSettings, start_date
 from energy_assets.sources import eco2mix, landing, network, open_meteo, simulator
 from energy_assets.sources.landing_inbox import archived_files, arrived_at_utc, outside_window
+from energy_assets.sources.reading_limits import accepted_days
 
 GROUP = "bronze"
 
@@ -304,8 +305,9 @@ def landing_parser(store: Lake, kind: landing.LandingKind) -> LandingParser:
     if kind == "readings":
         zones = {m["meter_id"]: m["timezone"] for m in meters}
         intervals = {m["meter_id"]: m["interval_minutes"] for m in meters if m["interval_minutes"]}
+        days = accepted_days(start_date(), datetime.now(UTC).date())
         return lambda path, batch, at: landing.parse_readings_file(
-            path, zones, intervals, batch_id=batch, ingested_at_utc=at
+            path, zones, intervals, batch_id=batch, ingested_at_utc=at, days=days
         )
     locations = {m["location_id"]: m["timezone"] for m in meters}
     return lambda path, batch, at: landing.parse_weather_file(

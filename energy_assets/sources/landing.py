@@ -55,7 +55,7 @@ from checks.contracts import (
 )
 from checks.quarantine import Rejection
 from energy_assets.sources.cadence import cadence_minutes
-from energy_assets.sources.reading_limits import energy_error
+from energy_assets.sources.reading_limits import day_error, energy_error
 
 SOURCE = "landing"
 DEFAULT_MAX_BYTES = 512 * 1024 * 1024
@@ -680,8 +680,12 @@ def parse_readings_file(
     batch_id: str,
     ingested_at_utc: datetime,
     max_bytes: int = DEFAULT_MAX_BYTES,
+    days: tuple[date, date] | None = None,
 ) -> ParsedFile:
     """A readings file as `bronze/meter_readings` rows.
+
+    `days` (first, last; inclusive), when given, bounds the UTC day a reading may start on: rows
+    outside are rejected, filed on the day the file was ingested.
 
     `meter_timezones` (meter -> IANA zone) names the described meters: rows of any other meter are
     rejected. `meter_intervals` (meter -> minutes) supplies `interval_minutes` where the row has
@@ -762,6 +766,7 @@ def parse_readings_file(
             pl.when(value_error.is_null()).then(
                 energy_error(pl.col("_energy"), pl.col("_interval"))
             ),
+            day_error(pl.col("_start").dt.date(), days) if days else pl.lit(None, pl.String),
             pl.when(
                 described
                 & pl.lit(unit == "kW")
@@ -778,6 +783,8 @@ def parse_readings_file(
         ]
         frame = frame.with_columns(_reasons(errors))
         day = pl.col("_start").dt.date()
+        if days:
+            day = pl.when(day.is_between(*days)).then(day).otherwise(pl.lit(ctx.ingested_day))
         good, rejections = _split(ctx, raw, frame, day=day)
         rows = good.select(
             *_common(ctx),
