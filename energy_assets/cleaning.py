@@ -338,7 +338,7 @@ def _expected_grid(
 def _evidence(
     known: pl.DataFrame, registry: pl.DataFrame, context: pa.Table | None
 ) -> pl.DataFrame:
-    """Each meter's mean power per reading (latest received) over the window and its context."""
+    """Each meter's mean power per reading received, over the window and its context."""
     columns = ["meter_key", "interval_start_utc", "minutes", "energy_kwh", "ingested_at_utc"]
     rows = known.with_columns(
         minutes=pl.coalesce(pl.col("interval_minutes").cast(pl.Int64), "grid_minutes")
@@ -353,14 +353,11 @@ def _evidence(
             )
         )
         rows = pl.concat([rows, around.select(columns)], how="vertical_relaxed")
-    return (
-        rows.sort("ingested_at_utc")
-        .unique(["meter_key", "interval_start_utc"], keep="last")
-        .select(
-            "meter_key",
-            at_utc="interval_start_utc",
-            power_kw=pl.col("energy_kwh") * 60.0 / pl.col("minutes"),
-        )
+    return rows.select(
+        "meter_key",
+        "ingested_at_utc",
+        at_utc="interval_start_utc",
+        power_kw=pl.col("energy_kwh") * 60.0 / pl.col("minutes"),
     )
 
 

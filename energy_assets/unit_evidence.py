@@ -40,17 +40,24 @@ STRETCH_SCHEMA = pl.Schema(
 def wh_stretches(series: pl.DataFrame) -> pl.DataFrame:
     """Stretches [`start_utc`, `end_utc`) of each meter sent in Wh as kWh.
 
-    `series`: `meter_key`, `at_utc`, `power_kw` (mean power of each reading, one row per meter and
-    instant). Zeros, negatives and gaps carry no level and are left out of the evidence.
+    `series`: `meter_key`, `at_utc`, `power_kw` (mean power of each reading), `ingested_at_utc`
+    (of several versions of a reading, the latest received is the evidence). Zeros, negatives
+    and gaps carry no level and are left out.
     """
-    positive = (
-        series.filter(pl.col("power_kw").is_finite() & (pl.col("power_kw") > 0))
+    positive = series.filter(pl.col("power_kw").is_finite() & (pl.col("power_kw") > 0))
+    suspects = _suspects(positive)
+    if not suspects.len():
+        return pl.DataFrame(schema=STRETCH_SCHEMA)
+    ordered = (
+        positive.filter(pl.col("meter_key").is_in(suspects.implode()))
+        .sort("ingested_at_utc")
+        .unique(["meter_key", "at_utc"], keep="last")
         .sort("meter_key", "at_utc")
         .with_columns(level=pl.col("power_kw").log10())
         .with_columns(step=pl.col("level").diff().over("meter_key"))
     )
     candidates = (
-        positive.filter(pl.col("step").abs() >= EDGE_MIN_LOG10)
+        ordered.filter(pl.col("step").abs() >= EDGE_MIN_LOG10)
         .get_column("meter_key")
         .unique()
         .to_list()
@@ -58,7 +65,7 @@ def wh_stretches(series: pl.DataFrame) -> pl.DataFrame:
     found = [
         (key, start, end)
         for key in candidates
-        for start, end in _meter_stretches(positive.filter(pl.col("meter_key") == key))
+        for start, end in _meter_stretches(ordered.filter(pl.col("meter_key") == key))
     ]
     return pl.DataFrame(
         {
@@ -67,6 +74,24 @@ def wh_stretches(series: pl.DataFrame) -> pl.DataFrame:
             "end_utc": [e for _, _, e in found],
         },
         schema=STRETCH_SCHEMA,
+    )
+
+
+def _suspects(positive: pl.DataFrame) -> pl.Series:
+    """Meters one of whose days peaks x100 above or below the median of their daily peaks.
+
+    A cheap screen (one hash aggregation, no sort) that every stretch passes: its day peaks
+    about x1000 above the meter's usual peak, and a stretch of at most `MAX_STRETCH` is a minority
+    of the days around any window (`CONTEXT_DAYS` on each side)."""
+    peaks = positive.group_by("meter_key", pl.col("at_utc").dt.epoch("d")).agg(
+        peak=pl.col("power_kw").max().log10()
+    )
+    return (
+        peaks.filter(
+            (pl.col("peak") - pl.col("peak").median().over("meter_key")).abs() >= EDGE_MIN_LOG10
+        )
+        .get_column("meter_key")
+        .unique()
     )
 
 

@@ -122,8 +122,13 @@ def test_stretches_need_the_meters_level_on_both_sides() -> None:
     at = [START + timedelta(hours=h) for h in range(72)]
     power = [1.0] * 24 + [1000.0] * 24 + [1.0] * 24
     series = pl.DataFrame(
-        {"meter_key": [0] * 72, "at_utc": at, "power_kw": power},
-        schema={"meter_key": pl.UInt32, "at_utc": pl.Datetime("us", "UTC"), "power_kw": pl.Float64},
+        {"meter_key": [0] * 72, "at_utc": at, "power_kw": power, "ingested_at_utc": at},
+        schema={
+            "meter_key": pl.UInt32,
+            "at_utc": pl.Datetime("us", "UTC"),
+            "power_kw": pl.Float64,
+            "ingested_at_utc": pl.Datetime("us", "UTC"),
+        },
     )
     assert wh_stretches(series).rows() == [(0, at[24], at[48])]
     assert wh_stretches(series.head(48)).height == 0
