@@ -36,29 +36,32 @@ def test_an_energy_above_the_stated_ceiling_per_interval_is_quarantined_with_it(
         "meter_id,timestamp,energy_kwh\n"
         "m1,2024-01-15T10:00Z,1e12\n"
         "m1,2024-01-15T10:15Z,-1e12\n"
-        "m1,2024-01-15T10:30Z,2.5e9\n",  # a 10 TW mean over 15 minutes: at the ceiling, kept
+        "m1,2024-01-15T10:30Z,2.5e10\n",  # a 100 TW mean over 15 minutes: at the ceiling, kept
     )
 
     parsed = readings(path)
 
-    assert column(parsed, "energy_kwh") == [2.5e9]
+    assert column(parsed, "energy_kwh") == [2.5e10]
     reasons = [r.reason for r in parsed.rejections]
     assert len(reasons) == 2
     assert all(
-        "exceeds the ceiling of 2500000000.0 kWh for a 15-minute interval" in r for r in reasons
+        "exceeds the ceiling of 25000000000.0 kWh for a 15-minute interval" in r for r in reasons
     )
 
 
-def test_a_national_grid_in_kw_is_far_below_the_ceiling(tmp_path: Path) -> None:
+def test_a_national_grid_in_kw_even_sent_in_wh_is_below_the_ceiling(tmp_path: Path) -> None:
     path = write(
         tmp_path,
         "r.csv",
-        "meter_id,timestamp,power_kw,interval_minutes\nm1,2024-01-15T10:00Z,56197000,30\n",
+        "meter_id,timestamp,power_kw,interval_minutes\n"
+        "m1,2024-01-15T10:00Z,56197000,30\n"
+        "m1,2024-01-15T10:30Z,56197000000,30\n",
     )
 
     parsed = readings(path)
 
-    assert parsed.rejections == [] and column(parsed, "energy_kwh") == [28098500.0]
+    assert parsed.rejections == []
+    assert column(parsed, "energy_kwh") == [28098500.0, 28098500000.0]
 
 
 def test_readings_outside_the_lakes_days_are_quarantined_on_the_ingestion_day(
