@@ -6,7 +6,7 @@ that cannot be cleaned comes back as a `Rejection` with its reason, never silent
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -22,20 +22,10 @@ from checks.contracts import (
 )
 from checks.domain import flatline_expr, meter_key
 from checks.quarantine import Rejection
+from energy_assets.unit_evidence import in_stretches, wh_stretches
 
 DEFAULT_INTERVAL_MINUTES = 15
 US_PER_MINUTE = 60_000_000
-
-# Mean power above which a meter-day's median can only be Wh labelled as kWh (x1000). A day's
-# median is robust to a few spikes, and these ceilings sit far above any real meter of the type.
-UNIT_ERROR_CEILING_KW: dict[str, float] = {
-    "residential": 50.0,
-    "prosumer": 50.0,
-    "commercial": 2_000.0,
-    "industrial": 10_000.0,
-    "grid_region": 50_000_000.0,
-}
-DEFAULT_UNIT_ERROR_CEILING_KW = 10_000.0
 
 WEATHER_RANGES: dict[str, tuple[float, float]] = {
     "temperature_c": (-60.0, 60.0),
@@ -52,9 +42,6 @@ class CleaningParams:
 
     late_after: timedelta = timedelta(days=1)
     flatline_min_intervals: int = 8
-    unit_error_ceiling_kw: dict[str, float] = field(
-        default_factory=lambda: dict(UNIT_ERROR_CEILING_KW)
-    )
 
 
 @dataclass(frozen=True)
@@ -139,18 +126,22 @@ def clean_readings(
     start: date,
     end: date,
     params: CleaningParams | None = None,
+    context: pa.Table | None = None,
 ) -> Cleaned:
     """Silver readings of the UTC days [start, end) from their bronze rows and the current meters.
+
+    `context`: bronze readings of the days around the window (`unit_evidence.CONTEXT_DAYS` on each
+    side), only as evidence for unit corrections: they are never cleaned or written here.
 
     - rows of meters never described are rejected;
     - re-sent readings collapse to the latest received (`duplicates_removed` counts the rest);
     - readings off the meter's grid move to the interval they fall in, finer readings are summed;
-    - a meter-day whose median mean power is impossible for its type was sent in Wh: divided
-      by 1000 and flagged;
+    - a stretch the meter's own series shows was sent in Wh (x1000 against its level before and
+      after, `unit_evidence`) is divided by 1000 and flagged;
     - every interval of every installed meter gets a row, gaps with null energy and `is_missing`.
 
-    Every rule works within a meter-day, so cleaning a window gives the same rows as cleaning
-    each of its days: windows only make the work cheaper per row.
+    Every rule works within a meter-day (unit evidence also reads `context`), so cleaning a window
+    gives the same rows as cleaning each of its days: windows only make the work cheaper per row.
     """
     params = params or CleaningParams()
     readings = _frame(bronze)
@@ -159,13 +150,6 @@ def clean_readings(
         .select(
             "meter_id",
             pl.col("interval_minutes").cast(pl.Int64).alias("grid_minutes"),
-            pl.col("customer_type")
-            .replace_strict(
-                params.unit_error_ceiling_kw,
-                default=DEFAULT_UNIT_ERROR_CEILING_KW,
-                return_dtype=pl.Float64,
-            )
-            .alias("unit_error_ceiling_kw"),
             pl.col("can_export").fill_null(False),
             pl.col("installed_on"),
         )
@@ -191,6 +175,7 @@ def clean_readings(
         .then(None)
         .otherwise(pl.col("energy_kwh")),
     )
+    stretches = wh_stretches(_evidence(known, registry, context))
     per_slot = _onto_grid(_latest_versions(known))
     day_end = pl.col("slot_utc").dt.truncate("1d") + timedelta(days=1)
     grid = _expected_grid(registry, per_slot, start, end)
@@ -206,9 +191,9 @@ def clean_readings(
         )
         .with_columns(
             registry.get_column(name).gather(grid.get_column("meter_key"))
-            for name in ("meter_id", "unit_error_ceiling_kw", "can_export")
+            for name in ("meter_id", "can_export")
         )
-        .pipe(_correct_units)
+        .pipe(_correct_units, stretches)
         .with_columns(
             interval_start_utc=pl.col("slot_utc"),
             interval_minutes=pl.col("grid_minutes").cast(pl.Int16),
@@ -299,10 +284,20 @@ def _expected_grid(
     """Every interval of each day for installed meters, and for meters that sent readings anyway
     (`meter_key`, `grid_minutes`, `day`, `slot_utc`), sorted by meter and slot."""
     days = pl.date_range(start, end, "1d", closed="left", eager=True).alias("day").to_frame()
+    undeclared = registry.filter(pl.col("grid_minutes").is_null()).get_column("meter_key")
+    # A meter that declares no interval gets the one its readings carry (stated or inferred).
+    observed = (
+        per_slot.filter(pl.col("meter_key").is_in(undeclared.implode()))
+        .group_by("meter_key")
+        .agg(pl.col("grid_minutes").mode().min().alias("observed_minutes"))
+    )
     installed = (
-        registry.select(
+        registry.join(observed, on="meter_key", how="left")
+        .select(
             "meter_key",
-            pl.col("grid_minutes").fill_null(DEFAULT_INTERVAL_MINUTES),
+            pl.coalesce("grid_minutes", "observed_minutes", DEFAULT_INTERVAL_MINUTES).alias(
+                "grid_minutes"
+            ),
             "installed_on",
         )
         .join(days, how="cross")
@@ -340,15 +335,34 @@ def _expected_grid(
     )
 
 
-def _correct_units(frame: pl.DataFrame) -> pl.DataFrame:
-    mean_power_kw = pl.col("energy_kwh") * 60.0 / pl.col("grid_minutes")
-    # The frame is sorted by meter and slot, so each meter-day is one contiguous run.
-    meter_day = pl.struct("meter_key", "day").rle_id()
-    return frame.with_columns(
-        is_unit_corrected=(
-            mean_power_kw.median().over(meter_day) > pl.col("unit_error_ceiling_kw")
-        ).fill_null(False)
-    ).with_columns(
+def _evidence(
+    known: pl.DataFrame, registry: pl.DataFrame, context: pa.Table | None
+) -> pl.DataFrame:
+    """Each meter's mean power per reading received, over the window and its context."""
+    columns = ["meter_key", "interval_start_utc", "minutes", "energy_kwh", "ingested_at_utc"]
+    rows = known.with_columns(
+        minutes=pl.coalesce(pl.col("interval_minutes").cast(pl.Int64), "grid_minutes")
+    ).select(columns)
+    if context is not None and context.num_rows:
+        keyed = _frame(context).with_columns(meter_key=meter_key(registry.get_column("meter_id")))
+        around = keyed.filter(pl.col("meter_key").is_not_null()).with_columns(
+            minutes=pl.coalesce(
+                pl.col("interval_minutes").cast(pl.Int64),
+                pl.lit(registry.get_column("grid_minutes")).gather(pl.col("meter_key")),
+                DEFAULT_INTERVAL_MINUTES,
+            )
+        )
+        rows = pl.concat([rows, around.select(columns)], how="vertical_relaxed")
+    return rows.select(
+        "meter_key",
+        "ingested_at_utc",
+        at_utc="interval_start_utc",
+        power_kw=pl.col("energy_kwh") * 60.0 / pl.col("minutes"),
+    )
+
+
+def _correct_units(frame: pl.DataFrame, stretches: pl.DataFrame) -> pl.DataFrame:
+    return frame.with_columns(in_stretches(frame, stretches, "slot_utc")).with_columns(
         energy_kwh=pl.when(pl.col("is_unit_corrected"))
         .then(pl.col("energy_kwh") / 1000.0)
         .otherwise(pl.col("energy_kwh"))

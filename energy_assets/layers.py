@@ -28,9 +28,17 @@ from checks.scorecard import quality_scorecard
 from energy_assets.cleaning import Cleaned, clean_readings, clean_weather
 from energy_assets.lake import Chunk, Lake, days_in
 from energy_assets.sources import simulator
+from energy_assets.unit_evidence import CONTEXT_DAYS
 from ml.features import HISTORY_DAYS, build_consumption_features
 
 CHUNK_DAYS = 7
+EVIDENCE_COLUMNS = [
+    "meter_id",
+    "interval_start_utc",
+    "interval_minutes",
+    "energy_kwh",
+    "ingested_at_utc",
+]
 WEATHER_CHUNK_DAYS = 31
 """Weather is a few thousand rows a day for all locations: a month per commit keeps it small."""
 
@@ -120,9 +128,15 @@ def read_ahead(
 def silver_readings_chunks(
     store: Lake, meters: pa.Table, start: date, end: date
 ) -> Iterator[tuple[Chunk, Cleaned]]:
-    """Silver readings of [start, end) from bronze."""
+    """Silver readings of [start, end) from bronze, each chunk judged for unit errors with the
+    bronze readings of `CONTEXT_DAYS` on each side."""
     for low, high, bronze in read_ahead(store, BRONZE_METER_READINGS, start, end):
-        cleaned = clean_readings(bronze, meters, low, high)
+        margin = timedelta(days=CONTEXT_DAYS)
+        context = pa.concat_tables(
+            store.read(BRONZE_METER_READINGS, first, last, EVIDENCE_COLUMNS, encoded_strings=True)
+            for first, last in ((low - margin, low), (high, high + margin))
+        )
+        cleaned = clean_readings(bronze, meters, low, high, context=context)
         yield Chunk(low, high, cleaned.table), cleaned
 
 

@@ -17,6 +17,7 @@ from checks import domain
 from checks.contracts import TableContract
 from checks.result import CheckOutcome
 from checks.schemas import validate_table
+from checks.unit_corrections import unit_corrections
 from energy_assets.materialization import check_result
 
 
@@ -121,6 +122,13 @@ SILVER_READINGS_CHECKS: tuple[DayCheck, ...] = (
         "unit_jumps",
         "No x1000 jumps between consecutive readings left after unit correction (Wh vs kWh).",
         lambda table, _context: domain.unit_jumps(table),
+        severity=WARN,
+    ),
+    DayCheck(
+        "unit_corrections",
+        "No reading was divided by 1000 against the unit its source stated (warns, naming each "
+        "meter and stretch corrected).",
+        lambda table, _context: unit_corrections(table),
         severity=WARN,
     ),
     DayCheck(

@@ -58,7 +58,8 @@ def holiday_flags(frame: pl.DataFrame) -> pl.Series:
                 subdivision
             )
             flag = pl.when(in_calendar).then(local_date.is_in(dates)).otherwise(flag)
-    return frame.select(flag.fill_null(False).alias("is_holiday")).to_series()
+    # `with_columns` broadcasts a lone literal (no calendar known) to every row.
+    return frame.with_columns(flag.fill_null(False).alias("is_holiday")).get_column("is_holiday")
 
 
 CALENDAR_KEYS = ["timezone", "country", "subdivision", "interval_start_utc"]

@@ -3,7 +3,8 @@ the simulator's labels, tracked in MLflow (`gold/anomaly_evaluation`).
 
 The detection work is in `ml/anomaly_*`; these assets read the gold features, attach what the
 week's day-ahead model expects under the observed weather, call `detect_day` per day, write, and
-report. A day without inputs fails a blocking check instead of writing an empty day silently.
+report. A day without inputs is a warning naming it, never an empty day written silently, and
+never a failure of the other days of the range.
 """
 
 from collections.abc import Iterator
@@ -33,7 +34,7 @@ from energy_assets.lake import Chunk, Lake, days_in
 from energy_assets.layers import chunks
 from energy_assets.materialization import check_result, write_metadata
 from energy_assets.partitions import DAILY, SINGLE_RUN, history_mapping, run_window
-from energy_assets.quality import CheckContext, CheckSuite, DayCheck, matches_contract
+from energy_assets.quality import WARN, CheckContext, CheckSuite, DayCheck, matches_contract
 from energy_assets.resources import LakeResource
 from energy_assets.settings import Settings
 from energy_assets.sources.anomaly_feedback import read_feedback, verdicts
@@ -92,11 +93,12 @@ INPUT_CHECKS = CheckSuite(
         DayCheck(
             "inputs_present",
             "The day has gold consumption features with readings and a meter registry; "
-            "otherwise its anomalies are not computed.",
+            "otherwise its anomalies are not computed (warns, naming the days: a feed outage "
+            "on one day must not stop the other days of a range).",
             lambda features, context: inputs_present(
                 features, context.meters if context.meters is not None else pa.table({})
             ),
-            blocking=True,
+            severity=WARN,
         )
     ],
 )
@@ -216,6 +218,7 @@ def anomalies(
     types: dict[str, int] = {}
     notes: dict[str, Any] = {}
     lookback = history_days(params)
+    days_without_inputs: list[str] = []
 
     def checked() -> Iterator[Chunk]:
         for low, high in chunks(start, end):
@@ -234,6 +237,7 @@ def anomalies(
                 today = raw.filter(pl.col("day") == day)
                 inputs.observe(today.to_arrow(), CheckContext(meters=meters))
                 if not inputs.outcomes["inputs_present"][-1].passed:
+                    days_without_inputs.append(day.isoformat())
                     continue
                 detection = detect_day(
                     features.filter(pl.col("day") >= day - timedelta(days=lookback)),
@@ -263,6 +267,7 @@ def anomalies(
             **{f"rows_{kind}": count for kind, count in sorted(types.items())},
             "params": dg.MetadataValue.json(params.as_dict()),
             "acknowledged_events": len(acknowledged),
+            "days_without_inputs": dg.MetadataValue.json(days_without_inputs),
             "notes_by_day": dg.MetadataValue.json(dict(list(notes.items())[-31:])),
         },
         check_results=[

@@ -30,9 +30,10 @@ from energy_assets.partitions import DAILY, SINGLE_RUN, run_window
 from energy_assets.quality import CheckSuite, matches_contract
 from energy_assets.quarantine import replace_quarantine
 from energy_assets.resources import LakeResource
-from energy_assets.settings import Settings, SourceSettings
+from energy_assets.settings import Settings, SourceSettings, start_date
 from energy_assets.sources import eco2mix, landing, network, open_meteo, simulator
-from energy_assets.sources.landing_inbox import archived_files, outside_window
+from energy_assets.sources.landing_inbox import archived_files, arrived_at_utc, outside_window
+from energy_assets.sources.reading_limits import accepted_days
 
 GROUP = "bronze"
 
@@ -236,7 +237,8 @@ def bronze_meter_readings(
     start, end = run_window(context)
     readings_suite, labels_suite = READINGS_CHECKS.fresh(), LABELS_CHECKS.fresh()
     labels: list[Chunk] = []
-    landing_rows, rejected = _landing_rows(store, settings, "readings", start, end)
+    inferred: dict[str, int] = {}
+    landing_rows, rejected = _landing_rows(store, settings, "readings", start, end, inferred)
     grid = _eco2mix_window(store, settings, start, end)
     intensity = grid.table("intensity")
     intensity_suite = INTENSITY_CHECKS.fresh()
@@ -262,6 +264,7 @@ def bronze_meter_readings(
             "sources": ", ".join(settings.sources),
             "quarantined_rows": quarantined + len(grid.rejections),
             "api_responses": len(grid.fetched),
+            "intervals_inferred_from_cadence": dg.MetadataValue.json(inferred),
         },
         check_results=readings_suite.results()
         + _api_results(BRONZE_METER_READINGS, eco2mix.SOURCE, grid),
@@ -302,8 +305,9 @@ def landing_parser(store: Lake, kind: landing.LandingKind) -> LandingParser:
     if kind == "readings":
         zones = {m["meter_id"]: m["timezone"] for m in meters}
         intervals = {m["meter_id"]: m["interval_minutes"] for m in meters if m["interval_minutes"]}
+        days = accepted_days(start_date(), datetime.now(UTC).date())
         return lambda path, batch, at: landing.parse_readings_file(
-            path, zones, intervals, batch_id=batch, ingested_at_utc=at
+            path, zones, intervals, batch_id=batch, ingested_at_utc=at, days=days
         )
     locations = {m["location_id"]: m["timezone"] for m in meters}
     return lambda path, batch, at: landing.parse_weather_file(
@@ -316,15 +320,19 @@ def landing_batch_id(sha256: str) -> str:
 
 
 def landing_files(
-    store: Lake, kind: landing.LandingKind, window: tuple[date, date] | None = None
+    store: Lake,
+    kind: landing.LandingKind,
+    window: tuple[date, date] | None = None,
+    inferred: dict[str, int] | None = None,
 ) -> tuple[list[pa.Table], dict[str, list[Rejection]]]:
-    """Parse the landing files of a kind: rows (in the window, if given), rejections by file.
+    """Parse the landing files of a kind: rows (in the window, if given), rejections by file;
+    `inferred`, when given, collects the meters whose interval came from their cadence.
 
-    The files are those the landing sensor accepted (`landing/_processed/`; with a window, only
+    Each file's rows are received when the file arrived (`arrived_at_utc`). The files are those
+    the landing sensor accepted (`landing/_processed/`; with a window, only
     those whose days meet it) and those still waiting in the inbox, each content once: a re-run of
     a day gives the same rows whether or not the sensor has judged its files yet.
     """
-    batch_at = datetime.now(UTC)
     parse = landing_parser(store, kind)
     rows, rejected, seen = [], {}, set()
     root = store.landing_root
@@ -335,7 +343,7 @@ def landing_files(
         if sha in seen:
             continue
         seen.add(sha)
-        parsed = parse(path, landing_batch_id(sha), batch_at)
+        parsed = parse(path, landing_batch_id(sha), arrived_at_utc(path))
         table = parsed.rows
         if window is not None:
             days = table["day"]
@@ -347,6 +355,8 @@ def landing_files(
             )
         rows.append(table)
         rejected[str(path)] = parsed.rejections
+        if inferred is not None:
+            inferred.update(parsed.inferred_intervals)
     return rows, rejected
 
 
@@ -355,11 +365,16 @@ def _uses_landing(store: Lake, settings: Settings) -> bool:
 
 
 def _landing_rows(
-    store: Lake, settings: Settings, kind: landing.LandingKind, start: date, end: date
+    store: Lake,
+    settings: Settings,
+    kind: landing.LandingKind,
+    start: date,
+    end: date,
+    inferred: dict[str, int] | None = None,
 ) -> tuple[list[pa.Table], dict[str, list[Rejection]]]:
     if not _uses_landing(store, settings):
         return [], {}
-    return landing_files(store, kind, (start, end))
+    return landing_files(store, kind, (start, end), inferred)
 
 
 WEATHER_CHECKS = CheckSuite(key(BRONZE_WEATHER), [matches_contract(BRONZE_WEATHER)])

@@ -36,7 +36,7 @@ import gc
 import hashlib
 import zoneinfo
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime
 from functools import lru_cache
 from pathlib import Path
@@ -54,6 +54,8 @@ from checks.contracts import (
     WEATHER_FIELDS,
 )
 from checks.quarantine import Rejection
+from energy_assets.sources.cadence import cadence_minutes
+from energy_assets.sources.reading_limits import day_error, energy_error
 
 SOURCE = "landing"
 DEFAULT_MAX_BYTES = 512 * 1024 * 1024
@@ -109,6 +111,8 @@ class ParsedFile:
     content_sha256: str
     rows: pa.Table
     rejections: list[Rejection]
+    inferred_intervals: dict[str, int] = field(default_factory=dict)
+    """Readings only: meters whose interval came from their timestamps' cadence (minutes)."""
 
 
 class _FileRejectedError(Exception):
@@ -550,9 +554,7 @@ def _run(
     except _FileRejectedError as exc:
         return ctx.reject_file(exc.reason, exc.columns)
     if malformed:
-        parsed = ParsedFile(
-            parsed.path, parsed.content_sha256, parsed.rows, malformed + parsed.rejections
-        )
+        parsed = replace(parsed, rejections=malformed + parsed.rejections)
     return parsed
 
 
@@ -678,8 +680,12 @@ def parse_readings_file(
     batch_id: str,
     ingested_at_utc: datetime,
     max_bytes: int = DEFAULT_MAX_BYTES,
+    days: tuple[date, date] | None = None,
 ) -> ParsedFile:
     """A readings file as `bronze/meter_readings` rows.
+
+    `days` (first, last; inclusive), when given, bounds the UTC day a reading may start on: rows
+    outside are rejected, filed on the day the file was ingested.
 
     `meter_timezones` (meter -> IANA zone) names the described meters: rows of any other meter are
     rejected. `meter_intervals` (meter -> minutes) supplies `interval_minutes` where the row has
@@ -723,7 +729,16 @@ def parse_readings_file(
         meter_interval = pl.col("meter_id").replace_strict(
             known_intervals, default=None, return_dtype=pl.Int64
         )
-        interval = pl.coalesce(row_interval, meter_interval)
+        # Rows without an interval take their meter's cadence in the file where the meter
+        # declares none or a coarser one (finer readings, to be summed onto its grid).
+        frame = frame.join(
+            cadence_minutes(frame, "meter_id", "_start"),
+            on="meter_id",
+            how="left",
+            maintain_order="left",
+        )
+        cadence = pl.col("cadence_minutes")
+        interval = pl.coalesce(row_interval, pl.min_horizontal(cadence, meter_interval))
         if unit == "kWh":
             energy = value
         elif unit == "Wh":
@@ -748,6 +763,10 @@ def parse_readings_file(
             ),
             value_error,
             interval_error,
+            pl.when(value_error.is_null()).then(
+                energy_error(pl.col("_energy"), pl.col("_interval"))
+            ),
+            day_error(pl.col("_start").dt.date(), days) if days else pl.lit(None, pl.String),
             pl.when(
                 described
                 & pl.lit(unit == "kW")
@@ -755,8 +774,8 @@ def parse_readings_file(
                 & _opt(frame, "interval_minutes").is_null()
             ).then(
                 pl.format(
-                    "power_kw needs the interval: no interval_minutes in the row "
-                    "and none known for meter {}",
+                    "power_kw needs the interval: no interval_minutes in the row, "
+                    "none known for meter {} and no clear cadence in the file",
                     pl.col("meter_id"),
                 )
             ),
@@ -764,8 +783,10 @@ def parse_readings_file(
         ]
         frame = frame.with_columns(_reasons(errors))
         day = pl.col("_start").dt.date()
+        if days:
+            day = pl.when(day.is_between(*days)).then(day).otherwise(pl.lit(ctx.ingested_day))
         good, rejections = _split(ctx, raw, frame, day=day)
-        good = good.select(
+        rows = good.select(
             *_common(ctx),
             "meter_id",
             pl.col("_start").alias("interval_start_utc"),
@@ -775,7 +796,15 @@ def parse_readings_file(
             pl.col("_estimated").alias("is_estimated"),
             pl.col("_start").dt.date().alias("day"),
         )
-        return _finish(ctx, good, rejections)
+        inferred = (
+            good.filter(row_interval.is_null() & (cadence == pl.col("_interval")))
+            .filter(meter_interval.is_null() | (cadence < meter_interval))
+            .select("meter_id", "_interval")
+            .unique()
+        )
+        return replace(
+            _finish(ctx, rows, rejections), inferred_intervals=dict(inferred.iter_rows())
+        )
 
     return _run(
         path,

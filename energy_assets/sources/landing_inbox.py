@@ -14,7 +14,7 @@ from __future__ import annotations
 import shutil
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pyarrow as pa
@@ -61,6 +61,16 @@ def waiting_files(landing_root: Path, after: Position | None, limit: int) -> lis
         key=lambda f: (f.kind != "meters", after is not None and f.position <= after, f.position)
     )
     return files[:limit]
+
+
+def arrived_at_utc(path: Path) -> datetime:
+    """When a landing file arrived: its modification time, which moving it to the archive keeps.
+
+    Every row of a file is received at that instant, so between two files that send the same
+    interval or meter the later file wins, whatever the order they are parsed in and whether or
+    not the sensor has archived them yet.
+    """
+    return datetime.fromtimestamp(path.stat().st_mtime, UTC)
 
 
 def archived_files(landing_root: Path, kind: LandingKind) -> list[Path]:

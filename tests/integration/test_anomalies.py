@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 
 import dagster as dg
 import polars as pl
@@ -40,7 +40,9 @@ def test_anomalies_and_their_evaluation_are_materialized_with_checks_and_metadat
     lake: Lake, instance: dg.DagsterInstance
 ) -> None:
     materialize_dimensions(instance)
-    materialize_days(instance, FIRST, LAST)
+    # Silver corrects Wh only between two edges in the meter's own series: build the days on
+    # both sides of MTR-0003's Wh week (2024-01-08 .. 01-15).
+    materialize_days(instance, FIRST - timedelta(days=3), LAST + timedelta(days=6))
     result = _materialize_anomalies(instance)
 
     assert result.success

@@ -32,7 +32,9 @@ from energy_assets.layers import (
 )
 from energy_assets.sources import simulator
 
-START, END = date(2024, 3, 20), date(2024, 4, 19)  # includes the spring DST change
+# Includes the spring DST change, and both edges of MTR-0003's Wh week (03-17 .. 03-23): silver
+# corrects a unit only between two edges of the meter's own series.
+START, END = date(2024, 3, 15), date(2024, 4, 19)
 CONFIG = simulator.SimulatorConfig(n_meters=50)
 
 

@@ -129,9 +129,22 @@ def test_readings_of_a_meter_never_described_are_quarantined_with_the_reason() -
     assert by_slot(cleaned.table, "GHOST") == {}
 
 
+def shifted(rows: list[dict], days: int) -> list[dict]:
+    return [
+        r
+        | {
+            "interval_start_utc": r["interval_start_utc"] + timedelta(days=days),
+            "day": r["day"] + timedelta(days=days),
+        }
+        for r in rows
+    ]
+
+
 def test_a_day_sent_in_wh_is_corrected_to_kwh_and_flagged() -> None:
     rows = [r | {"energy_kwh": r["energy_kwh"] * 1000} for r in full_day("M1", 0.3)]
-    table = clean_readings(bronze(*rows), meters_table(meter("M1")), DAY, NEXT).table
+    around = bronze(*shifted(full_day("M1", 0.3), -1), *shifted(full_day("M1", 0.3), 1))
+    registry = meters_table(meter("M1"))
+    table = clean_readings(bronze(*rows), registry, DAY, NEXT, context=around).table
     values = table.column("energy_kwh").to_pylist()
     assert all(0.29 < v < 0.32 for v in values)
     assert all(table.column("is_unit_corrected").to_pylist())
@@ -273,10 +286,21 @@ def test_cleaning_a_window_gives_the_same_rows_as_cleaning_each_day() -> None:
     first_day = full_day("M1")[:-6] + stuck
     for r in second_day[:6]:
         r["energy_kwh"] = 500.0
+    third_day = bronze(*shifted(full_day("M1"), 2))  # back in kWh: the evidence of the Wh day
     registry = meters_table(meter("M1"), meter("QUIET"))
-    together = clean_readings(bronze(*first_day, *second_day), registry, DAY, NEXT + timedelta(1))
-    one = clean_readings(bronze(*first_day), registry, DAY, NEXT).table
-    two = clean_readings(bronze(*second_day), registry, NEXT, NEXT + timedelta(1)).table
+    together = clean_readings(
+        bronze(*first_day, *second_day), registry, DAY, NEXT + timedelta(1), context=third_day
+    )
+    one = clean_readings(
+        bronze(*first_day), registry, DAY, NEXT, context=bronze(*second_day, *third_day.to_pylist())
+    ).table
+    two = clean_readings(
+        bronze(*second_day),
+        registry,
+        NEXT,
+        NEXT + timedelta(1),
+        context=bronze(*first_day, *third_day.to_pylist()),
+    ).table
     assert together.table.sort_by(
         [("meter_id", "ascending"), ("interval_start_utc", "ascending")]
     ).equals(
