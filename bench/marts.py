@@ -28,8 +28,8 @@ from typing import Any
 import yaml
 
 from bench.lakehouse import _in_subprocess
-from energy_assets import marts_io
-from energy_assets.lake import Lake
+from energy_assets.marts import marts_io
+from energy_assets.storage.lake import Lake
 
 DBT_DIR = Path(__file__).resolve().parents[1] / "dbt"
 DBT = Path(sys.executable).with_name("dbt")

@@ -23,7 +23,7 @@ from dagster._core.storage.tags import (
 )
 
 from checks.contracts import ALL_TABLES, BRONZE_QUARANTINE, GOLD_QUALITY_SCORECARD
-from energy_assets.lake import Lake
+from energy_assets.storage.lake import Lake
 
 DEMO_DAYS = 60
 INSTANCE_SETTINGS = Path(__file__).resolve().parents[1] / "dagster.yaml"

@@ -7,17 +7,17 @@ from __future__ import annotations
 
 import dagster as dg
 
-from energy_assets.assets import anomalies as anomaly_assets
-from energy_assets.assets import bronze, gold, silver
-from energy_assets.assets import carbon as carbon_assets
-from energy_assets.assets import forecasting as forecasting_assets
-from energy_assets.assets import marts as marts_assets
-from energy_assets.automation import alerts, schedules
-from energy_assets.automation import conditions as automation_conditions
-from energy_assets.automation import forecasts as forecast_automation
-from energy_assets.automation import landing as landing_automation
-from energy_assets.resources import LakeResource
-from energy_assets.tracking import MlflowResource
+from energy_assets.defs import conditions as automation_conditions
+from energy_assets.defs import schedules
+from energy_assets.defs.anomalies import assets as anomaly_assets
+from energy_assets.defs.forecasting import assets as forecasting_assets
+from energy_assets.defs.forecasting import automation as forecast_automation
+from energy_assets.defs.lake import automation as landing_automation
+from energy_assets.defs.lake import bronze, gold, silver
+from energy_assets.defs.lake import carbon as carbon_assets
+from energy_assets.defs.marts import assets as marts_assets
+from energy_assets.defs.ops import automation as alerts
+from energy_assets.defs.resources import LakeResource, MlflowResource
 
 ASSETS: list[dg.AssetsDefinition] = [
     bronze.bronze_meters,

@@ -1,9 +1,9 @@
 """MLflow helpers: the servable forecaster, logging a training run, and the champion alias.
 
-The registered model is a pyfunc taking the rows of `ml.forecasting.MODEL_INPUTS` and answering
-`p10_kwh`, `forecast_kwh`, `p90_kwh`, so `mlflow models serve models:/<name>@champion` forecasts
-over REST. The `champion` alias moves to a new version only when it beats the current champion
-on the new run's held-out days, and the decision is logged on the run.
+The registered model is a pyfunc taking the rows of `ml.forecasting.model.MODEL_INPUTS` and
+answering `p10_kwh`, `forecast_kwh`, `p90_kwh`, so `mlflow models serve models:/<name>@champion`
+forecasts over REST. The `champion` alias moves to a new version only when it beats the current
+champion on the new run's held-out days, and the decision is logged on the run.
 """
 
 from __future__ import annotations
@@ -25,8 +25,8 @@ from mlflow.exceptions import MlflowException
 from mlflow.models import infer_signature
 from mlflow.pyfunc import PythonModel
 
-from ml import forecasting
-from ml.evaluation import mae
+from ml.forecasting import model as forecasting
+from ml.forecasting.evaluation import mae
 
 CHAMPION = "champion"
 OUTPUTS = ("p10_kwh", "forecast_kwh", "p90_kwh")
@@ -118,7 +118,7 @@ def log_training(
             model_config={BAND_SCALE: fitted.band_scale},
             signature=infer_signature(example, output),
             input_example=example,
-            code_paths=[str(Path(forecasting.__file__).parent)],
+            code_paths=[str(Path(__file__).parent)],
             pip_requirements=[f"{package}=={version(package)}" for package in REQUIREMENTS],
             registered_model_name=model_name,
         )

@@ -12,8 +12,8 @@ with app.setup:
 
     from checks.contracts import GOLD_CONSUMPTION_FEATURES, GOLD_FORECASTS
     from energy_assets import exploration
-    from energy_assets.lake import Lake
     from energy_assets.sources.anomaly_feedback import submit_feedback
+    from energy_assets.storage.lake import Lake
 
     lake = Lake.from_env()
     SEVERITIES = ["high", "medium", "low"]

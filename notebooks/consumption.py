@@ -12,7 +12,7 @@ with app.setup:
 
     from checks.contracts import GOLD_CARBON_EMISSIONS, GOLD_CONSUMPTION_FEATURES, SILVER_METERS
     from energy_assets import exploration
-    from energy_assets.lake import Lake
+    from energy_assets.storage.lake import Lake
     from ml.features import COOLING_BASE_C, HEATING_BASE_C
 
     lake = Lake.from_env()

@@ -12,7 +12,7 @@ with app.setup:
 
     from checks.contracts import GOLD_FORECASTS, GOLD_REGION_FORECASTS
     from energy_assets import exploration
-    from energy_assets.lake import Lake
+    from energy_assets.storage.lake import Lake
 
     lake = Lake.from_env()
     ACCURACY_DAYS = 28

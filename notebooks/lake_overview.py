@@ -12,7 +12,7 @@ with app.setup:
 
     from checks.contracts import GOLD_QUALITY_SCORECARD, contract
     from energy_assets import exploration
-    from energy_assets.lake import Lake
+    from energy_assets.storage.lake import Lake
 
     lake = Lake.from_env()
     HEATMAP_METERS = 60

@@ -11,8 +11,8 @@ with app.setup:
 
     from checks.contracts import GOLD_CONSUMPTION_FEATURES, SILVER_METERS
     from energy_assets import exploration
-    from energy_assets.lake import Lake
     from energy_assets.settings import Settings
+    from energy_assets.storage.lake import Lake
 
     lake = Lake.from_env()
     issue_hour_utc = Settings.from_env().forecast_issue_hour_utc

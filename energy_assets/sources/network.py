@@ -20,9 +20,9 @@ from checks.contracts import (
     BRONZE_WEATHER,
 )
 from checks.quarantine import Rejection
-from energy_assets.lake import days_in
 from energy_assets.sources import eco2mix, open_meteo
 from energy_assets.sources.http import ApiResponse, FetchError, HttpClient
+from energy_assets.storage.lake import days_in
 
 SECRET_PARAMS = frozenset({"apikey", "api_key"})
 

@@ -15,7 +15,7 @@ from checks.contracts import (
     GOLD_CONSUMPTION_FEATURES,
     SILVER_METER_READINGS,
 )
-from energy_assets.lake import Lake
+from energy_assets.storage.lake import Lake
 from tests.integration.pipeline import materialize_days, materialize_dimensions
 from tests.unit.test_lake import DAY1, DAY2, DAY3, DAY4, counts_by_day, labels
 

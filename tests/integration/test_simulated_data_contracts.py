@@ -20,9 +20,10 @@ from checks.contracts import (
 )
 from checks.domain import interval_alignment
 from checks.schemas import validate_table
-from energy_assets.cleaning import current_meters
-from energy_assets.lake import Lake
-from energy_assets.layers import (
+from energy_assets.sources import simulator
+from energy_assets.storage.lake import Lake
+from energy_assets.transforms.cleaning import current_meters
+from energy_assets.transforms.layers import (
     bronze_reading_chunks,
     bronze_weather_chunks,
     feature_chunks,
@@ -30,7 +31,6 @@ from energy_assets.layers import (
     silver_readings_chunks,
     silver_weather_chunks,
 )
-from energy_assets.sources import simulator
 
 START, END = date(2024, 3, 20), date(2024, 4, 19)  # includes the spring DST change
 CONFIG = simulator.SimulatorConfig(n_meters=50)

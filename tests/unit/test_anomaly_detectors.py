@@ -12,10 +12,10 @@ import pytest
 
 from checks.anomaly_checks import severe_share
 from energy_assets.sources.anomaly_feedback import read_feedback, submit_feedback, verdicts
-from ml.anomaly_evaluation import score_events
-from ml.anomaly_events import Event, consolidate, event_rows, merge_flags
-from ml.anomaly_params import AnomalyParams
-from ml.anomaly_rules import dropout, flatline, negative, spike, sustained_drop
+from ml.anomaly.evaluation import score_events
+from ml.anomaly.events import Event, consolidate, event_rows, merge_flags
+from ml.anomaly.params import AnomalyParams
+from ml.anomaly.rules import dropout, flatline, negative, spike, sustained_drop
 
 PARAMS = AnomalyParams()
 T0 = datetime(2024, 1, 15, tzinfo=UTC)

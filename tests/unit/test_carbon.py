@@ -12,7 +12,7 @@ from checks.contracts import (
     SILVER_METERS,
 )
 from checks.schemas import validate_table
-from ml.carbon import carbon_emissions, country_factors
+from energy_assets.transforms.carbon import carbon_emissions, country_factors
 
 DAY = date(2024, 3, 30)
 T0 = datetime(2024, 3, 30, tzinfo=UTC)

@@ -12,7 +12,7 @@ from checks.contracts import (
     SILVER_METERS,
     SILVER_WEATHER,
 )
-from energy_assets.cleaning import clean_readings, clean_weather, current_meters
+from energy_assets.transforms.cleaning import clean_readings, clean_weather, current_meters
 
 DAY = date(2024, 1, 10)
 NEXT = date(2024, 1, 11)

@@ -9,9 +9,9 @@ import pytest
 from checks import api
 from checks.contracts import BRONZE_GRID_CARBON_INTENSITY, BRONZE_METER_READINGS, SILVER_METERS
 from checks.schemas import validate_table
-from energy_assets.cleaning import clean_readings, current_meters
 from energy_assets.sources import eco2mix, network
 from energy_assets.sources.http import HttpClient
+from energy_assets.transforms.cleaning import clean_readings, current_meters
 from tests.fixtures.recorded_api import Reply, fixture_text, paged, recorded_api
 
 DAY = date(2024, 3, 30)

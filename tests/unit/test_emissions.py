@@ -7,8 +7,8 @@ import pytest
 
 from checks.contracts import OPS_PIPELINE_EMISSIONS
 from checks.schemas import validate_table
-from energy_assets.emissions import Footprint, emissions_rows, measured, record
-from energy_assets.lake import Lake
+from energy_assets.defs.emissions import Footprint, emissions_rows, measured, record
+from energy_assets.storage.lake import Lake
 
 
 def test_the_offline_tracker_measures_energy_and_emissions_on_the_configured_grid() -> None:

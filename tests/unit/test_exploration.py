@@ -11,8 +11,8 @@ import pytest
 
 from checks.contracts import GOLD_FORECASTS, GOLD_QUALITY_SCORECARD
 from energy_assets import exploration
-from energy_assets.lake import Lake
-from energy_assets.tracking import MlflowResource
+from energy_assets.defs.resources import MlflowResource
+from energy_assets.storage.lake import Lake
 from ml.features import HEATING_BASE_C
 
 DAY_1, DAY_2, DAY_3 = date(2024, 1, 1), date(2024, 1, 2), date(2024, 1, 3)

@@ -6,7 +6,15 @@ import math
 
 import pytest
 
-from ml.evaluation import compare_with_baselines, coverage, mae, mape, pinball, rmse, skill
+from ml.forecasting.evaluation import (
+    compare_with_baselines,
+    coverage,
+    mae,
+    mape,
+    pinball,
+    rmse,
+    skill,
+)
 
 
 def test_point_errors_match_hand_computation() -> None:

@@ -14,8 +14,8 @@ import pytest
 from checks.contracts import GOLD_FORECAST_BACKTEST, GOLD_FORECASTS, GOLD_REGION_FORECASTS
 from checks.forecasts import fallback_share
 from checks.schemas import validate_table
-from ml.backtest import daily_scores, run_backtest
-from ml.baselines import (
+from ml.forecasting.backtest import daily_scores, run_backtest
+from ml.forecasting.baselines import (
     FLEET_PROFILE,
     LAST_WEEK_FALLBACK,
     METER_PROFILE,
@@ -24,7 +24,7 @@ from ml.baselines import (
     known_at_issue,
     naive_forecasts,
 )
-from ml.forecasting import (
+from ml.forecasting.model import (
     MIN_HISTORY_DAYS,
     TrainingParams,
     expected_consumption,

@@ -7,7 +7,7 @@ import pyarrow as pa
 import pytest
 
 from checks.contracts import BRONZE_ANOMALY_LABELS, BRONZE_METERS
-from energy_assets.lake import Chunk, Lake, window_predicate
+from energy_assets.storage.lake import Chunk, Lake, window_predicate
 
 DAY1, DAY2, DAY3, DAY4 = (date(2024, 1, d) for d in (1, 2, 3, 4))
 

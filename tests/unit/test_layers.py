@@ -12,9 +12,10 @@ from checks.contracts import (
     SILVER_METERS,
     SILVER_WEATHER,
 )
-from energy_assets.cleaning import current_meters
-from energy_assets.lake import Lake, days_in
-from energy_assets.layers import (
+from energy_assets.sources import simulator
+from energy_assets.storage.lake import Lake, days_in
+from energy_assets.transforms.cleaning import current_meters
+from energy_assets.transforms.layers import (
     CHUNK_DAYS,
     bronze_reading_chunks,
     bronze_weather_chunks,
@@ -24,7 +25,6 @@ from energy_assets.layers import (
     silver_readings_chunks,
     silver_weather_chunks,
 )
-from energy_assets.sources import simulator
 
 # Spans the spring DST change (2024-03-31) and Easter; longer than one chunk.
 FIRST, START, END = date(2024, 3, 22), date(2024, 3, 25), date(2024, 4, 3)

@@ -12,8 +12,8 @@ import pytest
 from deltalake import write_deltalake
 
 from checks.contracts import GOLD_ANOMALIES
-from energy_assets import marts_io, marts_source
-from energy_assets.lake import Lake
+from energy_assets.marts import marts_io, marts_source
+from energy_assets.storage.lake import Lake
 
 
 def test_the_marts_live_under_a_local_lake_unless_told_otherwise(

@@ -6,7 +6,7 @@ import pyarrow as pa
 
 from checks.contracts import GOLD_QUALITY_SCORECARD, SILVER_METER_READINGS
 from checks.quarantine import Rejection, quarantine_table
-from checks.scorecard import quality_scorecard
+from energy_assets.transforms.scorecard import quality_scorecard
 
 DAY = date(2024, 5, 1)
 MIDNIGHT = datetime(2024, 5, 1, tzinfo=UTC)

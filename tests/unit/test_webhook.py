@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import socket
 
-from energy_assets.automation.webhook import post_json
+from energy_assets.ops.webhook import post_json
 
 
 def test_a_down_endpoint_is_retried_with_growing_backoff_and_reported_not_raised() -> None:

@@ -1,0 +1,64 @@
+"""Gold carbon footprint of the energy each meter used, per UTC day."""
+
+from collections.abc import Iterator
+
+import dagster as dg
+
+from checks.contracts import (
+    BRONZE_GRID_CARBON_INTENSITY,
+    GOLD_CARBON_EMISSIONS,
+    SILVER_METER_READINGS,
+    SILVER_METERS,
+)
+from energy_assets.defs.lake.bronze import key
+from energy_assets.defs.conditions import follows_parents
+from energy_assets.defs.emissions import tracks_emissions
+from energy_assets.storage.lake import Chunk
+from energy_assets.transforms.layers import chunks
+from energy_assets.defs.tables import write_metadata
+from energy_assets.defs.partitions import DAILY, SINGLE_RUN, run_window
+from energy_assets.defs.check_suites import CheckSuite, matches_contract
+from energy_assets.defs.resources import LakeResource
+from energy_assets.transforms.carbon import carbon_emissions
+
+CARBON_CHECKS = CheckSuite(key(GOLD_CARBON_EMISSIONS), [matches_contract(GOLD_CARBON_EMISSIONS)])
+
+
+@dg.asset(
+    key=key(GOLD_CARBON_EMISSIONS),
+    group_name="gold",
+    kinds={"delta", "polars"},
+    deps=[key(SILVER_METER_READINGS), key(SILVER_METERS), key(BRONZE_GRID_CARBON_INTENSITY)],
+    partitions_def=DAILY,
+    backfill_policy=SINGLE_RUN,
+    automation_condition=follows_parents(not_triggered_by=[key(SILVER_METERS)]),
+    check_specs=CARBON_CHECKS.specs(DAILY),
+    description=(
+        "Emissions of each meter's energy: consumption x the grid's carbon intensity at that "
+        "hour (éCO2mix for French regions where published, else the country's yearly factor). "
+        f"Grain: {GOLD_CARBON_EMISSIONS.grain}."
+    ),
+)
+@tracks_emissions
+def carbon_emissions_asset(
+    context: dg.AssetExecutionContext, lake: LakeResource
+) -> dg.MaterializeResult:
+    store = lake.lake()
+    start, end = run_window(context)
+    meters = store.read(SILVER_METERS)
+    suite = CARBON_CHECKS.fresh()
+
+    def checked() -> Iterator[Chunk]:
+        for low, high in chunks(start, end):
+            table = carbon_emissions(
+                store.read(SILVER_METER_READINGS, low, high),
+                meters,
+                store.read(BRONZE_GRID_CARBON_INTENSITY, low, high),
+            )
+            suite.observe(table)
+            yield Chunk(low, high, table)
+
+    written = store.replace_chunks(GOLD_CARBON_EMISSIONS, checked())
+    return dg.MaterializeResult(
+        metadata=write_metadata(written, start, end), check_results=suite.results()
+    )

@@ -1,0 +1,150 @@
+"""Gold assets: consumption features for models, and the per-meter daily quality scorecard."""
+
+from collections.abc import Iterator
+from datetime import timedelta
+
+import dagster as dg
+import pyarrow as pa
+
+from checks import domain
+from checks.contracts import (
+    GOLD_CONSUMPTION_FEATURES,
+    GOLD_QUALITY_SCORECARD,
+    SILVER_METER_READINGS,
+    SILVER_METERS,
+    SILVER_WEATHER,
+)
+from energy_assets.defs.lake.bronze import key
+from energy_assets.defs.conditions import follows_parents
+from energy_assets.defs.emissions import tracks_emissions
+from energy_assets.storage.lake import Chunk
+from energy_assets.transforms.layers import feature_chunks, scorecard_chunks
+from energy_assets.defs.tables import write_metadata
+from energy_assets.defs.partitions import DAILY, SINGLE_RUN, history_mapping, run_window
+from energy_assets.defs.check_suites import (
+    DST_DAY_LENGTHS,
+    CheckContext,
+    CheckSuite,
+    DayCheck,
+    matches_contract,
+)
+from energy_assets.defs.resources import LakeResource
+from energy_assets.settings import Settings
+from ml.features import HISTORY_DAYS
+
+GROUP = "gold"
+
+FEATURES_CHECKS = CheckSuite(
+    key(GOLD_CONSUMPTION_FEATURES),
+    [
+        matches_contract(GOLD_CONSUMPTION_FEATURES),
+        DayCheck(
+            "weather_coverage",
+            "Every interval has weather (forecast as issued, or the observation standing in).",
+            lambda table, _context: domain.weather_coverage(table),
+            severity=dg.AssetCheckSeverity.WARN,
+        ),
+        DST_DAY_LENGTHS,
+        DayCheck(
+            "holiday_calendars",
+            "Every meter's country and subdivision has a public-holiday calendar.",
+            lambda _table, context: domain.holiday_calendars(
+                context.meters if context.meters is not None else pa.table({})
+            ),
+            severity=dg.AssetCheckSeverity.WARN,
+        ),
+    ],
+)
+
+
+@dg.asset(
+    key=key(GOLD_CONSUMPTION_FEATURES),
+    group_name=GROUP,
+    kinds={"delta", "polars"},
+    deps=[
+        dg.AssetDep(key(SILVER_METER_READINGS), partition_mapping=history_mapping(HISTORY_DAYS)),
+        key(SILVER_WEATHER),
+        key(SILVER_METERS),
+    ],
+    partitions_def=DAILY,
+    backfill_policy=SINGLE_RUN,
+    check_specs=FEATURES_CHECKS.specs(DAILY),
+    automation_condition=follows_parents(
+        not_triggered_by=[key(SILVER_METERS)], may_miss=[key(SILVER_METER_READINGS)]
+    ),
+    description=(
+        "Consumption with the weather known at the day-ahead issue time, local calendar and "
+        f"holidays, and lags. Grain: {GOLD_CONSUMPTION_FEATURES.grain}."
+    ),
+)
+@tracks_emissions
+def consumption_features(
+    context: dg.AssetExecutionContext, lake: LakeResource
+) -> dg.MaterializeResult:
+    settings = Settings.from_env()
+    store = lake.lake()
+    start, end = run_window(context)
+    meters = store.read(SILVER_METERS)
+    suite = FEATURES_CHECKS.fresh()
+    previous = store.read(GOLD_CONSUMPTION_FEATURES, start - timedelta(days=1), start)
+
+    def checked() -> Iterator[Chunk]:
+        nonlocal previous
+        for chunk in feature_chunks(store, meters, start, end, settings.forecast_issue_hour_utc):
+            suite.observe(chunk.table, CheckContext(meters=meters, previous_day=previous))
+            previous = chunk.table
+            yield chunk
+
+    written = store.replace_chunks(GOLD_CONSUMPTION_FEATURES, checked())
+    return dg.MaterializeResult(
+        metadata={
+            **write_metadata(written, start, end),
+            "forecast_issue_hour_utc": settings.forecast_issue_hour_utc,
+        },
+        check_results=suite.results(),
+    )
+
+
+SCORECARD_CHECKS = CheckSuite(
+    key(GOLD_QUALITY_SCORECARD), [matches_contract(GOLD_QUALITY_SCORECARD)]
+)
+
+
+@dg.asset(
+    key=key(GOLD_QUALITY_SCORECARD),
+    group_name=GROUP,
+    kinds={"delta", "polars"},
+    deps=[key(SILVER_METER_READINGS)],
+    partitions_def=DAILY,
+    automation_condition=follows_parents(),
+    backfill_policy=SINGLE_RUN,
+    check_specs=SCORECARD_CHECKS.specs(DAILY),
+    description=(
+        "Per meter and UTC day: completeness, flags, duplicates removed, rows quarantined, and a "
+        f"status (good/degraded/bad) with its reasons. Grain: {GOLD_QUALITY_SCORECARD.grain}."
+    ),
+)
+@tracks_emissions
+def quality_scorecard_asset(
+    context: dg.AssetExecutionContext, lake: LakeResource
+) -> dg.MaterializeResult:
+    store = lake.lake()
+    start, end = run_window(context)
+    suite = SCORECARD_CHECKS.fresh()
+    statuses: dict[str, int] = {}
+
+    def checked() -> Iterator[Chunk]:
+        for chunk in scorecard_chunks(store, start, end):
+            for status in chunk.table["status"].to_pylist():
+                statuses[status] = statuses.get(status, 0) + 1
+            suite.observe(chunk.table)
+            yield chunk
+
+    written = store.replace_chunks(GOLD_QUALITY_SCORECARD, checked())
+    return dg.MaterializeResult(
+        metadata={
+            **write_metadata(written, start, end),
+            **{f"meter_days_{status}": count for status, count in sorted(statuses.items())},
+        },
+        check_results=suite.results(),
+    )

@@ -1,0 +1,1 @@
+"""Operational helpers without Dagster: posting alerts to a webhook."""
