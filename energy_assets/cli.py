@@ -23,6 +23,7 @@ from dagster._core.storage.tags import (
 )
 
 from checks.contracts import ALL_TABLES, BRONZE_QUARANTINE, GOLD_QUALITY_SCORECARD
+from energy_assets.defs.runs import range_tags
 from energy_assets.storage.lake import Lake
 
 DEMO_DAYS = 60
@@ -79,24 +80,6 @@ def _runs_for(selection: dg.AssetSelection) -> list[tuple[dg.PartitionsDefinitio
     return [runs[k] for k in sorted(runs, key=lambda k: k[0])]
 
 
-def _range_tags(
-    partitions: dg.PartitionsDefinition | None, start: date, end_inclusive: date
-) -> dict[str, str] | None:
-    """Range tags covering the days [start, end] in this partitioning; None when it has none."""
-    if partitions is None:
-        return {}
-    if not isinstance(partitions, dg.TimeWindowPartitionsDefinition):
-        return None
-    window = dg.TimeWindow(
-        datetime.combine(start, datetime.min.time(), tzinfo=UTC),
-        datetime.combine(end_inclusive + timedelta(days=1), datetime.min.time(), tzinfo=UTC),
-    )
-    keys = partitions.get_partition_keys_in_time_window(window)
-    if not keys:
-        return None
-    return {ASSET_PARTITION_RANGE_START_TAG: keys[0], ASSET_PARTITION_RANGE_END_TAG: keys[-1]}
-
-
 def backfill(start: date, end_inclusive: date, select: str | None) -> bool:
     """Materialize the selection over [start, end]: one run per partitioning (dimensions, days,
     and any other cadence), in dependency order, each stored in the instance."""
@@ -112,7 +95,7 @@ def backfill(start: date, end_inclusive: date, select: str | None) -> bool:
     ok = True
     for number, (partitions, keys) in enumerate(runs, start=1):
         names = ", ".join(k.to_user_string() for k in keys)
-        tags = _range_tags(partitions, start, end_inclusive)
+        tags = range_tags(partitions, start, end_inclusive)
         if tags is None:
             print(f"skipped (no partition of theirs in {start}..{end_inclusive}): {names}")
             continue

@@ -21,8 +21,9 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from checks.contracts import BRONZE_LANDING_FILES
+from checks.contracts.vocabularies import LANDING_KINDS, LandingKind
 from checks.quarantine import Rejection
-from energy_assets.sources.landing import KINDS, LandingKind, ParsedFile, list_landing_files
+from energy_assets.sources.landing import ParsedFile, list_landing_files
 
 PROCESSED = "_processed"
 REJECTED = "_rejected"
@@ -51,7 +52,7 @@ def waiting_files(landing_root: Path, after: Position | None, limit: int) -> lis
     cannot starve new arrivals and an old-looking file is never skipped.
     """
     files = []
-    for kind in KINDS:
+    for kind in LANDING_KINDS:
         for path in list_landing_files(landing_root, kind):
             try:
                 files.append(InboxFile(path, kind, path.stat().st_mtime_ns))

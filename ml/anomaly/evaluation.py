@@ -16,7 +16,7 @@ import polars as pl
 import pyarrow as pa
 
 from checks.contracts import GOLD_ANOMALY_EVALUATION
-from checks.schemas import ANOMALY_TYPES
+from checks.contracts.vocabularies import ANOMALY_TYPES
 
 LABEL_TYPES = {"zero_dropout": "dropout"}
 """Label type names that differ from the detectors' type names."""

@@ -17,6 +17,7 @@ import polars as pl
 import pyarrow as pa
 
 from checks.contracts import GOLD_ANOMALIES
+from checks.contracts.vocabularies import ANOMALY_SEVERITIES
 from ml.anomaly.params import AnomalyParams
 
 CONFIRMERS = ("model_residual", "unusual_day")
@@ -33,7 +34,6 @@ BASE_SEVERITY = {
     "model_residual": 0,
     "unusual_day": 0,
 }
-SEVERITIES = ("low", "medium", "high")
 
 
 @dataclass
@@ -128,7 +128,7 @@ def severity(anomaly_type: str, score: float, verdict: str | None) -> str:
     if verdict == "false_alarm":
         return "low"
     level = BASE_SEVERITY[anomaly_type] + (score >= 2.0) + (score >= 4.0)
-    return SEVERITIES[min(level, len(SEVERITIES) - 1)]
+    return ANOMALY_SEVERITIES[min(level, len(ANOMALY_SEVERITIES) - 1)]
 
 
 def _day_kind(is_working: bool | None) -> str:

@@ -27,9 +27,9 @@ import pyarrow.compute as pc
 from checks.contracts import BRONZE_LANDING_FILES, BRONZE_METERS
 from energy_assets.defs.lake import bronze
 from energy_assets.defs.conditions import LAKE_GROUPS
-from energy_assets.cli import _range_tags
 from energy_assets.storage.lake import Lake
 from energy_assets.defs.partitions import DAILY
+from energy_assets.defs.runs import range_tags
 from energy_assets.storage.quarantine import replace_quarantine
 from energy_assets.defs.resources import LakeResource
 from energy_assets.settings import Settings
@@ -114,7 +114,7 @@ def run_request(graph: dg.AssetGraph, verdict: Verdict, target: Path) -> dg.RunR
     partitions, e.g. today's: the daily schedule builds it tomorrow)."""
     tags: dict[str, str] | None = {}
     if verdict.first_day is not None and verdict.last_day is not None:
-        tags = _range_tags(DAILY, verdict.first_day, verdict.last_day)
+        tags = range_tags(DAILY, verdict.first_day, verdict.last_day)
     if tags is None:
         return None
     return dg.RunRequest(
