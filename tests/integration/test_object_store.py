@@ -17,7 +17,7 @@ from checks.contracts import (
 )
 from energy_assets.storage.lake import Lake
 from tests.integration.pipeline import materialize_days, materialize_dimensions
-from tests.unit.test_lake import DAY1, DAY2, DAY3, DAY4, counts_by_day, labels
+from tests.unit.storage.test_lake import DAY1, DAY2, DAY3, DAY4, counts_by_day, labels
 
 DAY = date(2024, 6, 3)
 
