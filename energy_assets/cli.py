@@ -83,7 +83,8 @@ def _runs_for(selection: dg.AssetSelection) -> list[tuple[dg.PartitionsDefinitio
 def backfill(start: date, end_inclusive: date, select: str | None) -> bool:
     """Materialize the selection over [start, end]: one run per partitioning (dimensions, days,
     and any other cadence), in dependency order, each stored in the instance."""
-    from energy_assets.definitions import ASSETS, defs
+    from energy_assets.definitions import defs
+    from energy_assets.defs.build import ASSETS
 
     if end_inclusive < start:
         raise SystemExit(f"--end {end_inclusive} is before --start {start}")

@@ -12,7 +12,8 @@ from dagster._core.storage.tags import (
 )
 
 from checks.contracts import GOLD_ANOMALIES, GOLD_ANOMALY_EVALUATION
-from energy_assets.definitions import ASSETS, defs
+from energy_assets.definitions import defs
+from energy_assets.defs.build import ASSETS
 from energy_assets.defs.lake.bronze import key
 from energy_assets.sources.anomaly_feedback import submit_feedback
 from energy_assets.storage.lake import Lake

@@ -4,7 +4,8 @@ from datetime import UTC, date, datetime
 
 import dagster as dg
 
-from energy_assets.definitions import ASSETS, defs
+from energy_assets.definitions import defs
+from energy_assets.defs.build import ASSETS
 from energy_assets.defs.schedules import daily_lake_schedule
 from tests.integration.pipeline import DIMENSIONS
 

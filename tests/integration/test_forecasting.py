@@ -34,7 +34,8 @@ from checks.contracts import (
     GOLD_REGION_FORECASTS,
     SILVER_METER_READINGS,
 )
-from energy_assets.definitions import ASSETS, defs
+from energy_assets.definitions import defs
+from energy_assets.defs.build import ASSETS
 from energy_assets.defs.forecasting.assets import FORECAST_DAYS, MODEL_KEY, TRAINING_PERIODS
 from energy_assets.defs.lake.bronze import key
 from energy_assets.defs.resources import MlflowResource

@@ -15,7 +15,8 @@ from checks.contracts import (
     GOLD_CONSUMPTION_FEATURES,
     SILVER_METER_READINGS,
 )
-from energy_assets.definitions import ASSETS, defs
+from energy_assets.definitions import defs
+from energy_assets.defs.build import ASSETS
 from energy_assets.defs.lake.automation import landing_sensor
 from tests.integration.test_landing_source import drop, readings_csv
 

@@ -25,7 +25,8 @@ from dagster._core.storage.tags import (
 )
 
 from checks.contracts import GOLD_ANOMALIES, GOLD_FORECASTS, SILVER_METER_READINGS
-from energy_assets.definitions import ASSETS, defs
+from energy_assets.definitions import defs
+from energy_assets.defs.build import ASSETS
 from energy_assets.defs.marts import assets as marts_assets
 from energy_assets.defs.marts.assets import DBT_DIR
 from energy_assets.marts import marts_io

@@ -30,7 +30,8 @@ from dagster._core.storage.tags import (
 )
 
 from checks.contracts import BRONZE_ANOMALY_LABELS, GOLD_ANOMALIES, SILVER_METERS
-from energy_assets.definitions import ASSETS, defs
+from energy_assets.definitions import defs
+from energy_assets.defs.build import ASSETS
 from energy_assets.defs.forecasting.assets import MODEL_KEY
 from energy_assets.exploration import frame
 from energy_assets.sources.anomaly_feedback import read_feedback
