@@ -10,11 +10,10 @@ from collections.abc import Mapping
 import dagster as dg
 
 from energy_assets.defs import conditions as automation_conditions
-from energy_assets.defs import schedules
 from energy_assets.defs.anomalies import assets as anomaly_assets
 from energy_assets.defs.forecasting import assets as forecasting_assets
 from energy_assets.defs.forecasting import automation as forecast_automation
-from energy_assets.defs.lake import automation as landing_automation
+from energy_assets.defs.lake import automation as lake_automation
 from energy_assets.defs.lake import bronze, gold, silver
 from energy_assets.defs.lake import carbon as carbon_assets
 from energy_assets.defs.marts import assets as marts_assets
@@ -43,20 +42,20 @@ ASSETS: list[dg.AssetsDefinition] = [
 ASSET_CHECKS: list[dg.AssetChecksDefinition] = [forecast_automation.forecast_issued_check]
 
 JOBS: list[dg.UnresolvedAssetJobDefinition] = [
-    schedules.daily_lake_job,
-    schedules.model_training_job,
+    lake_automation.daily_lake_job,
+    forecast_automation.model_training_job,
     forecast_automation.day_ahead_forecast_job,
     forecast_automation.forecast_freshness_job,
 ]
 
 SCHEDULES: list[dg.ScheduleDefinition] = [
-    schedules.daily_lake_schedule,
-    schedules.model_training_schedule,
+    lake_automation.daily_lake_schedule,
+    forecast_automation.model_training_schedule,
     forecast_automation.forecast_freshness_schedule,
 ]
 
 SENSORS: list[dg.SensorDefinition] = [
-    landing_automation.landing_sensor,
+    lake_automation.landing_sensor,
     automation_conditions.lake_automation_sensor,
     alerts.run_failure_alerts,
     alerts.check_failure_alerts,

@@ -12,10 +12,16 @@ DAILY = dg.DailyPartitionsDefinition(start_date=start_date().isoformat(), timezo
 SINGLE_RUN = dg.BackfillPolicy.single_run()
 
 
-def history_mapping(days: int) -> dg.TimeWindowPartitionMapping:
-    """Depend on the same day and the `days` before it (lags), tolerating days before the start."""
+def lookback(
+    days: int, end_offset: int = 0, *, allow_missing: bool = True
+) -> dg.TimeWindowPartitionMapping:
+    """Depend on the upstream partitions from `days` before the downstream's through `end_offset`
+    (0: the same one; -1: the one before), in the downstream's partitions. `allow_missing`
+    tolerates upstream partitions before the start (lags reaching before the first day)."""
     return dg.TimeWindowPartitionMapping(
-        start_offset=-days, end_offset=0, allow_nonexistent_upstream_partitions=True
+        start_offset=-days,
+        end_offset=end_offset,
+        allow_nonexistent_upstream_partitions=allow_missing,
     )
 
 

@@ -1,1 +1,1 @@
-"""Operational helpers without Dagster: posting alerts to a webhook."""
+"""Operational helpers without Dagster: alerts to a webhook, the pipeline's own footprint."""

@@ -6,7 +6,7 @@ import dagster as dg
 
 from energy_assets.definitions import defs
 from energy_assets.defs.build import ASSETS
-from energy_assets.defs.schedules import daily_lake_schedule
+from energy_assets.defs.lake.automation import daily_lake_schedule
 from tests.integration.pipeline import DIMENSIONS
 
 LAKE_ASSETS = [

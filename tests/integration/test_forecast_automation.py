@@ -14,8 +14,9 @@ from energy_assets.definitions import defs
 from energy_assets.defs.forecasting.automation import (
     forecast_freshness_schedule,
     issue_forecast_sensor,
+    model_training_schedule,
 )
-from energy_assets.defs.schedules import daily_lake_schedule, model_training_schedule
+from energy_assets.defs.lake.automation import daily_lake_schedule
 from energy_assets.storage.lake import Lake
 from tests.integration.pipeline import materialize_dimensions
 

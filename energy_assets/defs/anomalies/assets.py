@@ -30,7 +30,7 @@ from energy_assets.defs.conditions import follows_parents
 from energy_assets.defs.emissions import tracks_emissions
 from energy_assets.defs.forecasting.assets import CADENCE, MODEL_KEY
 from energy_assets.defs.lake.bronze import key
-from energy_assets.defs.partitions import DAILY, SINGLE_RUN, history_mapping, run_window
+from energy_assets.defs.partitions import DAILY, SINGLE_RUN, lookback, run_window
 from energy_assets.defs.resources import LakeResource, MlflowResource
 from energy_assets.defs.tables import check_result, write_metadata
 from energy_assets.settings import Settings
@@ -157,16 +157,12 @@ def _unit_days(store: Lake, start: date, end: date) -> pl.DataFrame:
     deps=[
         dg.AssetDep(
             key(GOLD_CONSUMPTION_FEATURES),
-            partition_mapping=history_mapping(history_days(DEFAULTS) + LEVEL_DAYS + 1),
+            partition_mapping=lookback(history_days(DEFAULTS) + LEVEL_DAYS + 1),
         ),
-        dg.AssetDep(
-            key(SILVER_METER_READINGS), partition_mapping=history_mapping(UNIT_LOOKBACK_DAYS)
-        ),
+        dg.AssetDep(key(SILVER_METER_READINGS), partition_mapping=lookback(UNIT_LOOKBACK_DAYS)),
         dg.AssetDep(
             MODEL_KEY,
-            partition_mapping=dg.TimeWindowPartitionMapping(
-                allow_nonexistent_upstream_partitions=True
-            ),
+            partition_mapping=lookback(0),
         ),
         key(SILVER_METERS),
     ],

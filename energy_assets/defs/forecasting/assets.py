@@ -36,7 +36,7 @@ from energy_assets.defs.check_suites import CheckSuite, DayCheck, matches_contra
 from energy_assets.defs.emissions import tracks_emissions
 from energy_assets.defs.forecasting.freshness import forecast_freshness_policy
 from energy_assets.defs.lake.bronze import key
-from energy_assets.defs.partitions import SINGLE_RUN, run_window
+from energy_assets.defs.partitions import SINGLE_RUN, lookback, run_window
 from energy_assets.defs.resources import LakeResource, MlflowResource
 from energy_assets.defs.tables import write_metadata
 from energy_assets.settings import Settings, start_date
@@ -96,7 +96,7 @@ FORECAST_DAYS = dg.DailyPartitionsDefinition(
 """Target days: the lake's days, today and tomorrow (the day-ahead target)."""
 PROFILE_DAYS = LEVEL_DAYS + 1
 """Whole days of gold history a forecast reads (levels and fallback profiles)."""
-ISSUE_DAY_MODEL = dg.TimeWindowPartitionMapping(start_offset=-1, end_offset=-1)
+ISSUE_DAY_MODEL = lookback(1, end_offset=-1, allow_missing=False)
 """Target day D depends on the training period holding its issue day D-1 (offsets are in the
 downstream's days), as `_forecast_day` uses: a Monday's forecast, issued on Sunday, is made by
 the previous week's model."""
@@ -123,13 +123,10 @@ def _frame(table: pa.Table) -> pl.DataFrame:
     deps=[
         dg.AssetDep(
             key(GOLD_CONSUMPTION_FEATURES),
-            partition_mapping=dg.TimeWindowPartitionMapping(
-                start_offset=-(
-                    (TrainingParams.train_days + LEVEL_DAYS + SHORTEST_PERIOD_DAYS)
-                    // SHORTEST_PERIOD_DAYS
-                ),
+            partition_mapping=lookback(
+                (TrainingParams.train_days + LEVEL_DAYS + SHORTEST_PERIOD_DAYS)
+                // SHORTEST_PERIOD_DAYS,
                 end_offset=-1,
-                allow_nonexistent_upstream_partitions=True,
             ),
         )
     ],
@@ -326,25 +323,15 @@ def _forecast_day(
                 dg.AssetDep(MODEL_KEY, partition_mapping=ISSUE_DAY_MODEL),
                 dg.AssetDep(
                     key(GOLD_CONSUMPTION_FEATURES),
-                    partition_mapping=dg.TimeWindowPartitionMapping(
-                        start_offset=-PROFILE_DAYS,
-                        end_offset=-1,
-                        allow_nonexistent_upstream_partitions=True,
-                    ),
+                    partition_mapping=lookback(PROFILE_DAYS, end_offset=-1),
                 ),
                 dg.AssetDep(
                     key(SILVER_METER_READINGS),
-                    partition_mapping=dg.TimeWindowPartitionMapping(
-                        start_offset=-HISTORY_DAYS,
-                        end_offset=-1,
-                        allow_nonexistent_upstream_partitions=True,
-                    ),
+                    partition_mapping=lookback(HISTORY_DAYS, end_offset=-1),
                 ),
                 dg.AssetDep(
                     key(SILVER_WEATHER),
-                    partition_mapping=dg.TimeWindowPartitionMapping(
-                        allow_nonexistent_upstream_partitions=True
-                    ),
+                    partition_mapping=lookback(0),
                 ),
                 key(SILVER_METERS),
             ],

@@ -8,6 +8,8 @@ freshness policy states when it is due, and a check fails when it is missing aft
 - `forecast_issued` check and `forecast_freshness_schedule`: every day at the issue hour + grace
   the check looks for the due target day's rows in the lake and fails, naming the day and the
   deadline, when there are none (the check-failure alert sensor then raises it).
+- `model_training_schedule`: built from the training asset's partitions, so it follows their
+  cadence; at each new training partition it trains it.
 """
 
 from datetime import UTC, datetime, timedelta
@@ -16,10 +18,11 @@ import dagster as dg
 
 from checks.contracts import GOLD_FORECASTS, GOLD_REGION_FORECASTS
 from checks.forecasts import due_target_day, forecast_issued
+from energy_assets.defs.forecasting.assets import MODEL_KEY, day_ahead_model
 from energy_assets.defs.forecasting.freshness import due_hour_utc
+from energy_assets.defs.lake.automation import daily_lake_job, daily_lake_schedule
 from energy_assets.defs.lake.bronze import key
 from energy_assets.defs.resources import LakeResource
-from energy_assets.defs.schedules import daily_lake_job, daily_lake_schedule
 from energy_assets.defs.tables import check_result
 from energy_assets.settings import Settings
 
@@ -107,3 +110,27 @@ def forecast_freshness_schedule(
         ),
         tags={TRIGGER: "forecast_freshness_schedule"},
     )
+
+
+model_training_job = dg.define_asset_job(
+    "model_training",
+    selection=dg.AssetSelection.assets(MODEL_KEY),
+    partitions_def=day_ahead_model.partitions_def,
+    description="Train the day-ahead model of one training partition.",
+)
+
+
+def _training_schedule() -> dg.ScheduleDefinition:
+    """At each tick of the training partitions' cadence, train their latest partition."""
+    schedule = dg.build_schedule_from_partitioned_job(
+        model_training_job,
+        name="model_training_schedule",
+        description="Retrain the day-ahead model at each new training partition (weekly).",
+        default_status=dg.DefaultScheduleStatus.RUNNING,
+        tags={"energy/trigger": "model_training_schedule"},
+    )
+    assert isinstance(schedule, dg.ScheduleDefinition)
+    return schedule
+
+
+model_training_schedule = _training_schedule()

@@ -10,6 +10,12 @@ conditions. Rejected files and duplicates go to quarantine with their reason and
 
 Readings and weather wait while an accepted meters file is not yet in `bronze/meters`, or their
 meters would look undescribed.
+
+The daily schedule builds yesterday at the day-ahead issue hour: its cron ticks every hour and the
+tick at `ENERGY_FORECAST_ISSUE_HOUR_UTC` (default 12) requests the run, so the hour is read when
+the schedule is evaluated, never at import. The run key is the day: a day is requested once,
+whatever the restarts. When that run succeeds, `issue_forecast_sensor` (in
+`defs/forecasting/automation.py`) issues tomorrow's forecast from the gold it built.
 """
 
 from __future__ import annotations
@@ -17,14 +23,14 @@ from __future__ import annotations
 import dataclasses
 import functools
 import json
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import dagster as dg
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from checks.contracts import BRONZE_LANDING_FILES, BRONZE_METERS
+from checks.contracts import BRONZE_LANDING_FILES, BRONZE_METERS, SILVER_METERS
 from energy_assets.defs.lake import bronze
 from energy_assets.defs.conditions import LAKE_GROUPS
 from energy_assets.storage.lake import Lake
@@ -178,3 +184,34 @@ def landing_sensor(
     ]
     newest = max(v.file.position for v, _ in judged)
     return dg.SensorResult(run_requests=requests, cursor=encode_cursor(newest))
+
+
+daily_lake_job = dg.define_asset_job(
+    "daily_lake",
+    selection=dg.AssetSelection.groups(*LAKE_GROUPS)
+    - dg.AssetSelection.assets(bronze.key(BRONZE_METERS), bronze.key(SILVER_METERS)),
+    partitions_def=DAILY,
+    description="One UTC day of every daily bronze, silver and gold table (the dimensions are "
+    "built by the landing sensor or on demand); tomorrow's forecast follows it.",
+)
+
+
+@dg.schedule(
+    name="daily_lake_schedule",
+    cron_schedule="0 * * * *",
+    execution_timezone="UTC",
+    job=daily_lake_job,
+    default_status=dg.DefaultScheduleStatus.RUNNING,
+    description="Build yesterday at the day-ahead issue hour.",
+)
+def daily_lake_schedule(context: dg.ScheduleEvaluationContext) -> dg.RunRequest | dg.SkipReason:
+    hour = Settings.from_env().forecast_issue_hour_utc
+    at = context.scheduled_execution_time
+    if at.hour != hour:
+        return dg.SkipReason(
+            f"yesterday is built at {hour:02d}:00 UTC (ENERGY_FORECAST_ISSUE_HOUR_UTC)"
+        )
+    yesterday = (at - timedelta(days=1)).date().isoformat()
+    return dg.RunRequest(
+        run_key=yesterday, partition_key=yesterday, tags={"energy/trigger": "daily_lake_schedule"}
+    )

@@ -20,7 +20,7 @@ from energy_assets.defs.emissions import tracks_emissions
 from energy_assets.storage.lake import Chunk
 from energy_assets.transforms.layers import feature_chunks, scorecard_chunks
 from energy_assets.defs.tables import write_metadata
-from energy_assets.defs.partitions import DAILY, SINGLE_RUN, history_mapping, run_window
+from energy_assets.defs.partitions import DAILY, SINGLE_RUN, lookback, run_window
 from energy_assets.defs.check_suites import (
     DST_DAY_LENGTHS,
     CheckContext,
@@ -62,7 +62,7 @@ FEATURES_CHECKS = CheckSuite(
     group_name=GROUP,
     kinds={"delta", "polars"},
     deps=[
-        dg.AssetDep(key(SILVER_METER_READINGS), partition_mapping=history_mapping(HISTORY_DAYS)),
+        dg.AssetDep(key(SILVER_METER_READINGS), partition_mapping=lookback(HISTORY_DAYS)),
         key(SILVER_WEATHER),
         key(SILVER_METERS),
     ],

@@ -7,7 +7,7 @@ import pytest
 
 from checks.contracts import OPS_PIPELINE_EMISSIONS
 from checks.schemas import validate_table
-from energy_assets.defs.emissions import Footprint, emissions_rows, measured, record
+from energy_assets.ops.emissions import Footprint, emissions_rows, measured, record
 from energy_assets.storage.lake import Lake
 
 
