@@ -24,6 +24,7 @@ from dagster._core.storage.tags import (
 
 from checks.contracts import ALL_TABLES, BRONZE_QUARANTINE, GOLD_QUALITY_SCORECARD
 from energy_assets.defs.runs import range_tags
+from energy_assets.settings import configured_lake
 from energy_assets.storage.lake import Lake
 
 DEMO_DAYS = 60
@@ -248,7 +249,7 @@ def demo(days: int) -> bool:
     yesterday = datetime.now(UTC).date() - timedelta(days=1)
     start = yesterday - timedelta(days=days - 1)
     ok = backfill(start, yesterday, None)
-    lake = Lake.from_env()
+    lake = configured_lake()
     print(f"\nlake: {lake.root}")
     _print_rows(status(lake))
     summary = quality_summary(lake, start, yesterday + timedelta(days=1))
@@ -287,7 +288,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command == "backfill":
         return 0 if backfill(args.start, args.end, args.select) else 1
     if args.command == "status":
-        _print_rows(status(Lake.from_env()))
+        _print_rows(status(configured_lake()))
         instance = _instance()
         print("\nlast run per asset")
         _print_rows(asset_runs(instance))

@@ -1,4 +1,5 @@
-"""Environment settings, read when a run starts (never at import time)."""
+"""Environment settings, read when a run starts (never at import time): the one reader of the
+project's environment variables."""
 
 from __future__ import annotations
 
@@ -10,6 +11,8 @@ from typing import TYPE_CHECKING, Any
 
 import yaml
 
+from energy_assets.storage.lake import Lake
+
 if TYPE_CHECKING:
     from energy_assets.sources.eco2mix import Eco2mixConfig
     from energy_assets.sources.network import HttpConfig
@@ -17,6 +20,29 @@ if TYPE_CHECKING:
 
 KNOWN_SOURCES = ("simulator", "landing", "open_meteo", "eco2mix")
 DEFAULT_START_DATE = "2024-01-01"
+DEFAULT_LAKE_ROOT = Path(__file__).resolve().parents[1] / "lake"
+"""The embedded lake: `lake/` in the repository, wherever a command is started from."""
+
+
+def lake_root() -> str:
+    """Where the lake is: `ENERGY_LAKE_ROOT` (a folder or an object-store URI), else `lake/`."""
+    return os.environ.get("ENERGY_LAKE_ROOT") or str(DEFAULT_LAKE_ROOT)
+
+
+def lake_storage_options() -> dict[str, str]:
+    """Object-store options beyond the AWS_* credentials: plain HTTP when `AWS_ALLOW_HTTP`."""
+    return {"allow_http": "true"} if os.environ.get("AWS_ALLOW_HTTP") else {}
+
+
+def configured_lake() -> Lake:
+    """The lake the environment names (`ENERGY_LAKE_ROOT`), else the embedded `lake/`."""
+    return Lake(root=lake_root(), storage_options=lake_storage_options())
+
+
+def marts_lake_root() -> str:
+    """The lake the dbt plugin reads: the one a Dagster run names (`ENERGY_MARTS_LAKE_ROOT`), else
+    the project's lake."""
+    return os.environ.get("ENERGY_MARTS_LAKE_ROOT") or lake_root()
 
 
 def start_date() -> date:

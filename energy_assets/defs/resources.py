@@ -13,18 +13,19 @@ from pathlib import Path
 
 import dagster as dg
 
+from energy_assets.settings import DEFAULT_LAKE_ROOT, configured_lake
 from energy_assets.storage.lake import Lake
 
 TELEMETRY_OFF = {"MLFLOW_DISABLE_TELEMETRY": "true", "DO_NOT_TRACK": "1"}
 
 
 class LakeResource(dg.ConfigurableResource):
-    """The lake root; empty means `ENERGY_LAKE_ROOT`, else `lake/` in the working directory."""
+    """The lake root; empty means `ENERGY_LAKE_ROOT`, else `lake/` in the repository."""
 
     root: str = ""
 
     def lake(self) -> Lake:
-        return Lake(root=self.root) if self.root else Lake.from_env()
+        return Lake(root=self.root) if self.root else configured_lake()
 
 
 class MlflowResource(dg.ConfigurableResource):
@@ -32,8 +33,8 @@ class MlflowResource(dg.ConfigurableResource):
 
     Empty `tracking_uri` means `MLFLOW_TRACKING_URI`, else `sqlite:///<lake>/mlflow/mlflow.db`
     with artifacts in `<lake>/mlflow/artifacts` (a local lake; an object-store lake keeps them in
-    `./lake/mlflow` unless a tracking URI is given). `artifact_root` places the artifacts of a
-    new experiment elsewhere (else the tracking server decides).
+    the repository's `lake/mlflow` unless a tracking URI is given). `artifact_root` places the
+    artifacts of a new experiment elsewhere (else the tracking server decides).
     """
 
     tracking_uri: str = ""
@@ -42,7 +43,7 @@ class MlflowResource(dg.ConfigurableResource):
     model_name: str = "day_ahead_consumption"
 
     def folder(self, lake: Lake) -> Path:
-        root = Path(lake.root.removeprefix("file://")) if lake.is_local else Path("lake")
+        root = Path(lake.root.removeprefix("file://")) if lake.is_local else DEFAULT_LAKE_ROOT
         return root.resolve() / "mlflow"
 
     def connect(self, lake: Lake, experiment: str | None = None) -> str:

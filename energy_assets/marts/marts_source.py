@@ -12,8 +12,6 @@ than failing. Loaded by dbt only, never by Dagster; no Dagster here.
 
 from __future__ import annotations
 
-import os
-from pathlib import Path
 from typing import Any
 
 import pyarrow.dataset as ds
@@ -21,19 +19,13 @@ from dbt.adapters.duckdb.plugins import BasePlugin
 from duckdb import DuckDBPyConnection
 
 from checks.contracts import ALL_TABLES, TableContract
+from energy_assets.settings import lake_storage_options, marts_lake_root
 from energy_assets.storage.lake import Lake
-
-DEFAULT_LAKE = Path(__file__).resolve().parents[2] / "lake"
 
 
 def lake_from_env() -> Lake:
     """The lake a Dagster run names (`ENERGY_MARTS_LAKE_ROOT`), else the project's lake."""
-    root = (
-        os.environ.get("ENERGY_MARTS_LAKE_ROOT")
-        or os.environ.get("ENERGY_LAKE_ROOT")
-        or str(DEFAULT_LAKE)
-    )
-    return Lake(root=root, storage_options=Lake.from_env().storage_options)
+    return Lake(root=marts_lake_root(), storage_options=lake_storage_options())
 
 
 def load_table(lake: Lake, table: TableContract) -> ds.Dataset:

@@ -7,7 +7,6 @@ overwrite). Readers use the Delta log, never a Parquet glob, so removed files ar
 
 from __future__ import annotations
 
-import os
 import time
 from collections.abc import Iterable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -71,12 +70,6 @@ class Lake:
 
     root: str
     storage_options: dict[str, str] = field(default_factory=dict)
-
-    @classmethod
-    def from_env(cls) -> Lake:
-        root = os.environ.get("ENERGY_LAKE_ROOT") or str(Path("lake").resolve())
-        options = {"allow_http": "true"} if os.environ.get("AWS_ALLOW_HTTP") else {}
-        return cls(root=root, storage_options=options)
 
     @property
     def is_local(self) -> bool:
