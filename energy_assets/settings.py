@@ -142,6 +142,47 @@ class SourceSettings:
         return cls(http=http, open_meteo=weather, eco2mix=grid, is_replay=replay)
 
 
+def training_cadence() -> str:
+    """`ENERGY_TRAINING_CADENCE` (daily, weekly or monthly; default weekly)."""
+    from ml.forecasting.model import CADENCES
+
+    cadence = os.environ.get("ENERGY_TRAINING_CADENCE", "weekly")
+    if cadence not in CADENCES:
+        raise ValueError(f"ENERGY_TRAINING_CADENCE={cadence!r}: use one of {', '.join(CADENCES)}")
+    return cadence
+
+
+ALERT_WEBHOOK_ENV = "ENERGY_ALERT_WEBHOOK"
+
+
+def alert_webhook_url() -> str | None:
+    """Where alerts are posted as JSON (`ENERGY_ALERT_WEBHOOK`); None: in the lake only."""
+    return os.environ.get(ALERT_WEBHOOK_ENV) or None
+
+
+def mlflow_tracking_uri() -> str | None:
+    """`MLFLOW_TRACKING_URI`, when set; else the lake's own store is used."""
+    return os.environ.get("MLFLOW_TRACKING_URI") or None
+
+
+def marts_dir_override() -> Path | None:
+    """`ENERGY_MARTS_DIR`: a local folder for dbt's DuckDB file and the marts' exports."""
+    configured = os.environ.get("ENERGY_MARTS_DIR")
+    return Path(configured).resolve() if configured else None
+
+
+DEFAULT_MARTS_LOOKBACK_DAYS = 1
+
+
+def marts_lookback_days() -> int:
+    """Days before a run's window that the marts rebuild too, for late data
+    (`ENERGY_MARTS_LOOKBACK_DAYS`, default 1)."""
+    days = int(os.environ.get("ENERGY_MARTS_LOOKBACK_DAYS", str(DEFAULT_MARTS_LOOKBACK_DAYS)))
+    if days < 0:
+        raise ValueError(f"ENERGY_MARTS_LOOKBACK_DAYS must be 0 or more, not {days}")
+    return days
+
+
 def emissions_country() -> str:
     """ISO 3166-1 alpha-3 country whose grid powers the pipeline (`ENERGY_EMISSIONS_COUNTRY`)."""
     return os.environ.get("ENERGY_EMISSIONS_COUNTRY", "FRA").upper()

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import dagster as dg
 
-from energy_assets.settings import DEFAULT_LAKE_ROOT, configured_lake
+from energy_assets.settings import DEFAULT_LAKE_ROOT, configured_lake, mlflow_tracking_uri
 from energy_assets.storage.lake import Lake
 
 TELEMETRY_OFF = {"MLFLOW_DISABLE_TELEMETRY": "true", "DO_NOT_TRACK": "1"}
@@ -55,7 +55,7 @@ class MlflowResource(dg.ConfigurableResource):
 
         from ml.tracking import default_tracking_uri, experiment_id
 
-        uri = self.tracking_uri or os.environ.get("MLFLOW_TRACKING_URI", "")
+        uri = self.tracking_uri or mlflow_tracking_uri() or ""
         artifacts: str | None = self.artifact_root or None
         if not uri:
             uri = default_tracking_uri(self.folder(lake))

@@ -10,7 +10,6 @@ so a notebook starts fast and never blocks a run.
 from __future__ import annotations
 
 import json
-import os
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from pathlib import Path
@@ -27,6 +26,7 @@ from checks.contracts import (
     contract,
 )
 from energy_assets.marts.marts_io import exports_dir, marts_dir
+from energy_assets.settings import mlflow_tracking_uri
 from energy_assets.storage.lake import Lake
 from ml.features import COOLING_BASE_C, HEATING_BASE_C
 from ml.forecasting.evaluation import forecast_metrics
@@ -297,7 +297,7 @@ def accuracy_by(scored: pl.DataFrame, by: str) -> pl.DataFrame:
 def tracking_uri(lake: Lake) -> str | None:
     """Where the registry is: `MLFLOW_TRACKING_URI`, else the lake's own SQLite store if it
     exists (never created here: opening a missing SQLite store would write one)."""
-    configured = os.environ.get("MLFLOW_TRACKING_URI")
+    configured = mlflow_tracking_uri()
     if configured:
         return configured
     if not lake.is_local:

@@ -20,10 +20,10 @@ from pathlib import Path
 import duckdb
 import pyarrow.parquet as pq
 
+from energy_assets.settings import marts_dir_override
 from energy_assets.storage.lake import Lake
 
 MARTS_SCHEMA = "marts"
-DEFAULT_LOOKBACK_DAYS = 1
 BUILD_ARGS = ["build", "--exclude-resource-type", "unit_test"]
 """The dbt command a marts run executes. dbt unit tests prove the SQL on fixed inputs, so they run
 in the test suite (`tests/integration/test_marts.py`), not again on every partition."""
@@ -32,24 +32,15 @@ in the test suite (`tests/integration/test_marts.py`), not again on every partit
 def marts_dir(lake: Lake) -> Path:
     """`ENERGY_MARTS_DIR`, else `<lake>/marts`; an object-store lake needs `ENERGY_MARTS_DIR`,
     since DuckDB's file must be local."""
-    configured = os.environ.get("ENERGY_MARTS_DIR")
-    if configured:
-        return Path(configured).resolve()
+    configured = marts_dir_override()
+    if configured is not None:
+        return configured
     if not lake.is_local:
         raise ValueError(
             f"the lake {lake.root} is not a local folder: set ENERGY_MARTS_DIR to a local folder "
             "for dbt's DuckDB file and the marts' Parquet exports"
         )
     return Path(lake.root.removeprefix("file://")).resolve() / "marts"
-
-
-def lookback_days() -> int:
-    """Days before a run's window that the marts rebuild too, for late data
-    (`ENERGY_MARTS_LOOKBACK_DAYS`, default 1)."""
-    days = int(os.environ.get("ENERGY_MARTS_LOOKBACK_DAYS", str(DEFAULT_LOOKBACK_DAYS)))
-    if days < 0:
-        raise ValueError(f"ENERGY_MARTS_LOOKBACK_DAYS must be 0 or more, not {days}")
-    return days
 
 
 def duckdb_path(folder: Path) -> Path:

@@ -12,7 +12,6 @@ assets read, call it, write and report.
 """
 
 import math
-import os
 from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
 from typing import TYPE_CHECKING, Any
@@ -39,13 +38,12 @@ from energy_assets.defs.lake.bronze import key
 from energy_assets.defs.partitions import SINGLE_RUN, lookback, run_window
 from energy_assets.defs.resources import LakeResource, MlflowResource
 from energy_assets.defs.tables import write_metadata
-from energy_assets.settings import Settings, start_date
+from energy_assets.settings import Settings, start_date, training_cadence
 from energy_assets.storage.lake import Chunk, Lake, days_in
 from energy_assets.transforms.cleaning import clean_readings
 from energy_assets.transforms.layers import chunks
 from ml.features import HISTORY_DAYS, build_consumption_features, issue_time_utc
 from ml.forecasting.model import (
-    CADENCES,
     GOLD_COLUMNS,
     LEVEL_DAYS,
     Predictor,
@@ -64,14 +62,6 @@ if TYPE_CHECKING:
 
 GROUP = "forecasting"
 MODEL_KEY = dg.AssetKey(["ml", "day_ahead_model"])
-
-
-def training_cadence() -> str:
-    """`ENERGY_TRAINING_CADENCE` (daily, weekly or monthly; default weekly)."""
-    cadence = os.environ.get("ENERGY_TRAINING_CADENCE", "weekly")
-    if cadence not in CADENCES:
-        raise ValueError(f"ENERGY_TRAINING_CADENCE={cadence!r}: use one of {', '.join(CADENCES)}")
-    return cadence
 
 
 def _training_partitions(cadence: str) -> dg.TimeWindowPartitionsDefinition:

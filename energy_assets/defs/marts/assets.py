@@ -29,6 +29,7 @@ from dagster_dbt import (
 from energy_assets.defs.partitions import DAILY, SINGLE_RUN, run_window
 from energy_assets.defs.resources import LakeResource
 from energy_assets.marts import marts_io
+from energy_assets.settings import marts_lookback_days
 from energy_assets.storage.lake import Lake
 
 GROUP = "marts"
@@ -111,7 +112,7 @@ def marts(
 ) -> Iterator[Any]:
     """Every partitioned mart for the run's UTC days plus the lookback, and the dimensions."""
     start, end = run_window(context)
-    settings = marts_io.window_settings(start, end, marts_io.lookback_days())
+    settings = marts_io.window_settings(start, end, marts_lookback_days())
     # Only the tests whose models are all in this build: a test comparing a partitioned mart
     # with a whole-rebuilt one runs with the latter, once it is rebuilt.
     settings["DBT_INDIRECT_SELECTION"] = "cautious"

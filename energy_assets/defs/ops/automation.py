@@ -11,7 +11,6 @@ keeps one row per id.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
@@ -23,9 +22,8 @@ import pyarrow as pa
 from checks.contracts import OPS_ALERTS
 from energy_assets.defs.resources import LakeResource
 from energy_assets.ops.webhook import post_json
+from energy_assets.settings import ALERT_WEBHOOK_ENV, alert_webhook_url
 from energy_assets.storage.lake import Lake
-
-WEBHOOK_ENV = "ENERGY_ALERT_WEBHOOK"
 
 
 @dataclass(frozen=True)
@@ -105,13 +103,13 @@ def read_alerts(store: Lake) -> pa.Table:
 
 
 def _report(context: dg.RunStatusSensorContext, store: Lake, alerts: Sequence[Alert]) -> None:
-    webhook = os.environ.get(WEBHOOK_ENV) or None
+    webhook = alert_webhook_url()
     written = raise_alerts(store, alerts, webhook)
     run_id = context.dagster_run.run_id
     context.log.info("%d alerts for run %s written to ops/alerts", written.num_rows, run_id)
     undelivered = written["is_delivered"].to_pylist().count(False)
     if webhook and undelivered:
-        context.log.warning("%d alerts could not be posted to %s", undelivered, WEBHOOK_ENV)
+        context.log.warning("%d alerts could not be posted to %s", undelivered, ALERT_WEBHOOK_ENV)
 
 
 @dg.run_failure_sensor(

@@ -13,6 +13,7 @@ from deltalake import write_deltalake
 
 from checks.contracts import GOLD_ANOMALIES
 from energy_assets.marts import marts_io, marts_source
+from energy_assets.settings import marts_lookback_days
 from energy_assets.storage.lake import Lake
 
 
@@ -34,7 +35,7 @@ def test_an_object_store_lake_needs_a_local_marts_folder(monkeypatch: pytest.Mon
 def test_a_negative_lookback_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("ENERGY_MARTS_LOOKBACK_DAYS", "-1")
     with pytest.raises(ValueError, match="0 or more"):
-        marts_io.lookback_days()
+        marts_lookback_days()
 
 
 def test_only_mart_tables_are_exported_whole_and_nothing_partial_is_left(tmp_path: Path) -> None:
