@@ -1,4 +1,5 @@
-"""What every asset reports: write metadata, and plain check outcomes as Dagster check results."""
+"""What every lake asset shares: its key from the table's contract, its write metadata, and plain
+check outcomes as Dagster check results."""
 
 from __future__ import annotations
 
@@ -8,8 +9,14 @@ from typing import Any
 
 import dagster as dg
 
+from checks.contracts import TableContract
 from checks.result import CheckOutcome
 from energy_assets.storage.lake import WriteResult
+
+
+def key(table: TableContract) -> dg.AssetKey:
+    """The asset key of a lake table: its layer, then its name."""
+    return dg.AssetKey([table.layer, table.name])
 
 
 def write_metadata(

@@ -14,16 +14,25 @@ from __future__ import annotations
 import shutil
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from checks.contracts import BRONZE_LANDING_FILES
+from checks.contracts import BRONZE_LANDING_FILES, BRONZE_METERS
 from checks.contracts.vocabularies import LANDING_KINDS, LandingKind
 from checks.quarantine import Rejection
-from energy_assets.sources.landing import ParsedFile, list_landing_files
+from energy_assets.sources.landing import (
+    ParsedFile,
+    file_sha256,
+    list_landing_files,
+    parse_meters_file,
+    parse_readings_file,
+    parse_weather_file,
+)
+from energy_assets.storage.lake import Lake
+from energy_assets.transforms.cleaning import current_meters
 
 PROCESSED = "_processed"
 REJECTED = "_rejected"
@@ -188,3 +197,63 @@ def accepted_hashes(ledger: pa.Table) -> dict[str, str]:
     """sha256 -> path of every accepted file in the ledger."""
     accepted = ledger.filter(pc.equal(ledger["status"], "accepted"))
     return dict(zip(accepted["sha256"].to_pylist(), accepted["path"].to_pylist(), strict=True))
+
+
+LandingParser = Callable[[Path, str, datetime], ParsedFile]
+
+
+def landing_parser(store: Lake, kind: LandingKind) -> LandingParser:
+    """How to parse a landing file of a kind, given the meters bronze describes now (readings
+    and weather need their meter's or location's time zone)."""
+    if kind == "meters":
+        return lambda path, batch, at: parse_meters_file(path, batch_id=batch, ingested_at_utc=at)
+    meters = current_meters(store.read(BRONZE_METERS)).table.to_pylist()
+    if kind == "readings":
+        zones = {m["meter_id"]: m["timezone"] for m in meters}
+        intervals = {m["meter_id"]: m["interval_minutes"] for m in meters if m["interval_minutes"]}
+        return lambda path, batch, at: parse_readings_file(
+            path, zones, intervals, batch_id=batch, ingested_at_utc=at
+        )
+    locations = {m["location_id"]: m["timezone"] for m in meters}
+    return lambda path, batch, at: parse_weather_file(
+        path, locations, batch_id=batch, ingested_at_utc=at
+    )
+
+
+def landing_batch_id(sha256: str) -> str:
+    return f"landing-{sha256[:16]}"
+
+
+def landing_files(
+    store: Lake, kind: LandingKind, window: tuple[date, date] | None = None
+) -> tuple[list[pa.Table], dict[str, list[Rejection]]]:
+    """Parse the landing files of a kind: rows (in the window, if given), rejections by file.
+
+    The files are those the landing sensor accepted (`landing/_processed/`; with a window, only
+    those whose days meet it) and those still waiting in the inbox, each content once: a re-run of
+    a day gives the same rows whether or not the sensor has judged its files yet.
+    """
+    batch_at = datetime.now(UTC)
+    parse = landing_parser(store, kind)
+    rows, rejected, seen = [], {}, set()
+    root = store.landing_root
+    skipped = outside_window(store.read(BRONZE_LANDING_FILES), *window) if window else set()
+    archived = [p for p in archived_files(root, kind) if str(p) not in skipped]
+    for path in [*archived, *list_landing_files(root, kind)]:
+        sha = file_sha256(path)
+        if sha in seen:
+            continue
+        seen.add(sha)
+        parsed = parse(path, landing_batch_id(sha), batch_at)
+        table = parsed.rows
+        if window is not None:
+            days = table["day"]
+            table = table.filter(
+                pc.and_(
+                    pc.greater_equal(days, pa.scalar(window[0], pa.date32())),
+                    pc.less(days, pa.scalar(window[1], pa.date32())),
+                )
+            )
+        rows.append(table)
+        rejected[str(path)] = parsed.rejections
+    return rows, rejected

@@ -14,7 +14,7 @@ from dagster._core.storage.tags import (
 from checks.contracts import GOLD_ANOMALIES, GOLD_ANOMALY_EVALUATION
 from energy_assets.definitions import defs
 from energy_assets.defs.build import ASSETS
-from energy_assets.defs.lake.bronze import key
+from energy_assets.defs.tables import key
 from energy_assets.sources.anomaly_feedback import submit_feedback
 from energy_assets.storage.lake import Lake
 from tests.integration.pipeline import materialize_days, materialize_dimensions

@@ -37,8 +37,8 @@ from checks.contracts import (
 from energy_assets.definitions import defs
 from energy_assets.defs.build import ASSETS
 from energy_assets.defs.forecasting.assets import FORECAST_DAYS, MODEL_KEY, TRAINING_PERIODS
-from energy_assets.defs.lake.bronze import key
 from energy_assets.defs.resources import MlflowResource
+from energy_assets.defs.tables import key
 from energy_assets.storage.lake import Lake
 from ml.forecasting.model import MODEL_INPUTS, model_inputs
 from ml.tracking import CHAMPION, OUTPUTS, load_predictor, model_frame

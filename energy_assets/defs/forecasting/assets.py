@@ -34,10 +34,9 @@ from checks.forecasts import fallback_share
 from energy_assets.defs.check_suites import CheckSuite, DayCheck, matches_contract
 from energy_assets.defs.emissions import tracks_emissions
 from energy_assets.defs.forecasting.freshness import forecast_freshness_policy
-from energy_assets.defs.lake.bronze import key
 from energy_assets.defs.partitions import SINGLE_RUN, lookback, run_window
 from energy_assets.defs.resources import LakeResource, MlflowResource
-from energy_assets.defs.tables import write_metadata
+from energy_assets.defs.tables import key, write_metadata
 from energy_assets.settings import Settings, start_date, training_cadence
 from energy_assets.storage.lake import Chunk, Lake, days_in
 from energy_assets.transforms.cleaning import clean_readings

@@ -21,9 +21,8 @@ from checks.forecasts import due_target_day, forecast_issued
 from energy_assets.defs.forecasting.assets import MODEL_KEY, day_ahead_model
 from energy_assets.defs.forecasting.freshness import due_hour_utc
 from energy_assets.defs.lake.automation import daily_lake_job, daily_lake_schedule
-from energy_assets.defs.lake.bronze import key
 from energy_assets.defs.resources import LakeResource
-from energy_assets.defs.tables import check_result
+from energy_assets.defs.tables import check_result, key
 from energy_assets.settings import Settings
 
 TRIGGER = "energy/trigger"

@@ -36,11 +36,15 @@ from energy_assets.defs.conditions import LAKE_GROUPS
 from energy_assets.storage.lake import Lake
 from energy_assets.defs.partitions import DAILY
 from energy_assets.defs.runs import range_tags
+from energy_assets.defs.tables import key
 from energy_assets.storage.quarantine import replace_quarantine
 from energy_assets.defs.resources import LakeResource
 from energy_assets.settings import Settings
 from energy_assets.sources import landing
 from energy_assets.sources.landing_inbox import (
+    LandingParser,
+    landing_batch_id,
+    landing_parser,
     Position,
     Verdict,
     accepted_hashes,
@@ -94,7 +98,7 @@ def meters_pending(instance: dg.DagsterInstance, ledger: pa.Table) -> bool:
     if meters.num_rows == 0:
         return False
     latest = pc.max(meters["processed_at_utc"]).as_py()
-    event = instance.get_latest_materialization_event(bronze.key(BRONZE_METERS))
+    event = instance.get_latest_materialization_event(key(BRONZE_METERS))
     return event is None or event.timestamp < latest.timestamp()
 
 
@@ -151,7 +155,7 @@ def landing_sensor(
     accepted = accepted_hashes(ledger)
     waiting_for_meters = meters_pending(context.instance, ledger)
     now = datetime.now(UTC)
-    parsers: dict[str, bronze.LandingParser] = {}
+    parsers: dict[str, LandingParser] = {}
     judged: list[tuple[Verdict, Path]] = []
     waiting = 0
     for file in files:
@@ -159,8 +163,8 @@ def landing_sensor(
             waiting += 1
             continue
         sha = landing.file_sha256(file.path)
-        parser = parsers.setdefault(file.kind, bronze.landing_parser(store, file.kind))
-        parse = functools.partial(parser, file.path, bronze.landing_batch_id(sha), now)
+        parser = parsers.setdefault(file.kind, landing_parser(store, file.kind))
+        parse = functools.partial(parser, file.path, landing_batch_id(sha), now)
         verdict = judge(file, sha, accepted, parse, now.date())
         target = destination(store.landing_root, verdict)
         judged.append((verdict, target))
@@ -189,7 +193,7 @@ def landing_sensor(
 daily_lake_job = dg.define_asset_job(
     "daily_lake",
     selection=dg.AssetSelection.groups(*LAKE_GROUPS)
-    - dg.AssetSelection.assets(bronze.key(BRONZE_METERS), bronze.key(SILVER_METERS)),
+    - dg.AssetSelection.assets(key(BRONZE_METERS), key(SILVER_METERS)),
     partitions_def=DAILY,
     description="One UTC day of every daily bronze, silver and gold table (the dimensions are "
     "built by the landing sensor or on demand); tomorrow's forecast follows it.",

@@ -25,20 +25,15 @@ from energy_assets.transforms.cleaning import current_meters
 from energy_assets.defs.emissions import tracks_emissions
 from energy_assets.storage.lake import Chunk, Lake
 from energy_assets.transforms.layers import bronze_reading_chunks, bronze_weather_chunks
-from energy_assets.defs.tables import check_result, write_metadata
+from energy_assets.defs.tables import check_result, key, write_metadata
 from energy_assets.defs.partitions import DAILY, SINGLE_RUN, run_window
 from energy_assets.defs.check_suites import CheckSuite, matches_contract
 from energy_assets.storage.quarantine import replace_quarantine
 from energy_assets.defs.resources import LakeResource
 from energy_assets.settings import Settings, SourceSettings
-from energy_assets.sources import eco2mix, landing, network, open_meteo, simulator
-from energy_assets.sources.landing_inbox import archived_files, outside_window
+from energy_assets.sources import eco2mix, landing, landing_inbox, network, open_meteo, simulator
 
 GROUP = "bronze"
-
-
-def key(table: TableContract) -> dg.AssetKey:
-    return dg.AssetKey([table.layer, table.name])
 
 
 def _simulator_config(settings: Settings) -> simulator.SimulatorConfig | None:
@@ -70,7 +65,7 @@ def bronze_meters(context: dg.AssetExecutionContext, lake: LakeResource) -> dg.M
     if config is not None:
         parts.append(simulator.simulate_meters(config))
     if _uses_landing(store, settings):
-        rows, rejected = landing_files(store, "meters")
+        rows, rejected = landing_inbox.landing_files(store, "meters")
         parts.extend(rows)
     if eco2mix.SOURCE in settings.sources:
         described_at = datetime.now(UTC)
@@ -136,51 +131,19 @@ def _api_results(
     ]
 
 
-def _network_window(
-    store: Lake,
-    source: str,
-    start: date,
-    end: date,
-    fetch: Callable[[SourceSettings], network.Fetching],
-    parse: Callable[[list[network.Fetched]], network.SourceWindow],
-) -> network.SourceWindow:
-    """A network source's rows for [start, end): fetched now, with the raw responses kept in
-    bronze, or parsed again from the responses kept there (`ENERGY_API_REPLAY`); every rejection
-    (failed request, drift, malformed body) goes to quarantine."""
-    config = SourceSettings.from_env()
-    if config.is_replay:
-        kept = store.read(
-            BRONZE_API_RESPONSES, start, end, filter_expression=ds.field("source") == source
-        )
-        window = parse(network.replayed(kept))
-    else:
-        fetching = fetch(config)
-        window = parse(fetching.fetched)
-        window.failures = fetching.failures
-        store.replace_window(
-            BRONZE_API_RESPONSES,
-            network.response_rows(fetching.fetched),
-            start,
-            end,
-            f"source = '{source}'",
-        )
-    replace_quarantine(
-        store, window.rejections, rejected_by=f"bronze:{source}", source=source, window=(start, end)
-    )
-    return window
-
-
 def _eco2mix_window(
     store: Lake, settings: Settings, start: date, end: date
 ) -> network.SourceWindow:
     if eco2mix.SOURCE not in settings.sources:
         return network.SourceWindow()
-    return _network_window(
+    config = SourceSettings.from_env()
+    return network.network_window(
         store,
+        config.is_replay,
         eco2mix.SOURCE,
         start,
         end,
-        lambda config: network.fetch_eco2mix(
+        lambda: network.fetch_eco2mix(
             config.http.client(eco2mix.SOURCE, config.eco2mix.headers()),
             config.eco2mix,
             start,
@@ -288,68 +251,6 @@ def _quarantine_files(store: Lake, step: str, rejected: dict[str, list[Rejection
     )
 
 
-LandingParser = Callable[[Path, str, datetime], landing.ParsedFile]
-
-
-def landing_parser(store: Lake, kind: landing.LandingKind) -> LandingParser:
-    """How to parse a landing file of a kind, given the meters bronze describes now (readings
-    and weather need their meter's or location's time zone)."""
-    if kind == "meters":
-        return lambda path, batch, at: landing.parse_meters_file(
-            path, batch_id=batch, ingested_at_utc=at
-        )
-    meters = current_meters(store.read(BRONZE_METERS)).table.to_pylist()
-    if kind == "readings":
-        zones = {m["meter_id"]: m["timezone"] for m in meters}
-        intervals = {m["meter_id"]: m["interval_minutes"] for m in meters if m["interval_minutes"]}
-        return lambda path, batch, at: landing.parse_readings_file(
-            path, zones, intervals, batch_id=batch, ingested_at_utc=at
-        )
-    locations = {m["location_id"]: m["timezone"] for m in meters}
-    return lambda path, batch, at: landing.parse_weather_file(
-        path, locations, batch_id=batch, ingested_at_utc=at
-    )
-
-
-def landing_batch_id(sha256: str) -> str:
-    return f"landing-{sha256[:16]}"
-
-
-def landing_files(
-    store: Lake, kind: landing.LandingKind, window: tuple[date, date] | None = None
-) -> tuple[list[pa.Table], dict[str, list[Rejection]]]:
-    """Parse the landing files of a kind: rows (in the window, if given), rejections by file.
-
-    The files are those the landing sensor accepted (`landing/_processed/`; with a window, only
-    those whose days meet it) and those still waiting in the inbox, each content once: a re-run of
-    a day gives the same rows whether or not the sensor has judged its files yet.
-    """
-    batch_at = datetime.now(UTC)
-    parse = landing_parser(store, kind)
-    rows, rejected, seen = [], {}, set()
-    root = store.landing_root
-    skipped = outside_window(store.read(BRONZE_LANDING_FILES), *window) if window else set()
-    archived = [p for p in archived_files(root, kind) if str(p) not in skipped]
-    for path in [*archived, *landing.list_landing_files(root, kind)]:
-        sha = landing.file_sha256(path)
-        if sha in seen:
-            continue
-        seen.add(sha)
-        parsed = parse(path, landing_batch_id(sha), batch_at)
-        table = parsed.rows
-        if window is not None:
-            days = table["day"]
-            table = table.filter(
-                pc.and_(
-                    pc.greater_equal(days, pa.scalar(window[0], pa.date32())),
-                    pc.less(days, pa.scalar(window[1], pa.date32())),
-                )
-            )
-        rows.append(table)
-        rejected[str(path)] = parsed.rejections
-    return rows, rejected
-
-
 def _uses_landing(store: Lake, settings: Settings) -> bool:
     return "landing" in settings.sources and store.is_local
 
@@ -359,7 +260,7 @@ def _landing_rows(
 ) -> tuple[list[pa.Table], dict[str, list[Rejection]]]:
     if not _uses_landing(store, settings):
         return [], {}
-    return landing_files(store, kind, (start, end))
+    return landing_inbox.landing_files(store, kind, (start, end))
 
 
 WEATHER_CHECKS = CheckSuite(key(BRONZE_WEATHER), [matches_contract(BRONZE_WEATHER)])
@@ -406,21 +307,6 @@ def bronze_weather(context: dg.AssetExecutionContext, lake: LakeResource) -> dg.
     )
 
 
-def open_meteo_locations(
-    meters: pa.Table, config: open_meteo.OpenMeteoConfig
-) -> list[open_meteo.Location]:
-    """Each located meter location once (only the configured ones, when some are)."""
-    seen: dict[str, open_meteo.Location] = {}
-    for m in meters.to_pylist():
-        wanted = not config.location_ids or m["location_id"] in config.location_ids
-        if wanted and m["latitude"] is not None and m["longitude"] is not None:
-            seen.setdefault(
-                m["location_id"],
-                open_meteo.Location(m["location_id"], m["latitude"], m["longitude"]),
-            )
-    return list(seen.values())
-
-
 def _open_meteo_window(
     store: Lake, settings: Settings, start: date, end: date
 ) -> network.SourceWindow:
@@ -428,14 +314,16 @@ def _open_meteo_window(
         return network.SourceWindow()
     meters = current_meters(store.read(BRONZE_METERS)).table
     today = datetime.now(UTC).date()
-    return _network_window(
+    config = SourceSettings.from_env()
+    return network.network_window(
         store,
+        config.is_replay,
         open_meteo.SOURCE,
         start,
         end,
-        lambda config: network.fetch_open_meteo(
+        lambda: network.fetch_open_meteo(
             config.http.client(open_meteo.SOURCE),
-            open_meteo_locations(meters, config.open_meteo),
+            open_meteo.locations_of(meters, config.open_meteo),
             start,
             end,
             config.open_meteo,

@@ -14,7 +14,7 @@ from checks.contracts import (
     SILVER_METERS,
     SILVER_WEATHER,
 )
-from energy_assets.defs.lake.bronze import key
+from energy_assets.defs.tables import key
 from energy_assets.defs.conditions import follows_parents
 from energy_assets.defs.emissions import tracks_emissions
 from energy_assets.storage.lake import Chunk

@@ -14,7 +14,7 @@ from checks.contracts import (
     SILVER_WEATHER,
 )
 from checks.quarantine import Rejection
-from energy_assets.defs.lake.bronze import key
+from energy_assets.defs.tables import key
 from energy_assets.defs.conditions import follows_parents
 from energy_assets.transforms.cleaning import current_meters
 from energy_assets.defs.emissions import tracks_emissions
