@@ -31,29 +31,29 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from checks.contracts import BRONZE_LANDING_FILES, BRONZE_METERS, SILVER_METERS
-from energy_assets.defs.lake import bronze
 from energy_assets.defs.conditions import LAKE_GROUPS
-from energy_assets.storage.lake import Lake
+from energy_assets.defs.lake import bronze
 from energy_assets.defs.partitions import DAILY
+from energy_assets.defs.resources import LakeResource
 from energy_assets.defs.runs import range_tags
 from energy_assets.defs.tables import key
-from energy_assets.storage.quarantine import replace_quarantine
-from energy_assets.defs.resources import LakeResource
 from energy_assets.settings import Settings
 from energy_assets.sources import landing
 from energy_assets.sources.landing_inbox import (
     LandingParser,
-    landing_batch_id,
-    landing_parser,
     Position,
     Verdict,
     accepted_hashes,
     destination,
     judge,
+    landing_batch_id,
+    landing_parser,
     ledger_rows,
     move_aside,
     waiting_files,
 )
+from energy_assets.storage.lake import Lake
+from energy_assets.storage.quarantine import replace_quarantine
 
 FILES_PER_TICK = 20
 BRONZE_ASSET: dict[str, dg.AssetsDefinition] = {

@@ -21,17 +21,17 @@ from checks.contracts import (
     TableContract,
 )
 from checks.quarantine import Rejection
-from energy_assets.transforms.cleaning import current_meters
-from energy_assets.defs.emissions import tracks_emissions
-from energy_assets.storage.lake import Chunk, Lake
-from energy_assets.transforms.layers import bronze_reading_chunks, bronze_weather_chunks
-from energy_assets.defs.tables import check_result, key, write_metadata
-from energy_assets.defs.partitions import DAILY, SINGLE_RUN, run_window
 from energy_assets.defs.check_suites import CheckSuite, matches_contract
-from energy_assets.storage.quarantine import replace_quarantine
+from energy_assets.defs.emissions import tracks_emissions
+from energy_assets.defs.partitions import DAILY, SINGLE_RUN, run_window
 from energy_assets.defs.resources import LakeResource
+from energy_assets.defs.tables import check_result, key, write_metadata
 from energy_assets.settings import Settings, SourceSettings
 from energy_assets.sources import eco2mix, landing, landing_inbox, network, open_meteo, simulator
+from energy_assets.storage.lake import Chunk, Lake
+from energy_assets.storage.quarantine import replace_quarantine
+from energy_assets.transforms.cleaning import current_meters
+from energy_assets.transforms.layers import bronze_reading_chunks, bronze_weather_chunks
 
 GROUP = "bronze"
 

@@ -10,16 +10,15 @@ from checks.contracts import (
     SILVER_METER_READINGS,
     SILVER_METERS,
 )
-from energy_assets.defs.tables import key
+from energy_assets.defs.check_suites import CheckSuite, matches_contract
 from energy_assets.defs.conditions import follows_parents
 from energy_assets.defs.emissions import tracks_emissions
-from energy_assets.storage.lake import Chunk
-from energy_assets.transforms.layers import chunks
-from energy_assets.defs.tables import write_metadata
 from energy_assets.defs.partitions import DAILY, SINGLE_RUN, run_window
-from energy_assets.defs.check_suites import CheckSuite, matches_contract
 from energy_assets.defs.resources import LakeResource
+from energy_assets.defs.tables import key, write_metadata
+from energy_assets.storage.lake import Chunk
 from energy_assets.transforms.carbon import carbon_emissions
+from energy_assets.transforms.layers import chunks
 
 CARBON_CHECKS = CheckSuite(key(GOLD_CARBON_EMISSIONS), [matches_contract(GOLD_CARBON_EMISSIONS)])
 

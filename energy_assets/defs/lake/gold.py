@@ -14,13 +14,6 @@ from checks.contracts import (
     SILVER_METERS,
     SILVER_WEATHER,
 )
-from energy_assets.defs.tables import key
-from energy_assets.defs.conditions import follows_parents
-from energy_assets.defs.emissions import tracks_emissions
-from energy_assets.storage.lake import Chunk
-from energy_assets.transforms.layers import feature_chunks, scorecard_chunks
-from energy_assets.defs.tables import write_metadata
-from energy_assets.defs.partitions import DAILY, SINGLE_RUN, lookback, run_window
 from energy_assets.defs.check_suites import (
     DST_DAY_LENGTHS,
     CheckContext,
@@ -28,8 +21,14 @@ from energy_assets.defs.check_suites import (
     DayCheck,
     matches_contract,
 )
+from energy_assets.defs.conditions import follows_parents
+from energy_assets.defs.emissions import tracks_emissions
+from energy_assets.defs.partitions import DAILY, SINGLE_RUN, lookback, run_window
 from energy_assets.defs.resources import LakeResource
+from energy_assets.defs.tables import key, write_metadata
 from energy_assets.settings import Settings
+from energy_assets.storage.lake import Chunk
+from energy_assets.transforms.layers import feature_chunks, scorecard_chunks
 from ml.features import HISTORY_DAYS
 
 GROUP = "gold"

@@ -14,22 +14,21 @@ from checks.contracts import (
     SILVER_WEATHER,
 )
 from checks.quarantine import Rejection
-from energy_assets.defs.tables import key
-from energy_assets.defs.conditions import follows_parents
-from energy_assets.transforms.cleaning import current_meters
-from energy_assets.defs.emissions import tracks_emissions
-from energy_assets.storage.lake import Chunk
-from energy_assets.transforms.layers import silver_readings_chunks, silver_weather_chunks
-from energy_assets.defs.tables import write_metadata
-from energy_assets.defs.partitions import DAILY, SINGLE_RUN, run_window
 from energy_assets.defs.check_suites import (
     SILVER_READINGS_CHECKS,
     CheckContext,
     CheckSuite,
     matches_contract,
 )
-from energy_assets.storage.quarantine import replace_quarantine
+from energy_assets.defs.conditions import follows_parents
+from energy_assets.defs.emissions import tracks_emissions
+from energy_assets.defs.partitions import DAILY, SINGLE_RUN, run_window
 from energy_assets.defs.resources import LakeResource
+from energy_assets.defs.tables import key, write_metadata
+from energy_assets.storage.lake import Chunk
+from energy_assets.storage.quarantine import replace_quarantine
+from energy_assets.transforms.cleaning import current_meters
+from energy_assets.transforms.layers import silver_readings_chunks, silver_weather_chunks
 
 GROUP = "silver"
 
