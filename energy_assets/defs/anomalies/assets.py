@@ -25,13 +25,19 @@ from checks.contracts import (
     SILVER_METER_READINGS,
     SILVER_METERS,
 )
-from energy_assets.defs.check_suites import CheckContext, CheckSuite, DayCheck, matches_contract
+from energy_assets.defs.check_suites import (
+    CheckContext,
+    CheckSuite,
+    DayCheck,
+    check_result,
+    matches_contract,
+)
 from energy_assets.defs.conditions import follows_parents
 from energy_assets.defs.emissions import tracks_emissions
 from energy_assets.defs.forecasting.assets import CADENCE, MODEL_KEY
 from energy_assets.defs.partitions import DAILY, SINGLE_RUN, lookback, run_window
 from energy_assets.defs.resources import LakeResource, MlflowResource
-from energy_assets.defs.tables import check_result, key, write_metadata
+from energy_assets.defs.tables import key, write_metadata
 from energy_assets.settings import Settings
 from energy_assets.sources.anomaly_feedback import read_feedback, verdicts
 from energy_assets.storage.lake import Chunk, Lake, days_in

@@ -18,11 +18,12 @@ import dagster as dg
 
 from checks.contracts import GOLD_FORECASTS, GOLD_REGION_FORECASTS
 from checks.forecasts import due_target_day, forecast_issued
+from energy_assets.defs.check_suites import check_result
 from energy_assets.defs.forecasting.assets import MODEL_KEY, day_ahead_model
 from energy_assets.defs.forecasting.freshness import due_hour_utc
 from energy_assets.defs.lake.automation import daily_lake_job, daily_lake_schedule
 from energy_assets.defs.resources import LakeResource
-from energy_assets.defs.tables import check_result, key
+from energy_assets.defs.tables import key
 from energy_assets.settings import Settings
 
 TRIGGER = "energy/trigger"

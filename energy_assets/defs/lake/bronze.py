@@ -1,31 +1,26 @@
 """Bronze assets: what the sources sent, as received, tagged with source, ingestion and batch."""
 
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from datetime import UTC, date, datetime
-from pathlib import Path
 
 import dagster as dg
 import pyarrow as pa
-import pyarrow.compute as pc
-import pyarrow.dataset as ds
 
 from checks import api
 from checks.contracts import (
     BRONZE_ANOMALY_LABELS,
-    BRONZE_API_RESPONSES,
     BRONZE_GRID_CARBON_INTENSITY,
-    BRONZE_LANDING_FILES,
     BRONZE_METER_READINGS,
     BRONZE_METERS,
     BRONZE_WEATHER,
     TableContract,
 )
 from checks.quarantine import Rejection
-from energy_assets.defs.check_suites import CheckSuite, matches_contract
+from energy_assets.defs.check_suites import CheckSuite, check_result, matches_contract
 from energy_assets.defs.emissions import tracks_emissions
 from energy_assets.defs.partitions import DAILY, SINGLE_RUN, run_window
 from energy_assets.defs.resources import LakeResource
-from energy_assets.defs.tables import check_result, key, write_metadata
+from energy_assets.defs.tables import key, write_checked, write_metadata
 from energy_assets.settings import Settings, SourceSettings
 from energy_assets.sources import eco2mix, landing, landing_inbox, network, open_meteo, simulator
 from energy_assets.storage.lake import Chunk, Lake
@@ -284,26 +279,22 @@ def bronze_weather(context: dg.AssetExecutionContext, lake: LakeResource) -> dg.
     settings = Settings.from_env()
     store = lake.lake()
     start, end = run_window(context)
-    suite = WEATHER_CHECKS.fresh()
     landing_rows, rejected = _landing_rows(store, settings, "weather", start, end)
     weather = _open_meteo_window(store, settings, start, end)
-
-    def checked_weather() -> Iterator[Chunk]:
-        for chunk in bronze_weather_chunks(
-            _simulator_config(settings), [*landing_rows, *weather.weather], start, end
-        ):
-            suite.observe(chunk.table)
-            yield chunk
-
-    written = store.replace_chunks(BRONZE_WEATHER, checked_weather())
+    chunks = bronze_weather_chunks(
+        _simulator_config(settings), [*landing_rows, *weather.weather], start, end
+    )
+    metadata, checked = write_checked(
+        store, BRONZE_WEATHER, WEATHER_CHECKS.fresh(), chunks, (start, end)
+    )
     quarantined = _quarantine_files(store, "bronze_weather", rejected)
     return dg.MaterializeResult(
         metadata={
-            **write_metadata(written, start, end),
+            **metadata,
             "quarantined_rows": quarantined + len(weather.rejections),
             "api_responses": len(weather.fetched),
         },
-        check_results=suite.results() + _api_results(BRONZE_WEATHER, open_meteo.SOURCE, weather),
+        check_results=checked + _api_results(BRONZE_WEATHER, open_meteo.SOURCE, weather),
     )
 
 

@@ -1,7 +1,5 @@
 """Gold carbon footprint of the energy each meter used, per UTC day."""
 
-from collections.abc import Iterator
-
 import dagster as dg
 
 from checks.contracts import (
@@ -15,7 +13,7 @@ from energy_assets.defs.conditions import follows_parents
 from energy_assets.defs.emissions import tracks_emissions
 from energy_assets.defs.partitions import DAILY, SINGLE_RUN, run_window
 from energy_assets.defs.resources import LakeResource
-from energy_assets.defs.tables import key, write_metadata
+from energy_assets.defs.tables import key, write_checked
 from energy_assets.storage.lake import Chunk
 from energy_assets.transforms.carbon import carbon_emissions
 from energy_assets.transforms.layers import chunks
@@ -45,19 +43,19 @@ def carbon_emissions_asset(
     store = lake.lake()
     start, end = run_window(context)
     meters = store.read(SILVER_METERS)
-    suite = CARBON_CHECKS.fresh()
-
-    def checked() -> Iterator[Chunk]:
-        for low, high in chunks(start, end):
-            table = carbon_emissions(
+    emissions = (
+        Chunk(
+            low,
+            high,
+            carbon_emissions(
                 store.read(SILVER_METER_READINGS, low, high),
                 meters,
                 store.read(BRONZE_GRID_CARBON_INTENSITY, low, high),
-            )
-            suite.observe(table)
-            yield Chunk(low, high, table)
-
-    written = store.replace_chunks(GOLD_CARBON_EMISSIONS, checked())
-    return dg.MaterializeResult(
-        metadata=write_metadata(written, start, end), check_results=suite.results()
+            ),
+        )
+        for low, high in chunks(start, end)
     )
+    metadata, checked = write_checked(
+        store, GOLD_CARBON_EMISSIONS, CARBON_CHECKS.fresh(), emissions, (start, end)
+    )
+    return dg.MaterializeResult(metadata=metadata, check_results=checked)

@@ -16,7 +16,6 @@ from checks.contracts import (
 )
 from energy_assets.defs.check_suites import (
     DST_DAY_LENGTHS,
-    CheckContext,
     CheckSuite,
     DayCheck,
     matches_contract,
@@ -25,7 +24,7 @@ from energy_assets.defs.conditions import follows_parents
 from energy_assets.defs.emissions import tracks_emissions
 from energy_assets.defs.partitions import DAILY, SINGLE_RUN, lookback, run_window
 from energy_assets.defs.resources import LakeResource
-from energy_assets.defs.tables import key, write_metadata
+from energy_assets.defs.tables import key, write_checked
 from energy_assets.settings import Settings
 from energy_assets.storage.lake import Chunk
 from energy_assets.transforms.layers import feature_chunks, scorecard_chunks
@@ -84,23 +83,18 @@ def consumption_features(
     store = lake.lake()
     start, end = run_window(context)
     meters = store.read(SILVER_METERS)
-    suite = FEATURES_CHECKS.fresh()
-    previous = store.read(GOLD_CONSUMPTION_FEATURES, start - timedelta(days=1), start)
-
-    def checked() -> Iterator[Chunk]:
-        nonlocal previous
-        for chunk in feature_chunks(store, meters, start, end, settings.forecast_issue_hour_utc):
-            suite.observe(chunk.table, CheckContext(meters=meters, previous_day=previous))
-            previous = chunk.table
-            yield chunk
-
-    written = store.replace_chunks(GOLD_CONSUMPTION_FEATURES, checked())
+    metadata, checked = write_checked(
+        store,
+        GOLD_CONSUMPTION_FEATURES,
+        FEATURES_CHECKS.fresh(),
+        feature_chunks(store, meters, start, end, settings.forecast_issue_hour_utc),
+        (start, end),
+        meters=meters,
+        previous_day=store.read(GOLD_CONSUMPTION_FEATURES, start - timedelta(days=1), start),
+    )
     return dg.MaterializeResult(
-        metadata={
-            **write_metadata(written, start, end),
-            "forecast_issue_hour_utc": settings.forecast_issue_hour_utc,
-        },
-        check_results=suite.results(),
+        metadata={**metadata, "forecast_issue_hour_utc": settings.forecast_issue_hour_utc},
+        check_results=checked,
     )
 
 
@@ -129,21 +123,21 @@ def quality_scorecard_asset(
 ) -> dg.MaterializeResult:
     store = lake.lake()
     start, end = run_window(context)
-    suite = SCORECARD_CHECKS.fresh()
     statuses: dict[str, int] = {}
 
-    def checked() -> Iterator[Chunk]:
+    def counted_chunks() -> Iterator[Chunk]:
         for chunk in scorecard_chunks(store, start, end):
             for status in chunk.table["status"].to_pylist():
                 statuses[status] = statuses.get(status, 0) + 1
-            suite.observe(chunk.table)
             yield chunk
 
-    written = store.replace_chunks(GOLD_QUALITY_SCORECARD, checked())
+    metadata, checked = write_checked(
+        store, GOLD_QUALITY_SCORECARD, SCORECARD_CHECKS.fresh(), counted_chunks(), (start, end)
+    )
     return dg.MaterializeResult(
         metadata={
-            **write_metadata(written, start, end),
+            **metadata,
             **{f"meter_days_{status}": count for status, count in sorted(statuses.items())},
         },
-        check_results=suite.results(),
+        check_results=checked,
     )

@@ -16,7 +16,6 @@ from checks.contracts import (
 from checks.quarantine import Rejection
 from energy_assets.defs.check_suites import (
     SILVER_READINGS_CHECKS,
-    CheckContext,
     CheckSuite,
     matches_contract,
 )
@@ -24,7 +23,7 @@ from energy_assets.defs.conditions import follows_parents
 from energy_assets.defs.emissions import tracks_emissions
 from energy_assets.defs.partitions import DAILY, SINGLE_RUN, run_window
 from energy_assets.defs.resources import LakeResource
-from energy_assets.defs.tables import key, write_metadata
+from energy_assets.defs.tables import key, write_checked, write_metadata
 from energy_assets.storage.lake import Chunk
 from energy_assets.storage.quarantine import replace_quarantine
 from energy_assets.transforms.cleaning import current_meters
@@ -89,25 +88,27 @@ def silver_meter_readings(
     store = lake.lake()
     start, end = run_window(context)
     meters = store.read(SILVER_METERS)
-    suite = READINGS_CHECKS.fresh()
     rejections: list[Rejection] = []
-    previous = store.read(SILVER_METER_READINGS, start - timedelta(days=1), start)
 
-    def checked() -> Iterator[Chunk]:
-        nonlocal previous
+    def cleaned_chunks() -> Iterator[Chunk]:
         for chunk, cleaned in silver_readings_chunks(store, meters, start, end):
             rejections.extend(cleaned.rejections)
-            suite.observe(chunk.table, CheckContext(meters=meters, previous_day=previous))
-            previous = chunk.table
             yield chunk
 
-    written = store.replace_chunks(SILVER_METER_READINGS, checked())
+    metadata, checked = write_checked(
+        store,
+        SILVER_METER_READINGS,
+        READINGS_CHECKS.fresh(),
+        cleaned_chunks(),
+        (start, end),
+        meters=meters,
+        previous_day=store.read(SILVER_METER_READINGS, start - timedelta(days=1), start),
+    )
     quarantined = replace_quarantine(
         store, rejections, rejected_by="silver_meter_readings", source="lake", window=(start, end)
     )
     return dg.MaterializeResult(
-        metadata={**write_metadata(written, start, end), "quarantined_rows": quarantined},
-        check_results=suite.results(),
+        metadata={**metadata, "quarantined_rows": quarantined}, check_results=checked
     )
 
 
@@ -132,20 +133,19 @@ WEATHER_CHECKS = CheckSuite(key(SILVER_WEATHER), [matches_contract(SILVER_WEATHE
 def silver_weather(context: dg.AssetExecutionContext, lake: LakeResource) -> dg.MaterializeResult:
     store = lake.lake()
     start, end = run_window(context)
-    suite = WEATHER_CHECKS.fresh()
     rejections: list[Rejection] = []
 
-    def checked() -> Iterator[Chunk]:
+    def cleaned_chunks() -> Iterator[Chunk]:
         for chunk, cleaned in silver_weather_chunks(store, start, end):
             rejections.extend(cleaned.rejections)
-            suite.observe(chunk.table)
             yield chunk
 
-    written = store.replace_chunks(SILVER_WEATHER, checked())
+    metadata, checked = write_checked(
+        store, SILVER_WEATHER, WEATHER_CHECKS.fresh(), cleaned_chunks(), (start, end)
+    )
     quarantined = replace_quarantine(
         store, rejections, rejected_by="silver_weather", source="lake", window=(start, end)
     )
     return dg.MaterializeResult(
-        metadata={**write_metadata(written, start, end), "quarantined_rows": quarantined},
-        check_results=suite.results(),
+        metadata={**metadata, "quarantined_rows": quarantined}, check_results=checked
     )

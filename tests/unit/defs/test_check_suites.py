@@ -3,7 +3,7 @@ from __future__ import annotations
 import dagster as dg
 
 from checks.result import CheckOutcome
-from energy_assets.defs.tables import check_result, combine
+from energy_assets.defs.check_suites import check_result, combine
 
 
 def outcome(passed: bool, failing: int, rows: int, **metadata: object) -> CheckOutcome:
