@@ -52,6 +52,9 @@ MODEL_INPUTS = (
     "profile_temperature_c",
 )
 """What the registered model takes, per row (absolute kWh; ratios are computed inside)."""
+MODEL_NAME = "day_ahead_consumption"
+"""The registered forecasting model (`MlflowResource.model_name`; a unit test keeps them equal)."""
+
 LAGS = ("lag_1d_kwh", "lag_2d_kwh", "lag_7d_kwh")
 RATIOS = ("profile_kwh", *LAGS)
 """Inputs in kWh the booster sees as ratios to the meter's level, so meters of any size share it."""

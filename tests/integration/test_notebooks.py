@@ -33,7 +33,7 @@ from checks.contracts import BRONZE_ANOMALY_LABELS, GOLD_ANOMALIES, SILVER_METER
 from energy_assets.definitions import defs
 from energy_assets.defs.build import ASSETS
 from energy_assets.defs.forecasting.assets import MODEL_KEY
-from energy_assets.exploration import frame
+from energy_assets.exploration.lake_tables import frame
 from energy_assets.sources.anomaly_feedback import read_feedback
 from energy_assets.storage.lake import Lake
 from tests.integration.pipeline import built_lake

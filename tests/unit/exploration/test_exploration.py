@@ -10,10 +10,11 @@ import pyarrow as pa
 import pytest
 
 from checks.contracts import GOLD_FORECASTS, GOLD_QUALITY_SCORECARD
-from energy_assets import exploration
 from energy_assets.defs.resources import MlflowResource
+from energy_assets.exploration import forecast_views, lake_tables
 from energy_assets.storage.lake import Lake
 from ml.features import HEATING_BASE_C
+from ml.forecasting.model import MODEL_NAME
 
 DAY_1, DAY_2, DAY_3 = date(2024, 1, 1), date(2024, 1, 2), date(2024, 1, 3)
 
@@ -52,7 +53,7 @@ def lake(tmp_path: Path) -> Lake:
 def test_version_diff_reads_only_rewritten_days_and_counts_added_removed_changed(
     lake: Lake,
 ) -> None:
-    diff = exploration.version_diff(lake, GOLD_QUALITY_SCORECARD, 0, 1)
+    diff = lake_tables.version_diff(lake, GOLD_QUALITY_SCORECARD, 0, 1)
 
     assert diff.to_dicts() == [
         {
@@ -64,11 +65,11 @@ def test_version_diff_reads_only_rewritten_days_and_counts_added_removed_changed
             "rows_changed": 1,
         }
     ]
-    assert exploration.version_diff(lake, GOLD_QUALITY_SCORECARD, 1, 1).height == 0
+    assert lake_tables.version_diff(lake, GOLD_QUALITY_SCORECARD, 1, 1).height == 0
 
 
 def test_table_overview_gives_days_rows_and_version_from_the_delta_log(lake: Lake) -> None:
-    overview = exploration.table_overview(lake)
+    overview = lake_tables.table_overview(lake)
 
     built = overview.filter(pl.col("is_built"))
     assert built["table"].to_list() == [GOLD_QUALITY_SCORECARD.path]
@@ -79,8 +80,8 @@ def test_table_overview_gives_days_rows_and_version_from_the_delta_log(lake: Lak
         6,
         1,
     )
-    assert exploration.rows_per_day(lake, GOLD_QUALITY_SCORECARD)["rows"].to_list() == [3, 3]
-    history = exploration.version_history(lake, GOLD_QUALITY_SCORECARD)
+    assert lake_tables.rows_per_day(lake, GOLD_QUALITY_SCORECARD)["rows"].to_list() == [3, 3]
+    history = lake_tables.version_history(lake, GOLD_QUALITY_SCORECARD)
     assert history["version"].to_list() == [1, 0]
     assert history["rows_added"].to_list() == [3, 6]
 
@@ -88,10 +89,10 @@ def test_table_overview_gives_days_rows_and_version_from_the_delta_log(lake: Lak
 def test_a_table_not_built_or_not_in_the_contracts_gets_a_plain_message(lake: Lake) -> None:
     how = "materialize `gold/forecasts`"
 
-    assert exploration.missing_table_message(GOLD_QUALITY_SCORECARD.path, lake, how) is None
-    message = exploration.missing_table_message(GOLD_FORECASTS.path, lake, how)
+    assert lake_tables.missing_table_message(GOLD_QUALITY_SCORECARD.path, lake, how) is None
+    message = lake_tables.missing_table_message(GOLD_FORECASTS.path, lake, how)
     assert message is not None and "not built yet" in message and how in message
-    unknown = exploration.missing_table_message("gold/not_a_table", lake, how)
+    unknown = lake_tables.missing_table_message("gold/not_a_table", lake, how)
     assert unknown is not None and "not built yet" in unknown
 
 
@@ -100,10 +101,10 @@ def test_no_mlflow_store_means_no_tracking_uri_and_none_is_created(
 ) -> None:
     monkeypatch.delenv("MLFLOW_TRACKING_URI", raising=False)
 
-    assert exploration.tracking_uri(lake) is None
+    assert forecast_views.tracking_uri(lake) is None
     assert not (Path(lake.root) / "mlflow").exists()
     monkeypatch.setenv("MLFLOW_TRACKING_URI", "sqlite:////elsewhere/mlflow.db")
-    assert exploration.tracking_uri(lake) == "sqlite:////elsewhere/mlflow.db"
+    assert forecast_views.tracking_uri(lake) == "sqlite:////elsewhere/mlflow.db"
 
 
 def test_temperature_response_recovers_the_heating_slope() -> None:
@@ -115,13 +116,13 @@ def test_temperature_response_recovers_the_heating_slope() -> None:
         }
     )
 
-    fit = exploration.temperature_response(daily)
+    fit = forecast_views.temperature_response(daily)
 
     assert fit is not None
     assert fit.heating_kwh_per_degc == pytest.approx(2.5)
     assert fit.base_kwh_per_day == pytest.approx(40.0)
     assert fit.cooling_kwh_per_degc is None
-    assert exploration.temperature_response(daily.head(2)) is None
+    assert forecast_views.temperature_response(daily.head(2)) is None
 
 
 def test_accuracy_is_computed_per_group_over_known_actuals_only() -> None:
@@ -135,7 +136,7 @@ def test_accuracy_is_computed_per_group_over_known_actuals_only() -> None:
         }
     )
 
-    accuracy = exploration.accuracy_by(scored, "model_used")
+    accuracy = forecast_views.accuracy_by(scored, "model_used")
 
     rows = {r["model_used"]: r for r in accuracy.to_dicts()}
     assert rows["model"]["rows"] == 2
@@ -157,7 +158,7 @@ def test_conditions_shift_the_temperature_curve_and_set_the_calendar() -> None:
         }
     )
 
-    weekend = exploration.with_conditions(features, 25.0, "weekend")
+    weekend = forecast_views.with_conditions(features, 25.0, "weekend")
 
     assert weekend["temperature_c"].to_list() == [23.0, 27.0]
     assert weekend["heating_degree_c"].to_list() == [0.0, 0.0]
@@ -165,11 +166,11 @@ def test_conditions_shift_the_temperature_curve_and_set_the_calendar() -> None:
     assert weekend["local_day_of_week"].to_list() == [5, 5]
     assert weekend["is_weekend"].to_list() == [True, True]
     assert weekend.schema == features.schema
-    holiday = exploration.with_conditions(features, 4.0, "public holiday")
+    holiday = forecast_views.with_conditions(features, 4.0, "public holiday")
     assert holiday["is_holiday"].all() and holiday["temperature_c"].to_list() == [2.0, 6.0]
     with pytest.raises(ValueError, match="day type"):
-        exploration.with_conditions(features, 4.0, "someday")
+        forecast_views.with_conditions(features, 4.0, "someday")
 
 
 def test_the_model_name_is_the_one_the_forecasting_assets_register() -> None:
-    assert MlflowResource().model_name == exploration.MODEL_NAME
+    assert MlflowResource().model_name == MODEL_NAME
