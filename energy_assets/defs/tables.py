@@ -1,9 +1,10 @@
-"""What every lake asset shares: its key from the table's contract, its write metadata, and one
-way to write a window of days while its check suite watches the rows."""
+"""What every lake asset shares: one factory declaring it from its table's contract
+(`table_asset`), its key, its write metadata, and one way to write a window of days while its
+check suite watches the rows (`write_checked`)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import date
 from typing import Any
 
@@ -12,12 +13,41 @@ import pyarrow as pa
 
 from checks.contracts import TableContract
 from energy_assets.defs.check_suites import CheckContext, CheckSuite
+from energy_assets.defs.partitions import DAILY, SINGLE_RUN
 from energy_assets.storage.lake import Chunk, Lake, WriteResult
 
 
 def key(table: TableContract) -> dg.AssetKey:
     """The asset key of a lake table: its layer, then its name."""
     return dg.AssetKey([table.layer, table.name])
+
+
+def table_asset(
+    table: TableContract,
+    suite: CheckSuite,
+    summary: str,
+    *,
+    deps: Sequence[dg.AssetKey | dg.AssetDep] = (),
+    daily: bool = True,
+    kinds: set[str] | None = None,
+    automation_condition: dg.AutomationCondition | None = None,
+    extra_checks: Sequence[dg.AssetCheckSpec] = (),
+) -> Callable[[Callable[..., Any]], dg.AssetsDefinition]:
+    """The decorator of a lake table's asset: keyed and grouped by the table's layer, partitioned
+    by UTC day with a single-run backfill (unless `daily=False`: a dimension), its suite's checks
+    (and `extra_checks`) declared, described by `summary` and the contract's grain."""
+    partitions = DAILY if daily else None
+    return dg.asset(
+        key=key(table),
+        group_name=table.layer,
+        kinds=kinds if kinds is not None else {"delta", "polars"},
+        deps=list(deps),
+        partitions_def=partitions,
+        backfill_policy=SINGLE_RUN if daily else None,
+        check_specs=[*suite.specs(partitions), *extra_checks],
+        automation_condition=automation_condition,
+        description=f"{summary} Grain: {table.grain}.",
+    )
 
 
 def write_metadata(

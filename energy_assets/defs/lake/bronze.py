@@ -20,7 +20,7 @@ from energy_assets.defs.check_suites import CheckSuite, check_result, matches_co
 from energy_assets.defs.emissions import tracks_emissions
 from energy_assets.defs.partitions import DAILY, SINGLE_RUN, run_window
 from energy_assets.defs.resources import LakeResource
-from energy_assets.defs.tables import key, write_checked, write_metadata
+from energy_assets.defs.tables import key, table_asset, write_checked, write_metadata
 from energy_assets.settings import Settings, SourceSettings
 from energy_assets.sources import eco2mix, landing, landing_inbox, network, open_meteo, simulator
 from energy_assets.storage.lake import Chunk, Lake
@@ -43,12 +43,12 @@ def _simulator_config(settings: Settings) -> simulator.SimulatorConfig | None:
 METERS_CHECKS = CheckSuite(key(BRONZE_METERS), [matches_contract(BRONZE_METERS)])
 
 
-@dg.asset(
-    key=key(BRONZE_METERS),
-    group_name=GROUP,
+@table_asset(
+    BRONZE_METERS,
+    METERS_CHECKS,
+    "Meters as described by each source.",
+    daily=False,
     kinds={"delta"},
-    description=f"Meters as described by each source. Grain: {BRONZE_METERS.grain}.",
-    check_specs=METERS_CHECKS.specs(),
 )
 @tracks_emissions
 def bronze_meters(context: dg.AssetExecutionContext, lake: LakeResource) -> dg.MaterializeResult:
@@ -261,18 +261,13 @@ def _landing_rows(
 WEATHER_CHECKS = CheckSuite(key(BRONZE_WEATHER), [matches_contract(BRONZE_WEATHER)])
 
 
-@dg.asset(
-    key=key(BRONZE_WEATHER),
-    group_name=GROUP,
-    kinds={"delta"},
+@table_asset(
+    BRONZE_WEATHER,
+    WEATHER_CHECKS,
+    "Weather observations and issued forecasts per location, as received.",
     deps=[key(BRONZE_METERS)],
-    partitions_def=DAILY,
-    backfill_policy=SINGLE_RUN,
-    check_specs=WEATHER_CHECKS.specs(DAILY) + api_check_specs(BRONZE_WEATHER),
-    description=(
-        "Weather observations and issued forecasts per location, as received. "
-        f"Grain: {BRONZE_WEATHER.grain}."
-    ),
+    kinds={"delta"},
+    extra_checks=api_check_specs(BRONZE_WEATHER),
 )
 @tracks_emissions
 def bronze_weather(context: dg.AssetExecutionContext, lake: LakeResource) -> dg.MaterializeResult:

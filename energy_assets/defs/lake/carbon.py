@@ -11,9 +11,9 @@ from checks.contracts import (
 from energy_assets.defs.check_suites import CheckSuite, matches_contract
 from energy_assets.defs.conditions import follows_parents
 from energy_assets.defs.emissions import tracks_emissions
-from energy_assets.defs.partitions import DAILY, SINGLE_RUN, run_window
+from energy_assets.defs.partitions import run_window
 from energy_assets.defs.resources import LakeResource
-from energy_assets.defs.tables import key, write_checked
+from energy_assets.defs.tables import key, table_asset, write_checked
 from energy_assets.storage.lake import Chunk
 from energy_assets.transforms.carbon import carbon_emissions
 from energy_assets.transforms.layers import chunks
@@ -21,20 +21,13 @@ from energy_assets.transforms.layers import chunks
 CARBON_CHECKS = CheckSuite(key(GOLD_CARBON_EMISSIONS), [matches_contract(GOLD_CARBON_EMISSIONS)])
 
 
-@dg.asset(
-    key=key(GOLD_CARBON_EMISSIONS),
-    group_name="gold",
-    kinds={"delta", "polars"},
+@table_asset(
+    GOLD_CARBON_EMISSIONS,
+    CARBON_CHECKS,
+    "Emissions of each meter's energy: consumption x the grid's carbon intensity at that "
+    "hour (éCO2mix for French regions where published, else the country's yearly factor).",
     deps=[key(SILVER_METER_READINGS), key(SILVER_METERS), key(BRONZE_GRID_CARBON_INTENSITY)],
-    partitions_def=DAILY,
-    backfill_policy=SINGLE_RUN,
     automation_condition=follows_parents(not_triggered_by=[key(SILVER_METERS)]),
-    check_specs=CARBON_CHECKS.specs(DAILY),
-    description=(
-        "Emissions of each meter's energy: consumption x the grid's carbon intensity at that "
-        "hour (éCO2mix for French regions where published, else the country's yearly factor). "
-        f"Grain: {GOLD_CARBON_EMISSIONS.grain}."
-    ),
 )
 @tracks_emissions
 def carbon_emissions_asset(

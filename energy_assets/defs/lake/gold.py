@@ -22,15 +22,13 @@ from energy_assets.defs.check_suites import (
 )
 from energy_assets.defs.conditions import follows_parents
 from energy_assets.defs.emissions import tracks_emissions
-from energy_assets.defs.partitions import DAILY, SINGLE_RUN, lookback, run_window
+from energy_assets.defs.partitions import lookback, run_window
 from energy_assets.defs.resources import LakeResource
-from energy_assets.defs.tables import key, write_checked
+from energy_assets.defs.tables import key, table_asset, write_checked
 from energy_assets.settings import Settings
 from energy_assets.storage.lake import Chunk
 from energy_assets.transforms.layers import feature_chunks, scorecard_chunks
 from ml.features import HISTORY_DAYS
-
-GROUP = "gold"
 
 FEATURES_CHECKS = CheckSuite(
     key(GOLD_CONSUMPTION_FEATURES),
@@ -55,24 +53,18 @@ FEATURES_CHECKS = CheckSuite(
 )
 
 
-@dg.asset(
-    key=key(GOLD_CONSUMPTION_FEATURES),
-    group_name=GROUP,
-    kinds={"delta", "polars"},
+@table_asset(
+    GOLD_CONSUMPTION_FEATURES,
+    FEATURES_CHECKS,
+    "Consumption with the weather known at the day-ahead issue time, local calendar and "
+    "holidays, and lags.",
     deps=[
         dg.AssetDep(key(SILVER_METER_READINGS), partition_mapping=lookback(HISTORY_DAYS)),
         key(SILVER_WEATHER),
         key(SILVER_METERS),
     ],
-    partitions_def=DAILY,
-    backfill_policy=SINGLE_RUN,
-    check_specs=FEATURES_CHECKS.specs(DAILY),
     automation_condition=follows_parents(
         not_triggered_by=[key(SILVER_METERS)], may_miss=[key(SILVER_METER_READINGS)]
-    ),
-    description=(
-        "Consumption with the weather known at the day-ahead issue time, local calendar and "
-        f"holidays, and lags. Grain: {GOLD_CONSUMPTION_FEATURES.grain}."
     ),
 )
 @tracks_emissions
@@ -103,19 +95,13 @@ SCORECARD_CHECKS = CheckSuite(
 )
 
 
-@dg.asset(
-    key=key(GOLD_QUALITY_SCORECARD),
-    group_name=GROUP,
-    kinds={"delta", "polars"},
+@table_asset(
+    GOLD_QUALITY_SCORECARD,
+    SCORECARD_CHECKS,
+    "Per meter and UTC day: completeness, flags, duplicates removed, rows quarantined, and a "
+    "status (good/degraded/bad) with its reasons.",
     deps=[key(SILVER_METER_READINGS)],
-    partitions_def=DAILY,
     automation_condition=follows_parents(),
-    backfill_policy=SINGLE_RUN,
-    check_specs=SCORECARD_CHECKS.specs(DAILY),
-    description=(
-        "Per meter and UTC day: completeness, flags, duplicates removed, rows quarantined, and a "
-        f"status (good/degraded/bad) with its reasons. Grain: {GOLD_QUALITY_SCORECARD.grain}."
-    ),
 )
 @tracks_emissions
 def quality_scorecard_asset(

@@ -21,28 +21,24 @@ from energy_assets.defs.check_suites import (
 )
 from energy_assets.defs.conditions import follows_parents
 from energy_assets.defs.emissions import tracks_emissions
-from energy_assets.defs.partitions import DAILY, SINGLE_RUN, run_window
+from energy_assets.defs.partitions import run_window
 from energy_assets.defs.resources import LakeResource
-from energy_assets.defs.tables import key, write_checked, write_metadata
+from energy_assets.defs.tables import key, table_asset, write_checked, write_metadata
 from energy_assets.storage.lake import Chunk
 from energy_assets.storage.quarantine import replace_quarantine
 from energy_assets.transforms.cleaning import current_meters
 from energy_assets.transforms.layers import silver_readings_chunks, silver_weather_chunks
 
-GROUP = "silver"
-
-
 METERS_CHECKS = CheckSuite(key(SILVER_METERS), [matches_contract(SILVER_METERS)])
 
 
-@dg.asset(
-    key=key(SILVER_METERS),
-    group_name=GROUP,
-    kinds={"delta", "polars"},
+@table_asset(
+    SILVER_METERS,
+    METERS_CHECKS,
+    "Current version of each meter.",
     deps=[key(BRONZE_METERS)],
-    check_specs=METERS_CHECKS.specs(),
+    daily=False,
     automation_condition=follows_parents(),
-    description=f"Current version of each meter. Grain: {SILVER_METERS.grain}.",
 )
 @tracks_emissions
 def silver_meters(lake: LakeResource) -> dg.MaterializeResult:
@@ -66,20 +62,13 @@ READINGS_CHECKS = CheckSuite(
 )
 
 
-@dg.asset(
-    key=key(SILVER_METER_READINGS),
-    group_name=GROUP,
-    kinds={"delta", "polars"},
+@table_asset(
+    SILVER_METER_READINGS,
+    READINGS_CHECKS,
+    "Readings deduplicated (latest received wins), Wh sent as kWh corrected, aligned to each "
+    "meter's grid, gaps explicit, quality flags per row.",
     deps=[key(BRONZE_METER_READINGS), key(SILVER_METERS)],
-    partitions_def=DAILY,
     automation_condition=follows_parents(not_triggered_by=[key(SILVER_METERS)]),
-    backfill_policy=SINGLE_RUN,
-    check_specs=READINGS_CHECKS.specs(DAILY),
-    description=(
-        "Readings deduplicated (latest received wins), Wh sent as kWh corrected, aligned to each "
-        "meter's grid, gaps explicit, quality flags per row. "
-        f"Grain: {SILVER_METER_READINGS.grain}."
-    ),
 )
 @tracks_emissions
 def silver_meter_readings(
@@ -115,19 +104,13 @@ def silver_meter_readings(
 WEATHER_CHECKS = CheckSuite(key(SILVER_WEATHER), [matches_contract(SILVER_WEATHER)])
 
 
-@dg.asset(
-    key=key(SILVER_WEATHER),
-    group_name=GROUP,
-    kinds={"delta", "polars"},
+@table_asset(
+    SILVER_WEATHER,
+    WEATHER_CHECKS,
+    "Weather in range, one value per location, valid hour and issue time, with the forecast "
+    "horizon.",
     deps=[key(BRONZE_WEATHER)],
-    partitions_def=DAILY,
     automation_condition=follows_parents(),
-    backfill_policy=SINGLE_RUN,
-    check_specs=WEATHER_CHECKS.specs(DAILY),
-    description=(
-        "Weather in range, one value per location, valid hour and issue time, with the forecast "
-        f"horizon. Grain: {SILVER_WEATHER.grain}."
-    ),
 )
 @tracks_emissions
 def silver_weather(context: dg.AssetExecutionContext, lake: LakeResource) -> dg.MaterializeResult:
