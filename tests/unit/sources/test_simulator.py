@@ -29,6 +29,9 @@ from energy_assets.sources.simulator import (
     simulate_weather,
     true_weather,
 )
+from energy_assets.sources.simulator import meters as sim_meters
+from energy_assets.sources.simulator import profiles as sim_profiles
+from energy_assets.sources.simulator import weather as sim_weather
 
 CONFIG = SimulatorConfig()
 START = date(2024, 1, 1)
@@ -121,7 +124,12 @@ def test_same_config_and_day_give_identical_tables() -> None:
 
 def test_a_day_is_the_same_generated_alone_or_after_other_days() -> None:
     day = date(2024, 2, 20)
-    for cached in (sim._meters, sim._weather_waves, sim._local_calendar, sim._holiday_calendar):
+    for cached in (
+        sim_meters._meters,
+        sim_weather._weather_waves,
+        sim_profiles._local_calendar,
+        sim_profiles._holiday_calendar,
+    ):
         cached.cache_clear()
     alone = simulate_readings(CONFIG, day)
     weather_alone = simulate_weather(CONFIG, day)
