@@ -42,9 +42,10 @@ from checks.contracts import (
     SILVER_METERS,
     SILVER_WEATHER,
 )
-from energy_assets.cleaning import current_meters
-from energy_assets.lake import Chunk, Lake
-from energy_assets.layers import (
+from energy_assets.sources import simulator
+from energy_assets.storage.lake import Chunk, Lake
+from energy_assets.transforms.cleaning import current_meters
+from energy_assets.transforms.layers import (
     bronze_reading_chunks,
     bronze_weather_chunks,
     feature_chunks,
@@ -52,8 +53,7 @@ from energy_assets.layers import (
     silver_readings_chunks,
     silver_weather_chunks,
 )
-from energy_assets.sources import simulator
-from ml.forecasting import GOLD_COLUMNS, TrainingParams, fit_period
+from ml.forecasting.model import GOLD_COLUMNS, TrainingParams, fit_period
 
 ISSUE_HOUR_UTC = 12
 HOLDOUT_SHOWN = ("mape", "region_mape", "region_best_baseline_mape", "coverage_p10_p90")

@@ -28,8 +28,9 @@ from typing import Any
 import yaml
 
 from bench.lakehouse import _in_subprocess
-from energy_assets import marts_io
-from energy_assets.lake import Lake
+from energy_assets.marts import marts_io
+from energy_assets.settings import DEFAULT_MARTS_LOOKBACK_DAYS
+from energy_assets.storage.lake import Lake
 
 DBT_DIR = Path(__file__).resolve().parents[1] / "dbt"
 DBT = Path(sys.executable).with_name("dbt")
@@ -92,7 +93,7 @@ def main() -> None:
         lake = Lake(root)
         target = Path(root) / "dbt_target"
         last = end - timedelta(days=1)
-        window = marts_io.window_settings(last, end, marts_io.DEFAULT_LOOKBACK_DAYS)
+        window = marts_io.window_settings(last, end, DEFAULT_MARTS_LOOKBACK_DAYS)
         partitioned = ["--exclude", f"{WHOLE}+"]
         cautious = {"DBT_INDIRECT_SELECTION": "cautious"}
         first = dbt_build(lake, target, partitioned, cautious)

@@ -20,6 +20,7 @@ import pandas as pd
 import polars as pl
 import pyarrow as pa
 
+from checks.contracts.vocabularies import WEATHER_SOURCES
 from checks.result import CheckOutcome, stringify
 
 TableLike: TypeAlias = pa.Table | pl.DataFrame | pd.DataFrame
@@ -32,9 +33,6 @@ DEFAULT_FLATLINE_RUN = 8
 
 Real consumption measured to the Wh rarely repeats exactly for two hours; a stuck register or a
 forward-filled gap does."""
-
-WEATHER_SOURCES = ("forecast", "observation", "missing")
-"""Values of gold `weather_source`: the forecast as issued, the observation standing in, none."""
 
 MAX_NAMED = 50
 """How many meters (or meter@instant pairs) a failure names before `... and N more`."""

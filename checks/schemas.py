@@ -58,30 +58,24 @@ from checks.contracts import (
     TableContract,
 )
 from checks.contracts import contract as contract_at
-from checks.domain import WEATHER_SOURCES, is_time_zone
+from checks.contracts.vocabularies import (
+    ALERT_KINDS,
+    ALERT_SEVERITIES,
+    ANOMALY_SEVERITIES,
+    ANOMALY_TYPES,
+    FEEDBACK_VERDICTS,
+    INTENSITY_SOURCES,
+    LANDING_KINDS,
+    LANDING_STATUSES,
+    REPORTED_UNITS,
+    SCORECARD_STATUSES,
+    WEATHER_KINDS,
+    WEATHER_SOURCES,
+)
+from checks.domain import is_time_zone
 from checks.result import CheckOutcome, stringify
 
 """Meter intervals the lake accepts; each divides an hour, so a grid aligned at midnight UTC."""
-WEATHER_KINDS = ("observation", "forecast")
-INTENSITY_SOURCES = ("eco2mix", "country_factor", "mixed", "unknown")
-SCORECARD_STATUSES = ("good", "degraded", "bad")
-REPORTED_UNITS = ("kWh", "Wh", "kW")
-LANDING_KINDS = ("meters", "readings", "weather")
-LANDING_STATUSES = ("accepted", "rejected", "duplicate")
-ALERT_KINDS = ("run_failure", "check_failure")
-ALERT_SEVERITIES = ("ERROR", "WARN")
-ANOMALY_TYPES = (
-    "flatline",
-    "dropout",
-    "negative",
-    "spike",
-    "unit_error",
-    "sustained_drop",
-    "model_residual",
-    "unusual_day",
-)
-ANOMALY_SEVERITIES = ("low", "medium", "high")
-FEEDBACK_VERDICTS = ("confirmed", "false_alarm")
 
 
 # ---------------------------------------------------------------- reusable column checks

@@ -23,7 +23,9 @@ from dagster._core.storage.tags import (
 )
 
 from checks.contracts import ALL_TABLES, BRONZE_QUARANTINE, GOLD_QUALITY_SCORECARD
-from energy_assets.lake import Lake
+from energy_assets.defs.runs import range_tags
+from energy_assets.settings import configured_lake
+from energy_assets.storage.lake import Lake
 
 DEMO_DAYS = 60
 INSTANCE_SETTINGS = Path(__file__).resolve().parents[1] / "dagster.yaml"
@@ -79,28 +81,11 @@ def _runs_for(selection: dg.AssetSelection) -> list[tuple[dg.PartitionsDefinitio
     return [runs[k] for k in sorted(runs, key=lambda k: k[0])]
 
 
-def _range_tags(
-    partitions: dg.PartitionsDefinition | None, start: date, end_inclusive: date
-) -> dict[str, str] | None:
-    """Range tags covering the days [start, end] in this partitioning; None when it has none."""
-    if partitions is None:
-        return {}
-    if not isinstance(partitions, dg.TimeWindowPartitionsDefinition):
-        return None
-    window = dg.TimeWindow(
-        datetime.combine(start, datetime.min.time(), tzinfo=UTC),
-        datetime.combine(end_inclusive + timedelta(days=1), datetime.min.time(), tzinfo=UTC),
-    )
-    keys = partitions.get_partition_keys_in_time_window(window)
-    if not keys:
-        return None
-    return {ASSET_PARTITION_RANGE_START_TAG: keys[0], ASSET_PARTITION_RANGE_END_TAG: keys[-1]}
-
-
 def backfill(start: date, end_inclusive: date, select: str | None) -> bool:
     """Materialize the selection over [start, end]: one run per partitioning (dimensions, days,
     and any other cadence), in dependency order, each stored in the instance."""
-    from energy_assets.definitions import ASSETS, defs
+    from energy_assets.definitions import defs
+    from energy_assets.defs.build import ASSETS
 
     if end_inclusive < start:
         raise SystemExit(f"--end {end_inclusive} is before --start {start}")
@@ -112,7 +97,7 @@ def backfill(start: date, end_inclusive: date, select: str | None) -> bool:
     ok = True
     for number, (partitions, keys) in enumerate(runs, start=1):
         names = ", ".join(k.to_user_string() for k in keys)
-        tags = _range_tags(partitions, start, end_inclusive)
+        tags = range_tags(partitions, start, end_inclusive)
         if tags is None:
             print(f"skipped (no partition of theirs in {start}..{end_inclusive}): {names}")
             continue
@@ -264,7 +249,7 @@ def demo(days: int) -> bool:
     yesterday = datetime.now(UTC).date() - timedelta(days=1)
     start = yesterday - timedelta(days=days - 1)
     ok = backfill(start, yesterday, None)
-    lake = Lake.from_env()
+    lake = configured_lake()
     print(f"\nlake: {lake.root}")
     _print_rows(status(lake))
     summary = quality_summary(lake, start, yesterday + timedelta(days=1))
@@ -303,7 +288,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command == "backfill":
         return 0 if backfill(args.start, args.end, args.select) else 1
     if args.command == "status":
-        _print_rows(status(Lake.from_env()))
+        _print_rows(status(configured_lake()))
         instance = _instance()
         print("\nlast run per asset")
         _print_rows(asset_runs(instance))

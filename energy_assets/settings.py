@@ -1,4 +1,5 @@
-"""Environment settings, read when a run starts (never at import time)."""
+"""Environment settings, read when a run starts (never at import time): the one reader of the
+project's environment variables."""
 
 from __future__ import annotations
 
@@ -10,6 +11,8 @@ from typing import TYPE_CHECKING, Any
 
 import yaml
 
+from energy_assets.storage.lake import Lake
+
 if TYPE_CHECKING:
     from energy_assets.sources.eco2mix import Eco2mixConfig
     from energy_assets.sources.network import HttpConfig
@@ -17,6 +20,29 @@ if TYPE_CHECKING:
 
 KNOWN_SOURCES = ("simulator", "landing", "open_meteo", "eco2mix")
 DEFAULT_START_DATE = "2024-01-01"
+DEFAULT_LAKE_ROOT = Path(__file__).resolve().parents[1] / "lake"
+"""The embedded lake: `lake/` in the repository, wherever a command is started from."""
+
+
+def lake_root() -> str:
+    """Where the lake is: `ENERGY_LAKE_ROOT` (a folder or an object-store URI), else `lake/`."""
+    return os.environ.get("ENERGY_LAKE_ROOT") or str(DEFAULT_LAKE_ROOT)
+
+
+def lake_storage_options() -> dict[str, str]:
+    """Object-store options beyond the AWS_* credentials: plain HTTP when `AWS_ALLOW_HTTP`."""
+    return {"allow_http": "true"} if os.environ.get("AWS_ALLOW_HTTP") else {}
+
+
+def configured_lake() -> Lake:
+    """The lake the environment names (`ENERGY_LAKE_ROOT`), else the embedded `lake/`."""
+    return Lake(root=lake_root(), storage_options=lake_storage_options())
+
+
+def marts_lake_root() -> str:
+    """The lake the dbt plugin reads: the one a Dagster run names (`ENERGY_MARTS_LAKE_ROOT`), else
+    the project's lake."""
+    return os.environ.get("ENERGY_MARTS_LAKE_ROOT") or lake_root()
 
 
 def start_date() -> date:
@@ -114,6 +140,47 @@ class SourceSettings:
         grid.regions()  # an unknown region code fails the run at once, naming it
         replay = os.environ.get("ENERGY_API_REPLAY", "0").lower() in ("1", "true", "yes")
         return cls(http=http, open_meteo=weather, eco2mix=grid, is_replay=replay)
+
+
+def training_cadence() -> str:
+    """`ENERGY_TRAINING_CADENCE` (daily, weekly or monthly; default weekly)."""
+    from ml.forecasting.model import CADENCES
+
+    cadence = os.environ.get("ENERGY_TRAINING_CADENCE", "weekly")
+    if cadence not in CADENCES:
+        raise ValueError(f"ENERGY_TRAINING_CADENCE={cadence!r}: use one of {', '.join(CADENCES)}")
+    return cadence
+
+
+ALERT_WEBHOOK_ENV = "ENERGY_ALERT_WEBHOOK"
+
+
+def alert_webhook_url() -> str | None:
+    """Where alerts are posted as JSON (`ENERGY_ALERT_WEBHOOK`); None: in the lake only."""
+    return os.environ.get(ALERT_WEBHOOK_ENV) or None
+
+
+def mlflow_tracking_uri() -> str | None:
+    """`MLFLOW_TRACKING_URI`, when set; else the lake's own store is used."""
+    return os.environ.get("MLFLOW_TRACKING_URI") or None
+
+
+def marts_dir_override() -> Path | None:
+    """`ENERGY_MARTS_DIR`: a local folder for dbt's DuckDB file and the marts' exports."""
+    configured = os.environ.get("ENERGY_MARTS_DIR")
+    return Path(configured).resolve() if configured else None
+
+
+DEFAULT_MARTS_LOOKBACK_DAYS = 1
+
+
+def marts_lookback_days() -> int:
+    """Days before a run's window that the marts rebuild too, for late data
+    (`ENERGY_MARTS_LOOKBACK_DAYS`, default 1)."""
+    days = int(os.environ.get("ENERGY_MARTS_LOOKBACK_DAYS", str(DEFAULT_MARTS_LOOKBACK_DAYS)))
+    if days < 0:
+        raise ValueError(f"ENERGY_MARTS_LOOKBACK_DAYS must be 0 or more, not {days}")
+    return days
 
 
 def emissions_country() -> str:

@@ -1,15 +1,16 @@
 """MLflow helpers: the servable forecaster, logging a training run, and the champion alias.
 
-The registered model is a pyfunc taking the rows of `ml.forecasting.MODEL_INPUTS` and answering
-`p10_kwh`, `forecast_kwh`, `p90_kwh`, so `mlflow models serve models:/<name>@champion` forecasts
-over REST. The `champion` alias moves to a new version only when it beats the current champion
-on the new run's held-out days, and the decision is logged on the run.
+The registered model is a pyfunc taking the rows of `ml.forecasting.model.MODEL_INPUTS` and
+answering `p10_kwh`, `forecast_kwh`, `p90_kwh`, so `mlflow models serve models:/<name>@champion`
+forecasts over REST. The `champion` alias moves to a new version only when it beats the current
+champion on the new run's held-out days, and the decision is logged on the run.
 """
 
 from __future__ import annotations
 
+import json
 import tempfile
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from importlib.metadata import version
 from pathlib import Path
 from typing import Any
@@ -25,8 +26,8 @@ from mlflow.exceptions import MlflowException
 from mlflow.models import infer_signature
 from mlflow.pyfunc import PythonModel
 
-from ml import forecasting
-from ml.evaluation import mae
+from ml.forecasting import model as forecasting
+from ml.forecasting.evaluation import mae
 
 CHAMPION = "champion"
 OUTPUTS = ("p10_kwh", "forecast_kwh", "p90_kwh")
@@ -118,7 +119,7 @@ def log_training(
             model_config={BAND_SCALE: fitted.band_scale},
             signature=infer_signature(example, output),
             input_example=example,
-            code_paths=[str(Path(forecasting.__file__).parent)],
+            code_paths=[str(Path(__file__).parent)],
             pip_requirements=[f"{package}=={version(package)}" for package in REQUIREMENTS],
             registered_model_name=model_name,
         )
@@ -237,3 +238,71 @@ def model_for_partition(model_name: str, partition: str) -> LoggedModel | None:
     return LoggedModel(
         str(latest.run_id), f"models:/{model_name}/{latest.version}", str(latest.version)
     )
+
+
+@dataclass(frozen=True)
+class ModelSummary:
+    """A registered model version and its training run: metrics, tags, feature importance."""
+
+    version: str
+    run_id: str
+    metrics: dict[str, float]
+    tags: dict[str, str]
+    feature_importance: dict[str, float] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Champion:
+    """The current champion and, when there was one, the champion it replaced."""
+
+    current: ModelSummary
+    previous: ModelSummary | None
+
+
+def _summary(client: Any, version: Any) -> ModelSummary:
+    run = client.get_run(version.run_id)
+    try:
+        importance = mlflow.artifacts.load_dict(f"runs:/{version.run_id}/feature_importance.json")
+    except (OSError, json.JSONDecodeError, mlflow.exceptions.MlflowException):
+        importance = {}
+    return ModelSummary(
+        version=str(version.version),
+        run_id=str(version.run_id),
+        metrics=dict(run.data.metrics),
+        tags=dict(run.data.tags),
+        feature_importance={str(k): float(v) for k, v in importance.items()},
+    )
+
+
+def champion(uri: str, model_name: str = forecasting.MODEL_NAME) -> Champion | None:
+    """The `champion` alias of `model_name` in the registry at `uri`, and the previous champion
+    (the latest older version whose run was promoted), or None when there is no champion."""
+    mlflow.set_tracking_uri(uri)
+    mlflow.set_registry_uri(uri)
+    client = MlflowClient()
+    try:
+        current = client.get_model_version_by_alias(model_name, CHAMPION)
+    except MlflowException:
+        return None
+    older = [
+        v
+        for v in client.search_model_versions(f"name = '{model_name}'")
+        if int(v.version) < int(current.version)
+    ]
+    promoted = [
+        v
+        for v in older
+        if client.get_run(str(v.run_id)).data.tags.get("champion_promoted") == "true"
+    ]
+    previous = max(promoted, key=lambda v: int(v.version)) if promoted else None
+    return Champion(
+        current=_summary(client, current),
+        previous=_summary(client, previous) if previous is not None else None,
+    )
+
+
+def load_champion(uri: str, model_name: str = forecasting.MODEL_NAME) -> forecasting.Predictor:
+    """The champion as a `ml.forecasting.model.Predictor` (model input rows to kWh quantiles)."""
+    mlflow.set_tracking_uri(uri)
+    mlflow.set_registry_uri(uri)
+    return load_predictor(f"models:/{model_name}@{CHAMPION}")

@@ -11,11 +11,11 @@ with app.setup:
     import polars as pl
 
     from checks.contracts import GOLD_CONSUMPTION_FEATURES, GOLD_FORECASTS
-    from energy_assets import exploration
-    from energy_assets.lake import Lake
+    from energy_assets.exploration import lake_tables
+    from energy_assets.settings import configured_lake
     from energy_assets.sources.anomaly_feedback import submit_feedback
 
-    lake = Lake.from_env()
+    lake = configured_lake()
     SEVERITIES = ["high", "medium", "low"]
     WINDOW_DAYS = 14
     """Default span: the last two weeks of detected anomalies."""
@@ -38,13 +38,13 @@ def header():
 
 @app.cell
 def anomaly_days():
-    _missing = exploration.missing_table_message(
+    _missing = lake_tables.missing_table_message(
         "gold/anomalies",
         lake,
         "materialize `gold/anomalies` for the days to inspect (Dagster UI, or `make demo`)",
     )
     mo.stop(_missing is not None, mo.md(_missing or ""))
-    anomalies_table = exploration.find_table("gold/anomalies")
+    anomalies_table = lake_tables.find_table("gold/anomalies")
     detected_days = lake.partition_days(anomalies_table)
     mo.stop(not detected_days, mo.md("`gold/anomalies` exists but holds no day yet."))
     return anomalies_table, detected_days
@@ -53,7 +53,7 @@ def anomaly_days():
 @app.cell
 def filters(anomalies_table, detected_days):
     _types = (
-        exploration.frame(lake.read(anomalies_table, columns=["anomaly_type"]))["anomaly_type"]
+        lake_tables.frame(lake.read(anomalies_table, columns=["anomaly_type"]))["anomaly_type"]
         .unique()
         .sort()
         .to_list()
@@ -76,7 +76,7 @@ def filters(anomalies_table, detected_days):
 @app.cell
 def events(anomalies_table, severities, types, window):
     _first, _last = window.value
-    event_days = exploration.load_window(
+    event_days = lake_tables.load_window(
         lake, anomalies_table, _first, _last + timedelta(days=1)
     ).filter(
         pl.col("anomaly_type").is_in(list(types.value)),
@@ -160,7 +160,7 @@ def drill_down(event_days, event_list, picked_events):
     event_rows = event_days.filter(pl.col("event_id") == event_id).sort("day")
     event = event_rows.row(0, named=True)
     _first, _last = event_rows["day"].min(), event_rows["day"].max() + timedelta(days=1)
-    _readings = exploration.load_window(
+    _readings = lake_tables.load_window(
         lake,
         GOLD_CONSUMPTION_FEATURES,
         _first,
@@ -168,7 +168,7 @@ def drill_down(event_days, event_list, picked_events):
         ["meter_id", "interval_start_utc", "energy_kwh", "day"],
         [event["meter_id"]],
     )
-    _expected = exploration.load_window(
+    _expected = lake_tables.load_window(
         lake,
         GOLD_FORECASTS,
         _first,

@@ -11,11 +11,11 @@ with app.setup:
     import polars as pl
 
     from checks.contracts import GOLD_CARBON_EMISSIONS, GOLD_CONSUMPTION_FEATURES, SILVER_METERS
-    from energy_assets import exploration
-    from energy_assets.lake import Lake
+    from energy_assets.exploration import forecast_views, lake_tables
+    from energy_assets.settings import configured_lake
     from ml.features import COOLING_BASE_C, HEATING_BASE_C
 
-    lake = Lake.from_env()
+    lake = configured_lake()
     MAX_DAYS = 92
     """Longest window loaded at once: a quarter of gold features stays a few hundred MB."""
     MAX_LINES = 12
@@ -51,7 +51,7 @@ def header():
 
 @app.cell
 def meter_registry():
-    meters = exploration.frame(lake.read(SILVER_METERS))
+    meters = lake_tables.frame(lake.read(SILVER_METERS))
     feature_days = lake.partition_days(GOLD_CONSUMPTION_FEATURES)
     mo.stop(
         not feature_days or meters.height == 0,
@@ -106,7 +106,7 @@ def consumption(candidates, meter_pick, window):
         (last - first).days + 1 > MAX_DAYS,
         mo.md(f"Pick at most {MAX_DAYS} days: the window is loaded into memory."),
     )
-    rows = exploration.load_window(
+    rows = lake_tables.load_window(
         lake, GOLD_CONSUMPTION_FEATURES, first, last + timedelta(days=1), COLUMNS, chosen
     ).with_columns(
         hour_utc=pl.col("interval_start_utc").dt.truncate("1h"),
@@ -126,11 +126,11 @@ def consumption(candidates, meter_pick, window):
 
 @app.cell
 def carbon_footprint(chosen, first, last):
-    _missing = exploration.missing_table_message(
+    _missing = lake_tables.missing_table_message(
         GOLD_CARBON_EMISSIONS.path, lake, "materialize gold/carbon_emissions for these days"
     )
     mo.stop(_missing is not None, mo.md(_missing or ""))
-    carbon = exploration.load_window(
+    carbon = lake_tables.load_window(
         lake, GOLD_CARBON_EMISSIONS, first, last + timedelta(days=1), None, chosen
     )
     mo.stop(carbon.is_empty(), mo.md("No carbon footprint for these meters and days yet."))
@@ -268,7 +268,7 @@ def temperature_response(focused):
         )
         .sort("local_date")
     )
-    fit = exploration.temperature_response(daily)
+    fit = forecast_views.temperature_response(daily)
     mo.stop(fit is None, mo.md("Fewer than three days: no temperature response to fit."))
     low, high = daily["temperature_c"].min(), daily["temperature_c"].max()
     fitted = pl.DataFrame(

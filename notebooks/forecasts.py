@@ -11,10 +11,11 @@ with app.setup:
     import polars as pl
 
     from checks.contracts import GOLD_FORECASTS, GOLD_REGION_FORECASTS
-    from energy_assets import exploration
-    from energy_assets.lake import Lake
+    from energy_assets.exploration import forecast_views, lake_tables
+    from energy_assets.settings import configured_lake
+    from ml import tracking
 
-    lake = Lake.from_env()
+    lake = configured_lake()
     ACCURACY_DAYS = 28
     """Default span of the accuracy tables: the last four weeks of forecasts."""
     SHOWN_METRICS = ("mae", "rmse", "mape", "pinball", "coverage_p10_p90", "skill_vs_best_baseline")
@@ -51,7 +52,7 @@ def band_chart(rows: pl.DataFrame, time: str, title: str) -> alt.LayerChart:
 
 @app.cell
 def forecast_days():
-    _missing = exploration.missing_table_message(
+    _missing = lake_tables.missing_table_message(
         "gold/forecasts",
         lake,
         "materialize `ml/day_ahead_model` for the training weeks, then `gold/forecasts` for "
@@ -75,9 +76,9 @@ def day_controls(days):
 @app.cell
 def day_forecasts(target_day):
     picked_day = date.fromisoformat(target_day.value)
-    meter_rows = exploration.with_actuals(
+    meter_rows = forecast_views.with_actuals(
         lake,
-        exploration.load_window(lake, GOLD_FORECASTS, picked_day, picked_day + timedelta(days=1)),
+        lake_tables.load_window(lake, GOLD_FORECASTS, picked_day, picked_day + timedelta(days=1)),
     )
     return meter_rows, picked_day
 
@@ -106,7 +107,7 @@ def actual_against_forecast(level, meter_rows, picked_day, subject):
             .group_by(pl.col("interval_start_utc").dt.truncate("1h").alias("hour_start_utc"))
             .agg(energy_kwh=pl.col("energy_kwh").sum(min_count=1))
         )
-        _rows = exploration.load_window(
+        _rows = lake_tables.load_window(
             lake, GOLD_REGION_FORECASTS, picked_day, picked_day + timedelta(days=1)
         ).filter(pl.col("region") == subject.value)
         _rows = _rows.join(_actual, on="hour_start_utc", how="left")
@@ -151,8 +152,8 @@ def accuracy_window(days):
 @app.cell
 def scored_forecasts(accuracy_days):
     _first, _last = accuracy_days.value
-    scored = exploration.with_actuals(
-        lake, exploration.load_window(lake, GOLD_FORECASTS, _first, _last + timedelta(days=1))
+    scored = forecast_views.with_actuals(
+        lake, lake_tables.load_window(lake, GOLD_FORECASTS, _first, _last + timedelta(days=1))
     )
     mo.stop(
         scored["energy_kwh"].is_null().all(),
@@ -163,7 +164,7 @@ def scored_forecasts(accuracy_days):
 
 @app.cell
 def accuracy_by_horizon(scored):
-    by_horizon = exploration.accuracy_by(
+    by_horizon = forecast_views.accuracy_by(
         scored.with_columns(pl.col("horizon_hours").floor()), "horizon_hours"
     )
     mo.ui.altair_chart(
@@ -183,8 +184,8 @@ def accuracy_by_horizon(scored):
 
 @app.cell
 def accuracy_by_meter_and_model(scored):
-    by_meter = exploration.accuracy_by(scored, "meter_id")
-    by_model = exploration.accuracy_by(scored, "model_used")
+    by_meter = forecast_views.accuracy_by(scored, "meter_id")
+    by_model = forecast_views.accuracy_by(scored, "model_used")
     mo.vstack(
         [
             mo.md("### Accuracy by model (or fallback)"),
@@ -208,7 +209,7 @@ def accuracy_by_meter_and_model(scored):
 
 @app.cell
 def champion_run():
-    _uri = exploration.tracking_uri(lake)
+    _uri = forecast_views.tracking_uri(lake)
     mo.stop(
         _uri is None,
         mo.md(
@@ -216,7 +217,7 @@ def champion_run():
             "materialize `ml/day_ahead_model` to train and register a model."
         ),
     )
-    champion = exploration.champion(_uri or "")
+    champion = tracking.champion(_uri or "")
     mo.stop(champion is None, mo.md("No model carries the `champion` alias yet."))
     return (champion,)
 

@@ -11,10 +11,10 @@ with app.setup:
     import polars as pl
 
     from checks.contracts import GOLD_QUALITY_SCORECARD, contract
-    from energy_assets import exploration
-    from energy_assets.lake import Lake
+    from energy_assets.exploration import lake_tables
+    from energy_assets.settings import configured_lake
 
-    lake = Lake.from_env()
+    lake = configured_lake()
     HEATMAP_METERS = 60
     STATUS_COLOURS = alt.Scale(
         domain=["good", "degraded", "bad"], range=["#4c9f70", "#f2a541", "#d1495b"]
@@ -36,8 +36,8 @@ def header():
 
 @app.cell
 def table_inventory():
-    tables = exploration.table_overview(lake)
-    marts = exploration.mart_exports(lake)
+    tables = lake_tables.table_overview(lake)
+    marts = lake_tables.mart_exports(lake)
     mo.vstack(
         [
             mo.md(
@@ -70,7 +70,7 @@ def table_picker(tables):
 @app.cell
 def partitions(picker):
     picked = contract(picker.value)
-    per_day = exploration.rows_per_day(lake, picked)
+    per_day = lake_tables.rows_per_day(lake, picked)
     (
         mo.ui.altair_chart(
             alt.Chart(per_day)
@@ -91,7 +91,7 @@ def partitions(picker):
 
 @app.cell
 def version_pickers(picked):
-    history = exploration.version_history(lake, picked)
+    history = lake_tables.version_history(lake, picked)
     versions = [str(v) for v in sorted(history["version"].to_list())]
     newer = mo.ui.dropdown(options=versions, value=versions[-1], label="compare version")
     older = mo.ui.dropdown(
@@ -109,7 +109,7 @@ def version_pickers(picked):
 
 @app.cell
 def version_changes(newer, older, picked):
-    diff = exploration.version_diff(lake, picked, int(older.value), int(newer.value))
+    diff = lake_tables.version_diff(lake, picked, int(older.value), int(newer.value))
     changes = diff.unpivot(
         index="day",
         on=["rows_added", "rows_removed", "rows_changed"],
@@ -165,7 +165,7 @@ def scorecard_window():
 @app.cell
 def scorecard_heatmap(window):
     first, last = window.value
-    scorecard = exploration.load_window(
+    scorecard = lake_tables.load_window(
         lake, GOLD_QUALITY_SCORECARD, first, last + timedelta(days=1)
     )
     worst = (

@@ -10,11 +10,12 @@ with app.setup:
     import marimo as mo
 
     from checks.contracts import GOLD_CONSUMPTION_FEATURES, SILVER_METERS
-    from energy_assets import exploration
-    from energy_assets.lake import Lake
-    from energy_assets.settings import Settings
+    from energy_assets.exploration import forecast_views, lake_tables
+    from energy_assets.settings import Settings, configured_lake
+    from ml import tracking
+    from ml.forecasting.model import MODEL_NAME
 
-    lake = Lake.from_env()
+    lake = configured_lake()
     issue_hour_utc = Settings.from_env().forecast_issue_hour_utc
 
 
@@ -34,8 +35,8 @@ def header():
 
 @app.cell
 def champion_model():
-    _uri = exploration.tracking_uri(lake)
-    _champion = exploration.champion(_uri) if _uri else None
+    _uri = forecast_views.tracking_uri(lake)
+    _champion = tracking.champion(_uri) if _uri else None
     mo.stop(
         _champion is None,
         mo.md(
@@ -43,15 +44,15 @@ def champion_model():
             "(Dagster UI, or `make demo`) so a model is registered with the `champion` alias."
         ),
     )
-    predictor = exploration.load_champion(_uri or "")
-    mo.md(f"Champion: `{exploration.MODEL_NAME}` version {_champion.current.version}.")
+    predictor = tracking.load_champion(_uri or "")
+    mo.md(f"Champion: `{MODEL_NAME}` version {_champion.current.version}.")
     return (predictor,)
 
 
 @app.cell
 def subject_controls():
     _days = lake.partition_days(GOLD_CONSUMPTION_FEATURES)
-    _meters = exploration.frame(lake.read(SILVER_METERS, columns=["meter_id", "region"]))
+    _meters = lake_tables.frame(lake.read(SILVER_METERS, columns=["meter_id", "region"]))
     mo.stop(
         not _days or _meters.height == 0,
         mo.md("No consumption features yet: materialize the lake layers for some days."),
@@ -71,7 +72,7 @@ def subject_controls():
 
 @app.cell
 def day_features(subject, target_day):
-    what_if_day = exploration.what_if_day(
+    what_if_day = forecast_views.what_if_day(
         lake, date.fromisoformat(target_day.value), list(subject.value)
     )
     mo.stop(what_if_day.target.height == 0, mo.md("These meters have no rows on that day."))
@@ -92,7 +93,7 @@ def condition_sliders(forecast_temperature_c):
         full_width=True,
     )
     day_type = mo.ui.dropdown(
-        options=list(exploration.DAY_TYPES), value="as scheduled", label="Day type"
+        options=list(forecast_views.DAY_TYPES), value="as scheduled", label="Day type"
     )
     mo.vstack([temperature, day_type])
     return day_type, temperature
@@ -106,7 +107,7 @@ def conditions(day_type, temperature):
 
 @app.cell
 def scheduled_curve(forecast_temperature_c, predictor, what_if_day):
-    scheduled = exploration.what_if_curve(
+    scheduled = forecast_views.what_if_curve(
         predictor,
         what_if_day,
         forecast_temperature_c if forecast_temperature_c is not None else 10.0,
@@ -118,7 +119,7 @@ def scheduled_curve(forecast_temperature_c, predictor, what_if_day):
 
 @app.cell
 def what_if_curve(conditions, predictor, what_if_day):
-    curve = exploration.what_if_curve(
+    curve = forecast_views.what_if_curve(
         predictor, what_if_day, issue_hour_utc=issue_hour_utc, **conditions
     )
     return (curve,)

@@ -19,8 +19,9 @@ import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 import pyarrow.fs as pafs
 
+from checks.contracts.vocabularies import FEEDBACK_VERDICTS
+
 FEEDBACK_FOLDER = "landing/anomaly_feedback"
-VERDICTS = ("confirmed", "false_alarm")
 SCHEMA = pa.schema(
     [
         pa.field("event_id", pa.string(), nullable=False),
@@ -44,8 +45,8 @@ def submit_feedback(
 ) -> str:
     """Record a verdict on an event of gold `anomalies`; returns the path of the file written.
     Raises ValueError for a verdict other than `confirmed`/`false_alarm` or an empty id."""
-    if verdict not in VERDICTS:
-        raise ValueError(f"verdict must be one of {VERDICTS}, got {verdict!r}")
+    if verdict not in FEEDBACK_VERDICTS:
+        raise ValueError(f"verdict must be one of {FEEDBACK_VERDICTS}, got {verdict!r}")
     if not event_id or not meter_id:
         raise ValueError("event_id and meter_id are required")
     submitted = datetime.now(UTC)
@@ -88,7 +89,9 @@ def read_feedback(lake_root: str) -> pa.Table:
             continue
     if not tables:
         return SCHEMA.empty_table()
-    every = pa.concat_tables(tables).filter(pc.is_in(pc.field("verdict"), pa.array(VERDICTS)))
+    every = pa.concat_tables(tables).filter(
+        pc.is_in(pc.field("verdict"), pa.array(FEEDBACK_VERDICTS))
+    )
     latest = every.sort_by([("event_id", "ascending"), ("submitted_at_utc", "descending")])
     ids = latest["event_id"].to_pylist()
     first = [i for i, event in enumerate(ids) if i == 0 or ids[i - 1] != event]

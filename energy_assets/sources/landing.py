@@ -40,7 +40,7 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
 import polars as pl
 import pyarrow as pa
@@ -53,6 +53,7 @@ from checks.contracts import (
     INTERVAL_MINUTES,
     WEATHER_FIELDS,
 )
+from checks.contracts.vocabularies import LANDING_KINDS, WEATHER_KINDS, LandingKind
 from checks.quarantine import Rejection
 from energy_assets.sources.cadence import cadence_minutes
 from energy_assets.sources.reading_limits import day_error, energy_error
@@ -61,8 +62,6 @@ SOURCE = "landing"
 DEFAULT_MAX_BYTES = 512 * 1024 * 1024
 EXTENSIONS = (".csv", ".parquet")
 
-LandingKind = Literal["meters", "readings", "weather"]
-KINDS: tuple[LandingKind, ...] = ("meters", "readings", "weather")
 
 METER_REQUIRED = ("meter_id", "location_id")
 METER_OPTIONAL = (
@@ -89,7 +88,6 @@ WEATHER_OPTIONAL = (
     "kind",
     "issued_at",
 )
-WEATHER_KINDS = ("observation", "forecast")
 
 _TRUE = ("true", "t", "1", "yes", "y")
 _FALSE = ("false", "f", "0", "no", "n")
@@ -162,8 +160,8 @@ def list_landing_files(landing_root: Path, kind: LandingKind) -> list[Path]:
     Hidden files (a leading dot, e.g. partial uploads) and other extensions are not listed; a
     missing folder lists nothing.
     """
-    if kind not in KINDS:
-        raise ValueError(f"unknown landing kind {kind!r}; expected one of {KINDS}")
+    if kind not in LANDING_KINDS:
+        raise ValueError(f"unknown landing kind {kind!r}; expected one of {LANDING_KINDS}")
     folder = Path(landing_root) / kind
     if not folder.is_dir():
         return []

@@ -20,9 +20,21 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from checks.contracts import BRONZE_LANDING_FILES
+from checks.contracts import BRONZE_LANDING_FILES, BRONZE_METERS
+from checks.contracts.vocabularies import LANDING_KINDS, LandingKind
 from checks.quarantine import Rejection
-from energy_assets.sources.landing import KINDS, LandingKind, ParsedFile, list_landing_files
+from energy_assets.settings import start_date
+from energy_assets.sources.landing import (
+    ParsedFile,
+    file_sha256,
+    list_landing_files,
+    parse_meters_file,
+    parse_readings_file,
+    parse_weather_file,
+)
+from energy_assets.sources.reading_limits import accepted_days
+from energy_assets.storage.lake import Lake
+from energy_assets.transforms.cleaning import current_meters
 
 PROCESSED = "_processed"
 REJECTED = "_rejected"
@@ -51,7 +63,7 @@ def waiting_files(landing_root: Path, after: Position | None, limit: int) -> lis
     cannot starve new arrivals and an old-looking file is never skipped.
     """
     files = []
-    for kind in KINDS:
+    for kind in LANDING_KINDS:
         for path in list_landing_files(landing_root, kind):
             try:
                 files.append(InboxFile(path, kind, path.stat().st_mtime_ns))
@@ -197,3 +209,70 @@ def accepted_hashes(ledger: pa.Table) -> dict[str, str]:
     """sha256 -> path of every accepted file in the ledger."""
     accepted = ledger.filter(pc.equal(ledger["status"], "accepted"))
     return dict(zip(accepted["sha256"].to_pylist(), accepted["path"].to_pylist(), strict=True))
+
+
+LandingParser = Callable[[Path, str, datetime], ParsedFile]
+
+
+def landing_parser(store: Lake, kind: LandingKind) -> LandingParser:
+    """How to parse a landing file of a kind, given the meters bronze describes now (readings
+    and weather need their meter's or location's time zone)."""
+    if kind == "meters":
+        return lambda path, batch, at: parse_meters_file(path, batch_id=batch, ingested_at_utc=at)
+    meters = current_meters(store.read(BRONZE_METERS)).table.to_pylist()
+    if kind == "readings":
+        zones = {m["meter_id"]: m["timezone"] for m in meters}
+        intervals = {m["meter_id"]: m["interval_minutes"] for m in meters if m["interval_minutes"]}
+        days = accepted_days(start_date(), datetime.now(UTC).date())
+        return lambda path, batch, at: parse_readings_file(
+            path, zones, intervals, batch_id=batch, ingested_at_utc=at, days=days
+        )
+    locations = {m["location_id"]: m["timezone"] for m in meters}
+    return lambda path, batch, at: parse_weather_file(
+        path, locations, batch_id=batch, ingested_at_utc=at
+    )
+
+
+def landing_batch_id(sha256: str) -> str:
+    return f"landing-{sha256[:16]}"
+
+
+def landing_files(
+    store: Lake,
+    kind: LandingKind,
+    window: tuple[date, date] | None = None,
+    inferred: dict[str, int] | None = None,
+) -> tuple[list[pa.Table], dict[str, list[Rejection]]]:
+    """Parse the landing files of a kind: rows (in the window, if given), rejections by file;
+    `inferred`, when given, collects the meters whose interval came from their cadence.
+
+    Each file's rows are received when the file arrived (`arrived_at_utc`). The files are those
+    the landing sensor accepted (`landing/_processed/`; with a window, only those whose days meet
+    it) and those still waiting in the inbox, each content once: a re-run of a day gives the same
+    rows whether or not the sensor has judged its files yet.
+    """
+    parse = landing_parser(store, kind)
+    rows, rejected, seen = [], {}, set()
+    root = store.landing_root
+    skipped = outside_window(store.read(BRONZE_LANDING_FILES), *window) if window else set()
+    archived = [p for p in archived_files(root, kind) if str(p) not in skipped]
+    for path in [*archived, *list_landing_files(root, kind)]:
+        sha = file_sha256(path)
+        if sha in seen:
+            continue
+        seen.add(sha)
+        parsed = parse(path, landing_batch_id(sha), arrived_at_utc(path))
+        table = parsed.rows
+        if window is not None:
+            days = table["day"]
+            table = table.filter(
+                pc.and_(
+                    pc.greater_equal(days, pa.scalar(window[0], pa.date32())),
+                    pc.less(days, pa.scalar(window[1], pa.date32())),
+                )
+            )
+        rows.append(table)
+        rejected[str(path)] = parsed.rejections
+        if inferred is not None:
+            inferred.update(parsed.inferred_intervals)
+    return rows, rejected

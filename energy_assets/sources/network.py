@@ -4,13 +4,14 @@ parse, and return bronze rows, raw response rows and rejections. Plain functions
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
 import pyarrow as pa
+import pyarrow.dataset as ds
 
 from checks.api import FETCH_FAILED
 from checks.contracts import (
@@ -20,9 +21,10 @@ from checks.contracts import (
     BRONZE_WEATHER,
 )
 from checks.quarantine import Rejection
-from energy_assets.lake import days_in
 from energy_assets.sources import eco2mix, open_meteo
 from energy_assets.sources.http import ApiResponse, FetchError, HttpClient
+from energy_assets.storage.lake import Lake, days_in
+from energy_assets.storage.quarantine import replace_quarantine
 
 SECRET_PARAMS = frozenset({"apikey", "api_key"})
 
@@ -231,3 +233,37 @@ def fetch_eco2mix(
                     ):
                         out.fetched.append(Fetched(dataset, region.region, day, page))
     return out
+
+
+def network_window(
+    store: Lake,
+    is_replay: bool,
+    source: str,
+    start: date,
+    end: date,
+    fetch: Callable[[], Fetching],
+    parse: Callable[[list[Fetched]], SourceWindow],
+) -> SourceWindow:
+    """A network source's rows for [start, end): fetched now, with the raw responses kept in
+    bronze, or parsed again from the responses kept there (`ENERGY_API_REPLAY`); every rejection
+    (failed request, drift, malformed body) goes to quarantine."""
+    if is_replay:
+        kept = store.read(
+            BRONZE_API_RESPONSES, start, end, filter_expression=ds.field("source") == source
+        )
+        window = parse(replayed(kept))
+    else:
+        fetching = fetch()
+        window = parse(fetching.fetched)
+        window.failures = fetching.failures
+        store.replace_window(
+            BRONZE_API_RESPONSES,
+            response_rows(fetching.fetched),
+            start,
+            end,
+            f"source = '{source}'",
+        )
+    replace_quarantine(
+        store, window.rejections, rejected_by=f"bronze:{source}", source=source, window=(start, end)
+    )
+    return window

@@ -125,3 +125,16 @@ def parse(response: ApiResponse, location_id: str, kind: str, batch_id: str, day
 
 def _floats(values: list[Any]) -> list[float | None]:
     return [None if v is None else float(v) for v in values]
+
+
+def locations_of(meters: pa.Table, config: OpenMeteoConfig) -> list[Location]:
+    """Each located meter location once (only the configured ones, when some are)."""
+    seen: dict[str, Location] = {}
+    for m in meters.to_pylist():
+        wanted = not config.location_ids or m["location_id"] in config.location_ids
+        if wanted and m["latitude"] is not None and m["longitude"] is not None:
+            seen.setdefault(
+                m["location_id"],
+                Location(m["location_id"], m["latitude"], m["longitude"]),
+            )
+    return list(seen.values())

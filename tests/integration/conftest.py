@@ -6,7 +6,7 @@ from pathlib import Path
 import dagster as dg
 import pytest
 
-from energy_assets.lake import Lake
+from energy_assets.storage.lake import Lake
 
 
 @pytest.fixture

@@ -14,7 +14,8 @@ from dagster._core.storage.tags import (
     ASSET_PARTITION_RANGE_START_TAG,
 )
 
-from energy_assets.definitions import ASSETS, defs
+from energy_assets.definitions import defs
+from energy_assets.defs.build import ASSETS
 
 DIMENSIONS = [dg.AssetKey(["bronze", "meters"]), dg.AssetKey(["silver", "meters"])]
 LAKE_LAYERS = dg.AssetSelection.groups("bronze", "silver", "gold")

@@ -11,15 +11,15 @@ import dagster as dg
 import pytest
 
 from checks.contracts import OPS_ALERTS
-from energy_assets.automation.alerts import (
+from energy_assets.defs.ops.automation import (
     Alert,
     check_failure_alerts,
     raise_alerts,
     read_alerts,
     run_failure_alerts,
 )
-from energy_assets.lake import Lake
-from energy_assets.resources import LakeResource
+from energy_assets.defs.resources import LakeResource
+from energy_assets.storage.lake import Lake
 
 RESOURCES = {"lake": LakeResource()}
 

@@ -12,10 +12,11 @@ from dagster._core.storage.tags import (
 )
 
 from checks.contracts import GOLD_ANOMALIES, GOLD_ANOMALY_EVALUATION
-from energy_assets.assets.bronze import key
-from energy_assets.definitions import ASSETS, defs
-from energy_assets.lake import Lake
+from energy_assets.definitions import defs
+from energy_assets.defs.build import ASSETS
+from energy_assets.defs.tables import key
 from energy_assets.sources.anomaly_feedback import submit_feedback
+from energy_assets.storage.lake import Lake
 from tests.integration.pipeline import materialize_days, materialize_dimensions
 
 FIRST, LAST = date(2024, 1, 8), date(2024, 1, 11)

@@ -4,8 +4,9 @@ from datetime import UTC, date, datetime
 
 import dagster as dg
 
-from energy_assets.automation.schedules import daily_lake_schedule
-from energy_assets.definitions import ASSETS, defs
+from energy_assets.definitions import defs
+from energy_assets.defs.build import ASSETS
+from energy_assets.defs.lake.automation import daily_lake_schedule
 from tests.integration.pipeline import DIMENSIONS
 
 LAKE_ASSETS = [

@@ -15,9 +15,14 @@ import polars as pl
 import pytest
 from dbt.cli.main import dbtRunner
 
-from energy_assets.assets.marts import DBT_DIR
-from ml.baselines import SAME_TIME_LAST_WEEK, SAME_TIME_YESTERDAY, known_at_issue, naive_forecasts
-from ml.evaluation import MAPE_FLOOR_KWH, mape
+from energy_assets.defs.marts.assets import DBT_DIR
+from ml.forecasting.baselines import (
+    SAME_TIME_LAST_WEEK,
+    SAME_TIME_YESTERDAY,
+    known_at_issue,
+    naive_forecasts,
+)
+from ml.forecasting.evaluation import MAPE_FLOOR_KWH, mape
 
 Show = Callable[[str], list[tuple[object, ...]]]
 

@@ -10,10 +10,14 @@ import pyarrow as pa
 import pytest
 
 from checks.contracts import GOLD_FORECASTS
-from energy_assets.automation.forecasts import forecast_freshness_schedule, issue_forecast_sensor
-from energy_assets.automation.schedules import daily_lake_schedule, model_training_schedule
 from energy_assets.definitions import defs
-from energy_assets.lake import Lake
+from energy_assets.defs.forecasting.automation import (
+    forecast_freshness_schedule,
+    issue_forecast_sensor,
+    model_training_schedule,
+)
+from energy_assets.defs.lake.automation import daily_lake_schedule
+from energy_assets.storage.lake import Lake
 from tests.integration.pipeline import materialize_dimensions
 
 TOMORROW = date(2024, 5, 3)

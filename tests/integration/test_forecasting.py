@@ -34,12 +34,13 @@ from checks.contracts import (
     GOLD_REGION_FORECASTS,
     SILVER_METER_READINGS,
 )
-from energy_assets.assets.bronze import key
-from energy_assets.assets.forecasting import FORECAST_DAYS, MODEL_KEY, TRAINING_PERIODS
-from energy_assets.definitions import ASSETS, defs
-from energy_assets.lake import Lake
-from energy_assets.tracking import MlflowResource
-from ml.forecasting import MODEL_INPUTS, model_inputs
+from energy_assets.definitions import defs
+from energy_assets.defs.build import ASSETS
+from energy_assets.defs.forecasting.assets import FORECAST_DAYS, MODEL_KEY, TRAINING_PERIODS
+from energy_assets.defs.resources import MlflowResource
+from energy_assets.defs.tables import key
+from energy_assets.storage.lake import Lake
+from ml.forecasting.model import MODEL_INPUTS, model_inputs
 from ml.tracking import CHAMPION, OUTPUTS, load_predictor, model_frame
 from tests.integration.pipeline import built_lake
 

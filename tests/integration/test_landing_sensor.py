@@ -15,8 +15,9 @@ from checks.contracts import (
     GOLD_CONSUMPTION_FEATURES,
     SILVER_METER_READINGS,
 )
-from energy_assets.automation.landing import landing_sensor
-from energy_assets.definitions import ASSETS, defs
+from energy_assets.definitions import defs
+from energy_assets.defs.build import ASSETS
+from energy_assets.defs.lake.automation import landing_sensor
 from tests.integration.test_landing_source import drop, readings_csv
 
 DAY = date(2024, 10, 27)

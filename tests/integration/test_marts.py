@@ -25,11 +25,12 @@ from dagster._core.storage.tags import (
 )
 
 from checks.contracts import GOLD_ANOMALIES, GOLD_FORECASTS, SILVER_METER_READINGS
-from energy_assets import marts_io
-from energy_assets.assets import marts as marts_assets
-from energy_assets.assets.marts import DBT_DIR
-from energy_assets.definitions import ASSETS, defs
-from energy_assets.lake import Lake
+from energy_assets.definitions import defs
+from energy_assets.defs.build import ASSETS
+from energy_assets.defs.marts import assets as marts_assets
+from energy_assets.defs.marts.assets import DBT_DIR
+from energy_assets.marts import marts_io
+from energy_assets.storage.lake import Lake
 from tests.integration.pipeline import materialize_days, materialize_dimensions
 
 FIRST, LAST = date(2024, 5, 14), date(2024, 5, 15)

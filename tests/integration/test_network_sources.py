@@ -18,8 +18,8 @@ from checks.contracts import (
     OPS_PIPELINE_EMISSIONS,
     SILVER_METER_READINGS,
 )
-from energy_assets.lake import Lake
 from energy_assets.sources import eco2mix
+from energy_assets.storage.lake import Lake
 from tests.fixtures.recorded_api import (
     RecordedApi,
     Reply,

@@ -30,11 +30,12 @@ from dagster._core.storage.tags import (
 )
 
 from checks.contracts import BRONZE_ANOMALY_LABELS, GOLD_ANOMALIES, SILVER_METERS
-from energy_assets.assets.forecasting import MODEL_KEY
-from energy_assets.definitions import ASSETS, defs
-from energy_assets.exploration import frame
-from energy_assets.lake import Lake
+from energy_assets.definitions import defs
+from energy_assets.defs.build import ASSETS
+from energy_assets.defs.forecasting.assets import MODEL_KEY
+from energy_assets.exploration.lake_tables import frame
 from energy_assets.sources.anomaly_feedback import read_feedback
+from energy_assets.storage.lake import Lake
 from tests.integration.pipeline import built_lake
 
 ROOT = Path(__file__).resolve().parents[2]

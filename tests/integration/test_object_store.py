@@ -15,9 +15,9 @@ from checks.contracts import (
     GOLD_CONSUMPTION_FEATURES,
     SILVER_METER_READINGS,
 )
-from energy_assets.lake import Lake
+from energy_assets.settings import configured_lake
 from tests.integration.pipeline import materialize_days, materialize_dimensions
-from tests.unit.test_lake import DAY1, DAY2, DAY3, DAY4, counts_by_day, labels
+from tests.unit.storage.test_lake import DAY1, DAY2, DAY3, DAY4, counts_by_day, labels
 
 DAY = date(2024, 6, 3)
 
@@ -47,7 +47,7 @@ def s3_root(monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
 
 def test_a_day_materializes_end_to_end_on_object_storage(s3_root, lake, instance, monkeypatch):
     monkeypatch.setenv("ENERGY_LAKE_ROOT", s3_root)
-    remote = Lake.from_env()
+    remote = configured_lake()
     assert not remote.is_local
 
     assert materialize_dimensions(instance).success
@@ -62,7 +62,7 @@ def test_a_day_materializes_end_to_end_on_object_storage(s3_root, lake, instance
 
 def test_replacing_a_day_on_object_storage_leaves_the_others(s3_root, monkeypatch) -> None:
     monkeypatch.setenv("ENERGY_LAKE_ROOT", s3_root)
-    remote = Lake.from_env()
+    remote = configured_lake()
     remote.replace_window(BRONZE_ANOMALY_LABELS, [labels(DAY1, 2), labels(DAY2, 2)], DAY1, DAY3)
     remote.replace_window(BRONZE_ANOMALY_LABELS, labels(DAY2, 5), DAY2, DAY3)
     remote.replace_window(BRONZE_ANOMALY_LABELS, labels(DAY3, 1), DAY3, DAY4)

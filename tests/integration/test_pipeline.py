@@ -22,7 +22,7 @@ from checks.contracts import (
     SILVER_METER_READINGS,
     TableContract,
 )
-from energy_assets.lake import Lake
+from energy_assets.storage.lake import Lake
 from tests.integration.pipeline import materialize_days, materialize_dimensions
 
 FIRST, DST_DAY, LAST = date(2024, 3, 30), date(2024, 3, 31), date(2024, 4, 1)

@@ -20,7 +20,7 @@ import dagster as dg
 import pytest
 
 from checks.contracts import SILVER_METER_READINGS
-from energy_assets.lake import Lake
+from energy_assets.storage.lake import Lake
 from tests.integration.pipeline import materialize_days, materialize_dimensions
 
 pytestmark = pytest.mark.integration

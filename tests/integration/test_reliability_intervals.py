@@ -8,7 +8,7 @@ import dagster as dg
 import pyarrow.compute as pc
 
 from checks.contracts import BRONZE_QUARANTINE, SILVER_METER_READINGS
-from energy_assets.lake import Lake
+from energy_assets.storage.lake import Lake
 from tests.integration.pipeline import materialize_days, materialize_dimensions
 
 DAY = date(2024, 3, 4)

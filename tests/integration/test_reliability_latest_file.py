@@ -9,7 +9,7 @@ from pathlib import Path
 import dagster as dg
 
 from checks.contracts import SILVER_METER_READINGS, SILVER_METERS
-from energy_assets.lake import Lake
+from energy_assets.storage.lake import Lake
 from tests.integration.pipeline import materialize_days, materialize_dimensions
 
 DAY = date(2024, 3, 4)

@@ -20,9 +20,10 @@ from checks.contracts import (
 )
 from checks.domain import interval_alignment
 from checks.schemas import validate_table
-from energy_assets.cleaning import current_meters
-from energy_assets.lake import Lake
-from energy_assets.layers import (
+from energy_assets.sources import simulator
+from energy_assets.storage.lake import Lake
+from energy_assets.transforms.cleaning import current_meters
+from energy_assets.transforms.layers import (
     bronze_reading_chunks,
     bronze_weather_chunks,
     feature_chunks,
@@ -30,7 +31,6 @@ from energy_assets.layers import (
     silver_readings_chunks,
     silver_weather_chunks,
 )
-from energy_assets.sources import simulator
 
 # Includes the spring DST change, and both edges of MTR-0003's Wh week (03-17 .. 03-23): silver
 # corrects a unit only between two edges of the meter's own series.

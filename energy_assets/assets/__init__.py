@@ -1,1 +1,0 @@
-"""The lake's software-defined assets, one module per layer."""

@@ -1,1 +1,0 @@
-"""Automation: the landing sensor, schedules, automation conditions and alerts."""

@@ -1,0 +1,1 @@
+"""All Dagster code: assets, checks, schedules, sensors and resources, by domain."""

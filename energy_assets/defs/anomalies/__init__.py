@@ -1,0 +1,1 @@
+"""Anomaly detection assets and their checks."""

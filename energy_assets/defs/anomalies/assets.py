@@ -1,0 +1,386 @@
+"""Anomaly assets: explained anomalies per day (`gold/anomalies`), and their evaluation against
+the simulator's labels, tracked in MLflow (`gold/anomaly_evaluation`).
+
+The detection work is in `ml/anomaly/`; these assets read the gold features, attach what the
+week's day-ahead model expects under the observed weather, call `detect_day` per day, write, and
+report. A day without inputs is a warning naming it, never an empty day written silently, and
+never a failure of the other days of the range.
+"""
+
+from collections.abc import Iterator
+from dataclasses import fields
+from datetime import UTC, date, datetime, timedelta
+from typing import TYPE_CHECKING, Any
+
+import dagster as dg
+import polars as pl
+import pyarrow as pa
+
+from checks.anomaly_checks import inputs_present, severe_share
+from checks.contracts import (
+    BRONZE_ANOMALY_LABELS,
+    GOLD_ANOMALIES,
+    GOLD_ANOMALY_EVALUATION,
+    GOLD_CONSUMPTION_FEATURES,
+    GOLD_QUALITY_SCORECARD,
+    SILVER_METER_READINGS,
+    SILVER_METERS,
+)
+from energy_assets.defs.check_suites import (
+    WARN,
+    CheckContext,
+    CheckSuite,
+    DayCheck,
+    check_result,
+    matches_contract,
+)
+from energy_assets.defs.conditions import follows_parents
+from energy_assets.defs.emissions import tracks_emissions
+from energy_assets.defs.forecasting.assets import CADENCE, MODEL_KEY
+from energy_assets.defs.partitions import DAILY, SINGLE_RUN, lookback, run_window
+from energy_assets.defs.resources import LakeResource, MlflowResource
+from energy_assets.defs.tables import key, write_metadata
+from energy_assets.settings import Settings
+from energy_assets.sources.anomaly_feedback import read_feedback, verdicts
+from energy_assets.storage.lake import Chunk, Lake, days_in
+from energy_assets.transforms.layers import chunks
+from ml.anomaly.detection import (
+    INPUT_COLUMNS,
+    UNIT_LOOKBACK_DAYS,
+    detect_day,
+    history_days,
+    with_expectation,
+)
+from ml.anomaly.params import AnomalyParams
+from ml.forecasting.model import (
+    GOLD_COLUMNS,
+    LEVEL_DAYS,
+    Predictor,
+    expected_consumption,
+    period_start,
+)
+
+if TYPE_CHECKING:
+    from ml.tracking import LoggedModel
+
+GROUP = "anomalies"
+EXPERIMENT = "anomaly_detection"
+DEFAULTS = AnomalyParams()
+READ_COLUMNS = sorted({*GOLD_COLUMNS, *INPUT_COLUMNS})
+
+
+class AnomalyConfig(dg.Config):
+    """Detector thresholds (see `ml.anomaly.params.AnomalyParams` for what each means)."""
+
+    flatline_min_minutes: int = DEFAULTS.flatline_min_minutes
+    dropout_min_minutes: int = DEFAULTS.dropout_min_minutes
+    spike_ratio: float = DEFAULTS.spike_ratio
+    spike_z: float = DEFAULTS.spike_z
+    unit_error_ratio: float = DEFAULTS.unit_error_ratio
+    drop_ratio: float = DEFAULTS.drop_ratio
+    drop_min_days: int = DEFAULTS.drop_min_days
+    baseline_days: int = DEFAULTS.baseline_days
+    min_baseline_days: int = DEFAULTS.min_baseline_days
+    residual_z: float = DEFAULTS.residual_z
+    residual_min_minutes: int = DEFAULTS.residual_min_minutes
+    unusual_day_score: float = DEFAULTS.unusual_day_score
+    merge_gap_minutes: int = DEFAULTS.merge_gap_minutes
+    severe_share: float = DEFAULTS.severe_share
+
+    def params(self) -> AnomalyParams:
+        return AnomalyParams(**{f.name: getattr(self, f.name) for f in fields(AnomalyParams)})
+
+
+ANOMALY_CHECKS = CheckSuite(key(GOLD_ANOMALIES), [matches_contract(GOLD_ANOMALIES)])
+INPUT_CHECKS = CheckSuite(
+    key(GOLD_ANOMALIES),
+    [
+        DayCheck(
+            "inputs_present",
+            "The day has gold consumption features with readings and a meter registry; "
+            "otherwise its anomalies are not computed (warns, naming the days: a feed outage "
+            "on one day must not stop the other days of a range).",
+            lambda features, context: inputs_present(
+                features, context.meters if context.meters is not None else pa.table({})
+            ),
+            severity=WARN,
+        )
+    ],
+)
+SEVERE_SHARE_DESCRIPTION = (
+    "At most `severe_share` of the day's meters have a high-severity anomaly; more means "
+    "something systemic (a feed, a unit change, the model), not the meters."
+)
+
+
+def _frame(table: pa.Table) -> pl.DataFrame:
+    frame = pl.from_arrow(table)
+    assert isinstance(frame, pl.DataFrame)
+    return frame
+
+
+def _expectations(
+    features: pl.DataFrame,
+    model_name: str,
+    issue_hour_utc: int,
+    predictors: "dict[date, tuple[LoggedModel | None, Predictor | None]]",
+) -> pl.DataFrame:
+    """`with_expectation` rows of `features`, each day by the model of its training period (or
+    its named fallback), as the forecasts use them; `predictors` caches the loaded models."""
+    from ml.tracking import load_predictor, model_for_partition
+
+    parts = []
+    days = features["day"].unique().sort().to_list()
+    periods: dict[date, list[date]] = {}
+    for day in days:
+        periods.setdefault(period_start(day, CADENCE), []).append(day)
+    for period, members in periods.items():
+        if period not in predictors:
+            found = model_for_partition(model_name, period.isoformat())
+            predictors[period] = (found, load_predictor(found.model_uri) if found else None)
+        rows = features.filter(pl.col("day").is_in(members))
+        history = features.filter(
+            pl.col("day").is_between(
+                members[0] - timedelta(days=LEVEL_DAYS + 1), members[0], closed="left"
+            )
+        )
+        expected = expected_consumption(
+            predictors[period][1], rows, history, issue_hour_utc, model_name
+        )
+        parts.append(with_expectation(expected, model_name))
+    return pl.concat(parts)
+
+
+def _unit_days(store: Lake, start: date, end: date) -> pl.DataFrame:
+    silver = _frame(
+        store.read(SILVER_METER_READINGS, start, end, ["meter_id", "day", "is_unit_corrected"])
+    )
+    return silver.group_by("meter_id", "day").agg(pl.col("is_unit_corrected").any())
+
+
+@dg.asset(
+    key=key(GOLD_ANOMALIES),
+    group_name=GROUP,
+    kinds={"delta", "polars", "xgboost"},
+    deps=[
+        dg.AssetDep(
+            key(GOLD_CONSUMPTION_FEATURES),
+            partition_mapping=lookback(history_days(DEFAULTS) + LEVEL_DAYS + 1),
+        ),
+        dg.AssetDep(key(SILVER_METER_READINGS), partition_mapping=lookback(UNIT_LOOKBACK_DAYS)),
+        dg.AssetDep(
+            MODEL_KEY,
+            partition_mapping=lookback(0),
+        ),
+        key(SILVER_METERS),
+    ],
+    partitions_def=DAILY,
+    backfill_policy=SINGLE_RUN,
+    check_specs=[
+        *ANOMALY_CHECKS.specs(DAILY),
+        *INPUT_CHECKS.specs(DAILY),
+        dg.AssetCheckSpec(
+            "severe_share",
+            asset=key(GOLD_ANOMALIES),
+            description=SEVERE_SHARE_DESCRIPTION,
+            partitions_def=DAILY,
+        ),
+    ],
+    automation_condition=follows_parents(
+        not_triggered_by=[key(SILVER_METERS)],
+        may_miss=[key(GOLD_CONSUMPTION_FEATURES), key(SILVER_METER_READINGS), MODEL_KEY],
+    ),
+    description=(
+        "Explained anomalies per meter and day: rules (flatline, dropout, negative, spike, unit "
+        "error, sustained drop), the day-ahead model's residual under the observed weather, and "
+        "an Isolation Forest over daily profiles; merged into events with a reason and a "
+        f"severity. Grain: {GOLD_ANOMALIES.grain}."
+    ),
+)
+@tracks_emissions
+def anomalies(
+    context: dg.AssetExecutionContext,
+    config: AnomalyConfig,
+    lake: LakeResource,
+    mlflow_tracking: MlflowResource,
+) -> dg.MaterializeResult:
+    settings = Settings.from_env()
+    params = config.params()
+    store = lake.lake()
+    mlflow_tracking.connect(store)
+    start, end = run_window(context)
+    meters = store.read(SILVER_METERS)
+    meter_frame = _frame(meters)
+    acknowledged = verdicts(read_feedback(store.root))
+    detected_at = datetime.now(UTC)
+    suite, inputs = ANOMALY_CHECKS.fresh(), INPUT_CHECKS.fresh()
+    severe: list[Any] = []
+    predictors: dict[date, tuple[LoggedModel | None, Predictor | None]] = {}
+    types: dict[str, int] = {}
+    notes: dict[str, Any] = {}
+    lookback = history_days(params)
+    days_without_inputs: list[str] = []
+
+    def checked() -> Iterator[Chunk]:
+        for low, high in chunks(start, end):
+            first = low - timedelta(days=lookback + LEVEL_DAYS + 1)
+            raw = _frame(store.read(GOLD_CONSUMPTION_FEATURES, first, high, READ_COLUMNS))
+            features = (
+                _expectations(
+                    raw, mlflow_tracking.model_name, settings.forecast_issue_hour_utc, predictors
+                )
+                if raw.height
+                else raw
+            )
+            unit_days = _unit_days(store, low - timedelta(days=UNIT_LOOKBACK_DAYS), high)
+            days = []
+            for day in days_in(low, high):
+                today = raw.filter(pl.col("day") == day)
+                inputs.observe(today.to_arrow(), CheckContext(meters=meters))
+                if not inputs.outcomes["inputs_present"][-1].passed:
+                    days_without_inputs.append(day.isoformat())
+                    continue
+                detection = detect_day(
+                    features.filter(pl.col("day") >= day - timedelta(days=lookback)),
+                    meter_frame,
+                    unit_days,
+                    day,
+                    params,
+                    detected_at,
+                    acknowledged,
+                )
+                suite.observe(detection.table)
+                severe.append(
+                    severe_share(detection.table, today["meter_id"].n_unique(), params.severe_share)
+                )
+                for kind in detection.table["anomaly_type"].to_pylist():
+                    types[kind] = types.get(kind, 0) + 1
+                if detection.notes:
+                    notes[day.isoformat()] = detection.notes
+                days.append(detection.table)
+            table = pa.concat_tables(days) if days else GOLD_ANOMALIES.schema.empty_table()
+            yield Chunk(low, high, table)
+
+    written = store.replace_chunks(GOLD_ANOMALIES, checked())
+    return dg.MaterializeResult(
+        metadata={
+            **write_metadata(written, start, end),
+            **{f"rows_{kind}": count for kind, count in sorted(types.items())},
+            "params": dg.MetadataValue.json(params.as_dict()),
+            "acknowledged_events": len(acknowledged),
+            "days_without_inputs": dg.MetadataValue.json(days_without_inputs),
+            "notes_by_day": dg.MetadataValue.json(dict(list(notes.items())[-31:])),
+        },
+        check_results=[
+            *suite.results(),
+            *inputs.results(),
+            check_result(key(GOLD_ANOMALIES), severe, "severe_share", dg.AssetCheckSeverity.WARN),
+        ],
+    )
+
+
+def _latest_params(context: dg.AssetExecutionContext) -> dict[str, Any]:
+    """The detector settings of the latest anomalies materialization (defaults if none)."""
+    event = context.instance.get_latest_materialization_event(key(GOLD_ANOMALIES))
+    materialization = event.asset_materialization if event else None
+    recorded = materialization.metadata.get("params") if materialization else None
+    value = getattr(recorded, "data", None)
+    return dict(value) if isinstance(value, dict) else DEFAULTS.as_dict()
+
+
+def _clean_meters(settings: Settings, meters: pa.Table) -> set[str]:
+    """Meters without any injected anomaly by design (the simulator's), present in the lake."""
+    from energy_assets.sources.simulator import SimulatorConfig, clean_meter_ids
+
+    if "simulator" not in settings.sources:
+        return set()
+    config = SimulatorConfig(seed=settings.simulator_seed, n_meters=settings.simulator_meters)
+    return clean_meter_ids(config) & set(meters["meter_id"].to_pylist())
+
+
+@dg.asset(
+    key=key(GOLD_ANOMALY_EVALUATION),
+    group_name=GROUP,
+    kinds={"delta", "mlflow"},
+    deps=[key(GOLD_ANOMALIES), key(BRONZE_ANOMALY_LABELS), key(GOLD_QUALITY_SCORECARD)],
+    description=(
+        "Event-level precision, recall and F1 of the anomaly detectors per type and overall "
+        "against the simulator's labelled anomalies, and false alarms per meter-month on clean "
+        "meters, over every day with anomalies; logged to the MLflow experiment "
+        f"`{EXPERIMENT}` with the detector settings as parameters. Grain: "
+        f"{GOLD_ANOMALY_EVALUATION.grain}."
+    ),
+)
+@tracks_emissions
+def anomaly_evaluation(
+    context: dg.AssetExecutionContext, lake: LakeResource, mlflow_tracking: MlflowResource
+) -> dg.MaterializeResult:
+    import mlflow
+
+    from ml.anomaly.evaluation import evaluation_rows, metrics, score_events
+
+    store = lake.lake()
+    # The judged days are the materialized partitions: a day without any anomaly writes no row,
+    # and labels on it still count as missed.
+    judged = context.instance.get_materialized_partitions(key(GOLD_ANOMALIES))
+    if not judged:
+        raise dg.Failure("gold/anomalies has no materialized day yet: materialize anomalies first")
+    days = sorted(date.fromisoformat(day) for day in judged)
+    first, last = days[0], days[-1]
+    end = last + timedelta(days=1)
+    found = _frame(store.read(GOLD_ANOMALIES, first, end))
+    labels = _frame(store.read(BRONZE_ANOMALY_LABELS, first, end))
+    clean = _clean_meters(Settings.from_env(), store.read(SILVER_METERS))
+    scorecard = _frame(
+        store.read(GOLD_QUALITY_SCORECARD, first, end, ["meter_id", "day", "received_intervals"])
+    )
+    clean_days = scorecard.filter(
+        pl.col("meter_id").is_in(list(clean)) & (pl.col("received_intervals") > 0)
+    ).height
+    scores = score_events(found, labels, clean, clean_days)
+    params = _latest_params(context)
+    experiment = mlflow_tracking.connect(store, EXPERIMENT)
+    with mlflow.start_run(experiment_id=experiment, run_name=f"evaluate {first}..{last}") as run:
+        mlflow.log_params(params)
+        mlflow.log_metrics(metrics(scores))
+        mlflow.set_tags(
+            {
+                "dagster_run_id": context.run_id,
+                "window": f"[{first}, {end})",
+                "clean_meters": ",".join(sorted(clean)),
+                f"delta_version_{GOLD_ANOMALIES.path}": str(store.version(GOLD_ANOMALIES)),
+            }
+        )
+        mlflow.log_dict({"scores": scores.to_dicts()}, "event_scores.json")
+    table = evaluation_rows(scores, first, last, run.info.run_id, datetime.now(UTC))
+    written = store.overwrite(GOLD_ANOMALY_EVALUATION, table)
+    overall = scores.filter(pl.col("anomaly_type") == "overall").row(0, named=True)
+    acknowledged = found.filter(pl.col("feedback_verdict").is_not_null())
+    return dg.MaterializeResult(
+        metadata={
+            **write_metadata(written),
+            "window": f"[{first}, {end})",
+            "mlflow_run_id": run.info.run_id,
+            "mlflow_experiment": EXPERIMENT,
+            **{
+                f"overall_{name}": overall[name]
+                for name in ("precision", "recall", "f1", "false_alarms_per_meter_month")
+                if overall[name] is not None
+            },
+            "labelled_events": overall["labelled_events"],
+            "flagged_events": overall["flagged_events"],
+            "acknowledged_events": acknowledged["event_id"].n_unique(),
+            "scores": dg.MetadataValue.md(_markdown(scores)),
+        }
+    )
+
+
+def _markdown(scores: pl.DataFrame) -> str:
+    columns = scores.columns
+
+    def cell(value: object) -> str:
+        return f"{value:.3f}" if isinstance(value, float) else "" if value is None else str(value)
+
+    lines = ["| " + " | ".join(columns) + " |", "|" + "---|" * len(columns)]
+    lines += ["| " + " | ".join(cell(v) for v in row) + " |" for row in scores.iter_rows()]
+    return "\n".join(lines)

@@ -1,0 +1,1 @@
+"""Day-ahead forecasting: the model, forecast and backtest assets and their automation."""

@@ -1,0 +1,129 @@
+"""Gold assets: consumption features for models, and the per-meter daily quality scorecard."""
+
+from collections.abc import Iterator
+from datetime import timedelta
+
+import dagster as dg
+import pyarrow as pa
+
+from checks import domain
+from checks.contracts import (
+    GOLD_CONSUMPTION_FEATURES,
+    GOLD_QUALITY_SCORECARD,
+    SILVER_METER_READINGS,
+    SILVER_METERS,
+    SILVER_WEATHER,
+)
+from energy_assets.defs.check_suites import (
+    DST_DAY_LENGTHS,
+    CheckSuite,
+    DayCheck,
+    matches_contract,
+)
+from energy_assets.defs.conditions import follows_parents
+from energy_assets.defs.emissions import tracks_emissions
+from energy_assets.defs.partitions import lookback, run_window
+from energy_assets.defs.resources import LakeResource
+from energy_assets.defs.tables import key, table_asset, write_checked
+from energy_assets.settings import Settings
+from energy_assets.storage.lake import Chunk
+from energy_assets.transforms.layers import feature_chunks, scorecard_chunks
+from ml.features import HISTORY_DAYS
+
+FEATURES_CHECKS = CheckSuite(
+    key(GOLD_CONSUMPTION_FEATURES),
+    [
+        matches_contract(GOLD_CONSUMPTION_FEATURES),
+        DayCheck(
+            "weather_coverage",
+            "Every interval has weather (forecast as issued, or the observation standing in).",
+            lambda table, _context: domain.weather_coverage(table),
+            severity=dg.AssetCheckSeverity.WARN,
+        ),
+        DST_DAY_LENGTHS,
+        DayCheck(
+            "holiday_calendars",
+            "Every meter's country and subdivision has a public-holiday calendar.",
+            lambda _table, context: domain.holiday_calendars(
+                context.meters if context.meters is not None else pa.table({})
+            ),
+            severity=dg.AssetCheckSeverity.WARN,
+        ),
+    ],
+)
+
+
+@table_asset(
+    GOLD_CONSUMPTION_FEATURES,
+    FEATURES_CHECKS,
+    "Consumption with the weather known at the day-ahead issue time, local calendar and "
+    "holidays, and lags.",
+    deps=[
+        dg.AssetDep(key(SILVER_METER_READINGS), partition_mapping=lookback(HISTORY_DAYS)),
+        key(SILVER_WEATHER),
+        key(SILVER_METERS),
+    ],
+    automation_condition=follows_parents(
+        not_triggered_by=[key(SILVER_METERS)], may_miss=[key(SILVER_METER_READINGS)]
+    ),
+)
+@tracks_emissions
+def consumption_features(
+    context: dg.AssetExecutionContext, lake: LakeResource
+) -> dg.MaterializeResult:
+    settings = Settings.from_env()
+    store = lake.lake()
+    start, end = run_window(context)
+    meters = store.read(SILVER_METERS)
+    metadata, checked = write_checked(
+        store,
+        GOLD_CONSUMPTION_FEATURES,
+        FEATURES_CHECKS.fresh(),
+        feature_chunks(store, meters, start, end, settings.forecast_issue_hour_utc),
+        (start, end),
+        meters=meters,
+        previous_day=store.read(GOLD_CONSUMPTION_FEATURES, start - timedelta(days=1), start),
+    )
+    return dg.MaterializeResult(
+        metadata={**metadata, "forecast_issue_hour_utc": settings.forecast_issue_hour_utc},
+        check_results=checked,
+    )
+
+
+SCORECARD_CHECKS = CheckSuite(
+    key(GOLD_QUALITY_SCORECARD), [matches_contract(GOLD_QUALITY_SCORECARD)]
+)
+
+
+@table_asset(
+    GOLD_QUALITY_SCORECARD,
+    SCORECARD_CHECKS,
+    "Per meter and UTC day: completeness, flags, duplicates removed, rows quarantined, and a "
+    "status (good/degraded/bad) with its reasons.",
+    deps=[key(SILVER_METER_READINGS)],
+    automation_condition=follows_parents(),
+)
+@tracks_emissions
+def quality_scorecard_asset(
+    context: dg.AssetExecutionContext, lake: LakeResource
+) -> dg.MaterializeResult:
+    store = lake.lake()
+    start, end = run_window(context)
+    statuses: dict[str, int] = {}
+
+    def counted_chunks() -> Iterator[Chunk]:
+        for chunk in scorecard_chunks(store, start, end):
+            for status in chunk.table["status"].to_pylist():
+                statuses[status] = statuses.get(status, 0) + 1
+            yield chunk
+
+    metadata, checked = write_checked(
+        store, GOLD_QUALITY_SCORECARD, SCORECARD_CHECKS.fresh(), counted_chunks(), (start, end)
+    )
+    return dg.MaterializeResult(
+        metadata={
+            **metadata,
+            **{f"meter_days_{status}": count for status, count in sorted(statuses.items())},
+        },
+        check_results=checked,
+    )

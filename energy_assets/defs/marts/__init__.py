@@ -1,0 +1,1 @@
+"""The dbt marts as Dagster assets."""

@@ -1,0 +1,137 @@
+"""Marts: the dbt-duckdb project in `dbt/` as Dagster assets (group `marts`), its tests as checks.
+
+Two dbt asset definitions. `marts` is partitioned like the lake: one `dbt build` replaces exactly
+the run's UTC days (and the lookback) in the incremental marts, reading the lake's Delta tables,
+and rebuilds the dimensions. `marts_rebuilt_whole` (the dbt tag `rebuilt_whole`:
+monthly, load profiles, weather-normalised, anomaly events) is unpartitioned and rebuilds its
+marts whole from every day the partitioned marts hold. Both join the `duckdb` concurrency pool,
+so only one dbt step writes the DuckDB file at a time, and export what they built to Parquet for
+readers.
+
+The manifest is prepared at setup time (`make setup` runs `dbt parse`) or by `dagster dev`,
+never parsed when this module is imported elsewhere.
+"""
+
+import sys
+from collections.abc import Iterator, Mapping
+from pathlib import Path
+from typing import Any
+
+import dagster as dg
+from dagster_dbt import (
+    DagsterDbtTranslator,
+    DagsterDbtTranslatorSettings,
+    DbtCliResource,
+    DbtProject,
+    dbt_assets,
+)
+
+from energy_assets.defs.partitions import DAILY, SINGLE_RUN, run_window
+from energy_assets.defs.resources import LakeResource
+from energy_assets.marts import marts_io
+from energy_assets.settings import marts_lookback_days
+from energy_assets.storage.lake import Lake
+
+GROUP = "marts"
+POOL = "duckdb"
+"""One DuckDB writer at a time: the instance settings (`dagster.yaml`) limit every pool to 1."""
+DBT_DIR = Path(__file__).resolve().parents[3] / "dbt"
+
+PROJECT = DbtProject(project_dir=DBT_DIR, profiles_dir=DBT_DIR)
+PROJECT.prepare_if_dev()  # `dagster dev` only; elsewhere the manifest comes from `make setup`
+
+
+class MartsTranslator(DagsterDbtTranslator):
+    """dbt models become `marts/<model>` in group `marts`; sources keep the asset key their
+    `meta.dagster.asset_key` names (the Python asset writing that lake table)."""
+
+    def get_asset_key(self, dbt_resource_props: Mapping[str, Any]) -> dg.AssetKey:
+        if dbt_resource_props["resource_type"] == "source":
+            return super().get_asset_key(dbt_resource_props)
+        return dg.AssetKey([GROUP, dbt_resource_props["name"]])
+
+    def get_group_name(self, dbt_resource_props: Mapping[str, Any]) -> str | None:
+        return GROUP
+
+
+# Source tests run in the marts' `dbt build` and are recorded as observations on the Python
+# asset of their lake table. As checks of those assets they would make every selection of, say,
+# `silver/meters` run the dbt step too.
+TRANSLATOR = MartsTranslator(
+    settings=DagsterDbtTranslatorSettings(
+        enable_asset_checks=True, enable_source_tests_as_checks=False
+    )
+)
+
+
+def dbt_resource() -> DbtCliResource:
+    """dbt from this environment, whether or not its `bin/` is on PATH."""
+    return DbtCliResource(
+        project_dir=PROJECT, dbt_executable=str(Path(sys.executable).with_name("dbt"))
+    )
+
+
+WHOLE = "tag:rebuilt_whole"
+"""The dbt selection of the marts (and their tests) rebuilt whole, outside the partitioned asset."""
+NOT_PARTITIONED = f"{WHOLE}+"
+"""What the partitioned asset leaves out: those marts and every node on them, so a test joining a
+partitioned mart to one of them (a relationship, a sum) runs with the latter, once it is rebuilt."""
+
+
+def _build(
+    context: dg.AssetExecutionContext,
+    dbt: DbtCliResource,
+    lake: Lake,
+    settings: dict[str, str],
+) -> Iterator[Any]:
+    """`dbt build` (unit tests aside) of this asset's selection with `settings` in dbt's
+    environment, streaming its events, then export the marts it materialized for readers."""
+    folder = marts_io.marts_dir(lake)
+    built: set[str] = set()
+    with marts_io.marts_environment(lake, folder, settings):
+        for event in dbt.cli(marts_io.BUILD_ARGS, context=context).stream():
+            if isinstance(event, dg.Output):
+                built.add(context.asset_key_for_output(event.output_name).path[-1])
+            yield event
+    written = marts_io.export_marts(folder, built)
+    context.log.info(
+        f"exported {len(written.rows)} marts to {marts_io.exports_dir(folder)} "
+        f"in {written.seconds:.2f}s: {written.rows}"
+    )
+
+
+@dbt_assets(
+    manifest=PROJECT.manifest_path,
+    project=PROJECT,
+    name="marts",
+    exclude=NOT_PARTITIONED,
+    dagster_dbt_translator=TRANSLATOR,
+    partitions_def=DAILY,
+    backfill_policy=SINGLE_RUN,
+    pool=POOL,
+)
+def marts(
+    context: dg.AssetExecutionContext, dbt: DbtCliResource, lake: LakeResource
+) -> Iterator[Any]:
+    """Every partitioned mart for the run's UTC days plus the lookback, and the dimensions."""
+    start, end = run_window(context)
+    settings = marts_io.window_settings(start, end, marts_lookback_days())
+    # Only the tests whose models are all in this build: a test comparing a partitioned mart
+    # with a whole-rebuilt one runs with the latter, once it is rebuilt.
+    settings["DBT_INDIRECT_SELECTION"] = "cautious"
+    yield from _build(context, dbt, lake.lake(), settings)
+
+
+@dbt_assets(
+    manifest=PROJECT.manifest_path,
+    project=PROJECT,
+    name="marts_rebuilt_whole",
+    select=WHOLE,
+    dagster_dbt_translator=TRANSLATOR,
+    pool=POOL,
+)
+def marts_rebuilt_whole(
+    context: dg.AssetExecutionContext, dbt: DbtCliResource, lake: LakeResource
+) -> Iterator[Any]:
+    """The marts over every day the partitioned marts hold, rebuilt whole."""
+    yield from _build(context, dbt, lake.lake(), {})

@@ -1,0 +1,1 @@
+"""Operations: alerts on failed runs and checks."""

@@ -1,0 +1,1 @@
+"""Around dbt: the dbt-duckdb plugin exposing lake tables, and the Parquet exports of the marts."""

@@ -1,0 +1,1 @@
+"""Delta IO: the lake, windows of days, atomic replaces, and quarantine rows."""

@@ -1,0 +1,1 @@
+"""Silver and gold table builders: cleaning, chunked layers, the scorecard, carbon."""

@@ -1,0 +1,177 @@
+"""The work of each layer over a window of days, as plain generators (no Dagster).
+
+Assets consume them (adding checks and metadata) and so does `make bench`, so what is measured is
+what runs. Each generator yields the window in chunks of at most `CHUNK_DAYS` days, each written
+as one atomic Delta commit: memory grows with a chunk, never with the window. Every rule works
+within a meter-day, so the chunk size changes the cost, never the rows.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from datetime import date, timedelta
+
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from checks.contracts import (
+    BRONZE_ANOMALY_LABELS,
+    BRONZE_METER_READINGS,
+    BRONZE_QUARANTINE,
+    BRONZE_WEATHER,
+    SILVER_METER_READINGS,
+    SILVER_WEATHER,
+    TableContract,
+)
+from energy_assets.sources import simulator
+from energy_assets.storage.lake import Chunk, Lake, days_in
+from energy_assets.transforms.cleaning import Cleaned, clean_readings, clean_weather
+from energy_assets.transforms.scorecard import quality_scorecard
+from energy_assets.transforms.unit_evidence import CONTEXT_DAYS
+from ml.features import HISTORY_DAYS, build_consumption_features
+
+CHUNK_DAYS = 7
+EVIDENCE_COLUMNS = [
+    "meter_id",
+    "interval_start_utc",
+    "interval_minutes",
+    "energy_kwh",
+    "ingested_at_utc",
+]
+WEATHER_CHUNK_DAYS = 31
+"""Weather is a few thousand rows a day for all locations: a month per commit keeps it small."""
+
+
+def chunks(start: date, end: date, size: int = CHUNK_DAYS) -> Iterator[tuple[date, date]]:
+    """[start, end) cut into consecutive windows of at most `size` days."""
+    current = start
+    while current < end:
+        upper = min(current + timedelta(days=size), end)
+        yield current, upper
+        current = upper
+
+
+def _rows_between(tables: Sequence[pa.Table], low: date, high: date) -> list[pa.Table]:
+    def within(table: pa.Table) -> pa.Table:
+        days = table["day"]
+        return table.filter(
+            pc.and_(
+                pc.greater_equal(days, pa.scalar(low, pa.date32())),
+                pc.less(days, pa.scalar(high, pa.date32())),
+            )
+        )
+
+    return [within(t) for t in tables]
+
+
+def _concat(contract: TableContract, parts: Sequence[pa.Table]) -> pa.Table:
+    if not parts:
+        return contract.schema.empty_table()
+    return pa.concat_tables([p.select(contract.columns).cast(contract.schema) for p in parts])
+
+
+def bronze_reading_chunks(
+    config: simulator.SimulatorConfig | None, received: Sequence[pa.Table], start: date, end: date
+) -> Iterator[tuple[Chunk, Chunk]]:
+    """Bronze readings and anomaly labels of [start, end): simulated (when `config` is given)
+    plus rows already received from other sources."""
+    for low, high in chunks(start, end):
+        readings, labels = [], []
+        if config is not None:
+            for day in days_in(low, high):
+                simulated = simulator.simulate_readings(config, day)
+                readings.append(simulated.readings)
+                labels.append(simulated.labels)
+        readings.extend(_rows_between(received, low, high))
+        yield (
+            Chunk(low, high, _concat(BRONZE_METER_READINGS, readings)),
+            Chunk(low, high, _concat(BRONZE_ANOMALY_LABELS, labels)),
+        )
+
+
+def bronze_weather_chunks(
+    config: simulator.SimulatorConfig | None, received: Sequence[pa.Table], start: date, end: date
+) -> Iterator[Chunk]:
+    """Bronze weather of [start, end): simulated (when `config` is given) plus rows received."""
+    for low, high in chunks(start, end):
+        parts = (
+            [simulator.simulate_weather(config, day) for day in days_in(low, high)]
+            if config is not None
+            else []
+        )
+        parts.extend(_rows_between(received, low, high))
+        yield Chunk(low, high, _concat(BRONZE_WEATHER, parts))
+
+
+def read_ahead(
+    store: Lake, table: TableContract, start: date, end: date
+) -> Iterator[tuple[date, date, pa.Table]]:
+    """The rows of each chunk of [start, end), strings dictionary-encoded (`Lake.read`), the
+    next chunk read on a helper thread while the caller works on the current one (reading
+    releases the GIL): at most two chunks in memory."""
+    windows = list(chunks(start, end))
+
+    def read(low: date, high: date) -> pa.Table:
+        return store.read(table, low, high, encoded_strings=True)
+
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="lake-reader") as reader:
+        pending = reader.submit(read, *windows[0]) if windows else None
+        for index, (low, high) in enumerate(windows):
+            assert pending is not None
+            rows = pending.result()
+            following = windows[index + 1 : index + 2]
+            pending = reader.submit(read, *following[0]) if following else None
+            yield low, high, rows
+
+
+def silver_readings_chunks(
+    store: Lake, meters: pa.Table, start: date, end: date
+) -> Iterator[tuple[Chunk, Cleaned]]:
+    """Silver readings of [start, end) from bronze, each chunk judged for unit errors with the
+    bronze readings of `CONTEXT_DAYS` on each side."""
+    for low, high, bronze in read_ahead(store, BRONZE_METER_READINGS, start, end):
+        margin = timedelta(days=CONTEXT_DAYS)
+        context = pa.concat_tables(
+            store.read(BRONZE_METER_READINGS, first, last, EVIDENCE_COLUMNS, encoded_strings=True)
+            for first, last in ((low - margin, low), (high, high + margin))
+        )
+        cleaned = clean_readings(bronze, meters, low, high, context=context)
+        yield Chunk(low, high, cleaned.table), cleaned
+
+
+def silver_weather_chunks(store: Lake, start: date, end: date) -> Iterator[tuple[Chunk, Cleaned]]:
+    """Silver weather of [start, end) from bronze."""
+    for low, high in chunks(start, end, WEATHER_CHUNK_DAYS):
+        cleaned = clean_weather(store.read(BRONZE_WEATHER, low, high))
+        yield Chunk(low, high, cleaned.table), cleaned
+
+
+def feature_chunks(
+    store: Lake, meters: pa.Table, start: date, end: date, issue_hour_utc: int
+) -> Iterator[Chunk]:
+    """Gold consumption features of [start, end) from silver (with `HISTORY_DAYS` of lags).
+
+    Silver readings are read once: each chunk's history is the tail of what was already read.
+    """
+    history = store.read(
+        SILVER_METER_READINGS, start - timedelta(days=HISTORY_DAYS), start, encoded_strings=True
+    )
+    for low, high, readings in read_ahead(store, SILVER_METER_READINGS, start, end):
+        features = build_consumption_features(
+            readings, history, store.read(SILVER_WEATHER, low, high), meters, issue_hour_utc
+        )
+        yield Chunk(low, high, features)
+        (history,) = _rows_between(
+            [pa.concat_tables([history, readings])], high - timedelta(days=HISTORY_DAYS), high
+        )
+
+
+def scorecard_chunks(store: Lake, start: date, end: date) -> Iterator[Chunk]:
+    """Gold quality scorecard of [start, end) from silver and the quarantine."""
+    for low, high in chunks(start, end):
+        card = quality_scorecard(
+            store.read(SILVER_METER_READINGS, low, high, encoded_strings=True),
+            store.read(BRONZE_QUARANTINE, low, high),
+        )
+        yield Chunk(low, high, card)

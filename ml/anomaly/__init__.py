@@ -1,0 +1,1 @@
+"""Anomaly detection: expectations, rules, events and their evaluation against labels."""

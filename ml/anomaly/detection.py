@@ -1,0 +1,173 @@
+"""Anomaly detection of one UTC day: every detector, events, explanations, gold rows.
+
+`detect_day` is what the `gold/anomalies` asset calls per day. Its inputs are gold consumption
+features with the model's expectation already attached (`with_expectation`), so the Dagster side
+only reads, loads the week's model and writes. Whatever a meter lacks (no model, missing weather,
+a day of history) only stands down the detectors that need it; the day's `notes` say which.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+
+import polars as pl
+import pyarrow as pa
+
+from ml.anomaly.events import Event, consolidate, event_rows, merge_flags
+from ml.anomaly.expectation import daily_baseline, daily_consumption, residual_scores
+from ml.anomaly.params import AnomalyParams
+from ml.anomaly.rules import corrected_units, interval_flags, sustained_drop
+from ml.anomaly.unusual_day import day_profiles, unusual_days
+
+MIN_DROP_RATIO = 0.05
+"""Floor of a day's share of its baseline in the drop score (zero or below scores as 5%)."""
+UNIT_LOOKBACK_DAYS = 14
+"""Days of silver unit flags read to find where a unit-error run started."""
+INPUT_COLUMNS = (
+    "meter_id",
+    "interval_start_utc",
+    "interval_minutes",
+    "energy_kwh",
+    "region",
+    "local_hour",
+    "local_minute_of_day",
+    "is_weekend",
+    "is_holiday",
+    "observed_temperature_c",
+    "day",
+)
+"""Gold feature columns the detectors read (besides the expectation)."""
+
+
+def history_days(params: AnomalyParams) -> int:
+    """Days before the judged day the detectors read."""
+    return params.baseline_days + 1
+
+
+def with_expectation(rows: pl.DataFrame, model_name: str) -> pl.DataFrame:
+    """Rows of `ml.forecasting.model.expected_consumption` reduced to what the detectors read, with
+    `expected_source`: `model` where the named model ran, `none` where nothing was known to
+    expect, `profile` for the fallbacks built on the meter's history."""
+    used = pl.col("model_used")
+    return rows.select(
+        *INPUT_COLUMNS,
+        "expected_kwh",
+        "expected_low_kwh",
+        "expected_high_kwh",
+        expected_source=pl.when(pl.col("expected_kwh").is_null() | used.str.ends_with("no_history"))
+        .then(pl.lit("none"))
+        .when(used == model_name)
+        .then(pl.lit("model"))
+        .otherwise(pl.lit("profile")),
+    )
+
+
+@dataclass(frozen=True)
+class DayDetection:
+    table: pa.Table
+    notes: dict[str, Any]
+
+
+def _day_events(
+    day: date, baselines: pl.DataFrame, unit_days: pl.DataFrame, params: AnomalyParams
+) -> list[Event]:
+    events = []
+    today = baselines.filter(pl.col("day") == day)
+    for run in sustained_drop(baselines, day, params).iter_rows(named=True):
+        row = today.filter(pl.col("meter_id") == run["meter_id"]).row(0, named=True)
+        ratio = max(row["energy_kwh"] / row["baseline_kwh"], MIN_DROP_RATIO)
+        events.append(
+            Event(
+                run["meter_id"], "sustained_drop", run["event_start_utc"], run["event_end_utc"],
+                params.drop_ratio / ratio, {"sustained_drop"},
+                {"run_days": run["run_days"], "baseline_kwh": row["baseline_kwh"],
+                 "baseline_note": row["baseline_note"]},
+            )
+        )  # fmt: skip
+    for run in corrected_units(unit_days, day).iter_rows(named=True):
+        events.append(
+            Event(
+                run["meter_id"], "unit_error", run["event_start_utc"], run["event_end_utc"],
+                1000.0 / params.unit_error_ratio, {"unit_error"},
+                {"run_days": run["run_days"], "corrected": True},
+            )
+        )  # fmt: skip
+    return events
+
+
+def _unusual_events(
+    day: date, features: pl.DataFrame, baselines: pl.DataFrame, params: AnomalyParams
+) -> list[Event]:
+    profiles = day_profiles(features.filter(pl.col("day") <= day), baselines)
+    found = unusual_days(profiles, day, params.unusual_day_score, params.min_baseline_days)
+    midnight = datetime.combine(day, datetime.min.time()).replace(tzinfo=UTC)
+    return [
+        Event(
+            r["meter_id"], "unusual_day", midnight, midnight + timedelta(days=1),
+            r["isolation_score"] / params.unusual_day_score, {"isolation_forest"},
+            {"isolation_score": r["isolation_score"], "most_unusual": r["most_unusual"]},
+        )
+        for r in found.iter_rows(named=True)
+    ]  # fmt: skip
+
+
+def detect_day(
+    features: pl.DataFrame,
+    meters: pl.DataFrame,
+    unit_days: pl.DataFrame,
+    day: date,
+    params: AnomalyParams,
+    detected_at: datetime,
+    verdicts: dict[str, str] | None = None,
+) -> DayDetection:
+    """Gold `anomalies` rows of `day`.
+
+    `features`: `with_expectation` rows of `day` and the `history_days(params)` days before;
+    `meters`: `meter_id`, `can_export`; `unit_days`: per meter-day `is_unit_corrected` (silver)
+    over the `UNIT_LOOKBACK_DAYS` up to `day`; `verdicts`: acknowledged event ids (feedback).
+    """
+    frame = features.filter(pl.col("day") <= day).sort("meter_id", "interval_start_utc")
+    previous = day - timedelta(days=1)
+    window = frame.filter(pl.col("day") >= previous)
+    history = frame.filter(pl.col("day") < previous)
+    scored = residual_scores(window, history).join(
+        meters.select("meter_id", "can_export"), on="meter_id", how="left"
+    )
+    midnight = datetime.combine(day, datetime.min.time()).replace(tzinfo=UTC)
+    events = [
+        e
+        for e in merge_flags(interval_flags(scored, params), params.merge_gap_minutes)
+        if e.end > midnight
+    ]
+    baselines = daily_baseline(
+        daily_consumption(frame), day, params.baseline_days, params.drop_min_days,
+        params.min_baseline_days,
+    )  # fmt: skip
+    events += _day_events(day, baselines, unit_days, params)
+    events += _unusual_events(day, frame, baselines, params)
+    today = scored.filter(pl.col("day") == day)
+    table = event_rows(consolidate(events), today, day, detected_at, verdicts or {}, params)
+    return DayDetection(table, _notes(today, baselines.filter(pl.col("day") == day)))
+
+
+def _notes(today: pl.DataFrame, baselines: pl.DataFrame) -> dict[str, Any]:
+    """Which meters had which expectation, and which detectors stood down for whom and why."""
+    sources = today.group_by("meter_id").agg(pl.col("expected_source").mode().first())
+    counts = sources.group_by("expected_source").len().sort("expected_source")
+    notes: dict[str, Any] = {
+        f"meters_expected_by_{r['expected_source']}": r["len"] for r in counts.iter_rows(named=True)
+    }
+    without = baselines.filter(pl.col("baseline_kwh").is_null())
+    no_weather = baselines.filter(pl.col("baseline_note").str.contains("weather missing"))
+    if without.height:
+        notes["no_daily_baseline"] = {
+            r["meter_id"]: r["baseline_note"] for r in without.iter_rows(named=True)
+        }
+    if no_weather.height:
+        notes["baseline_without_weather"] = sorted(no_weather["meter_id"].to_list())
+    no_scale = today.filter(pl.col("residual_z").is_null())["meter_id"].unique().sort()
+    if no_scale.len():
+        notes["no_residual_scale"] = no_scale.to_list()
+    return notes

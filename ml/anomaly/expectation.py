@@ -1,0 +1,171 @@
+"""What a meter should have consumed, and how far from it is unusual for that meter.
+
+Two expectations, both judged against the meter's own history so a cold day's heating load is not
+an anomaly:
+- per interval: the day-ahead model's P50 under the observed weather (`ml.forecasting.model.
+  expected_consumption`, its named fallback where the model cannot run), with the residual scaled
+  robustly per meter, local hour and day type (median and MAD over the history), so a meter whose
+  evenings the model always underestimates is not flagged every evening;
+- per day: a small weather regression of the meter's daily kWh on heating and cooling degrees and
+  the day type, fitted robustly on its own history. It does not use lags, so a drop that lasts
+  weeks (theft) does not become the new normal the way it does for a lag-based model.
+"""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+import numpy as np
+import polars as pl
+
+from ml.features import COOLING_BASE_C, HEATING_BASE_C
+
+MAD_TO_SD = 1.4826
+MIN_RESIDUAL_SCALE = 0.03
+"""Floor of the residual scale, as a share of the meter's level: a meter whose model residual is
+almost constant would otherwise turn rounding noise into huge deviations."""
+
+
+def is_working_day() -> pl.Expr:
+    """Neither a weekend nor a public holiday of the meter's calendar (gold features columns)."""
+    return ~(pl.col("is_weekend") | pl.col("is_holiday"))
+
+
+def meter_levels(history: pl.DataFrame) -> pl.DataFrame:
+    """`meter_id`, `level_kwh` (mean |kWh| per interval) and `history_days` of the history."""
+    return (
+        history.filter(pl.col("energy_kwh").is_not_null())
+        .group_by("meter_id")
+        .agg(
+            level_kwh=pl.col("energy_kwh").abs().mean(),
+            history_days=pl.col("day").n_unique().cast(pl.Int32),
+        )
+    )
+
+
+def _residual(level: pl.Expr) -> pl.Expr:
+    return (pl.col("energy_kwh") - pl.col("expected_kwh")) / level
+
+
+def residual_scores(target: pl.DataFrame, history: pl.DataFrame) -> pl.DataFrame:
+    """`target` rows (with `energy_kwh` and `expected_kwh`) with `level_kwh`, `history_days` and
+    `residual_z`: the residual (as a share of the meter's level) minus its median in the same
+    meter, local hour and day type over `history`, over the robust spread there. Null where the
+    meter has no history for the slot."""
+    slot = ["meter_id", "local_hour", "is_working_day"]
+    levels = meter_levels(history)
+    scales = (
+        history.filter(pl.col("energy_kwh").is_not_null() & pl.col("expected_kwh").is_not_null())
+        .join(levels, on="meter_id")
+        .with_columns(is_working_day=is_working_day(), residual=_residual(pl.col("level_kwh")))
+        .group_by(slot)
+        .agg(
+            residual_median=pl.col("residual").median(),
+            residual_mad=(pl.col("residual") - pl.col("residual").median()).abs().median(),
+        )
+    )
+    spread = (MAD_TO_SD * pl.col("residual_mad")).clip(lower_bound=MIN_RESIDUAL_SCALE)
+    return (
+        target.with_columns(is_working_day=is_working_day())
+        .join(levels, on="meter_id", how="left")
+        .join(scales, on=slot, how="left")
+        .with_columns(
+            residual_z=(_residual(pl.col("level_kwh")) - pl.col("residual_median")) / spread
+        )
+        .drop("residual_median", "residual_mad")
+    )
+
+
+def daily_consumption(features: pl.DataFrame) -> pl.DataFrame:
+    """Per meter and UTC day: `energy_kwh` (null unless every interval has a reading), mean
+    heating and cooling degrees of the observed temperature (null without observations), and
+    whether most of the day is a working day."""
+    temperature = pl.col("observed_temperature_c")
+    return (
+        features.group_by("meter_id", "day")
+        .agg(
+            energy_kwh=pl.when(pl.col("energy_kwh").null_count() == 0).then(
+                pl.col("energy_kwh").sum()
+            ),
+            heating_degree_c=(HEATING_BASE_C - temperature).clip(lower_bound=0.0).mean(),
+            cooling_degree_c=(temperature - COOLING_BASE_C).clip(lower_bound=0.0).mean(),
+            is_working_day=is_working_day().mean() >= 0.5,
+        )
+        .sort("meter_id", "day")
+    )
+
+
+def _design(days: pl.DataFrame, with_weather: bool) -> np.ndarray:
+    columns = [np.ones(days.height), days["is_working_day"].cast(pl.Float64).to_numpy()]
+    if with_weather:
+        columns += [
+            days[c].cast(pl.Float64).to_numpy() for c in ("heating_degree_c", "cooling_degree_c")
+        ]
+    return np.column_stack(columns)
+
+
+def _robust_fit(x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, float]:
+    """Least squares, refitted twice without the days beyond 3 robust deviations (a theft of a
+    few weeks in the history is trimmed as long as it is not most of it); the coefficients and
+    the robust spread of the kept days' residuals as a share of their mean fitted value."""
+    keep = np.ones(len(y), dtype=bool)
+    coef = np.zeros(x.shape[1])
+    spread = 0.0
+    for _ in range(3):
+        coef = np.linalg.lstsq(x[keep], y[keep], rcond=None)[0]
+        residual = y - x @ coef
+        spread = MAD_TO_SD * float(np.median(np.abs(residual[keep] - np.median(residual[keep]))))
+        wider = np.abs(residual) <= 3.0 * max(spread, 1e-9) + 1e-9
+        if wider.sum() < x.shape[1] + 2:
+            break
+        keep = wider
+    level = float(np.mean(x[keep] @ coef))
+    return coef, spread / level if level > 0 else float("inf")
+
+
+def daily_baseline(
+    daily: pl.DataFrame, day: date, reference_days: int, exclude_days: int, min_days: int
+) -> pl.DataFrame:
+    """Each meter's expected daily kWh for the days of `daily` up to `day`, from a robust fit on
+    its complete days in [day - reference_days, day - exclude_days]: `baseline_kwh`,
+    `baseline_spread` (the robust spread of the reference days around it, as a share of it) and
+    `baseline_note` saying what the fit used. Meters with fewer than `min_days` reference days
+    get no baseline (null) and the note says so."""
+    first = day - timedelta(days=reference_days)
+    last = day - timedelta(days=exclude_days)
+    parts = []
+    for _meter, rows in daily.filter(pl.col("day") <= day).group_by("meter_id"):
+        reference = rows.filter(
+            pl.col("day").is_between(first, last) & pl.col("energy_kwh").is_not_null()
+        )
+        with_weather = reference.height >= min_days and (
+            rows.select(pl.col("heating_degree_c").null_count() == 0).item()
+        )
+        if reference.height < min_days:
+            baseline = np.full(rows.height, np.nan)
+            spread = float("nan")
+            note = f"{reference.height} complete days of history (needs {min_days})"
+        else:
+            coef, spread = _robust_fit(
+                _design(reference, with_weather), reference["energy_kwh"].to_numpy()
+            )
+            baseline = _design(rows, with_weather) @ coef
+            note = (
+                f"weather-adjusted on {reference.height} days"
+                if with_weather
+                else f"day type only (weather missing) on {reference.height} days"
+            )
+        parts.append(
+            rows.with_columns(
+                baseline_kwh=pl.Series(baseline, dtype=pl.Float64).fill_nan(None),
+                baseline_spread=pl.lit(spread, pl.Float64).fill_nan(None),
+                baseline_note=pl.lit(note),
+            )
+        )
+    if not parts:
+        return daily.clear().with_columns(
+            baseline_kwh=pl.lit(None, pl.Float64),
+            baseline_spread=pl.lit(None, pl.Float64),
+            baseline_note=pl.lit(None, pl.String),
+        )
+    return pl.concat(parts).sort("meter_id", "day")

@@ -1,0 +1,181 @@
+"""Rule detectors over meter intervals and meter-days: plain polars functions, one per pattern.
+
+Interval rules take a frame sorted by meter then time, with every interval of the meters' days
+(gaps as null energy, as in gold `consumption_features`) and the columns `meter_id`,
+`interval_start_utc`, `interval_minutes`, `energy_kwh`, `expected_kwh`, `level_kwh`,
+`residual_z` (see `ml.anomaly.expectation`) and `can_export`. Each returns the flagged intervals
+as `FLAG_COLUMNS`: `strength` is how far past its threshold the interval is (1 = at it), which
+the event's score and severity come from.
+
+Day rules take per meter-day frames and return runs of flagged days as events.
+"""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+import polars as pl
+
+from ml.anomaly.params import AnomalyParams
+
+SPIKE_WINDOW = 9
+"""Intervals around a reading whose median a spike is compared with (a spike lasts 1-3)."""
+FLAG_COLUMNS = ("meter_id", "interval_start_utc", "interval_minutes", "anomaly_type", "strength")
+
+
+def _flags(
+    frame: pl.DataFrame, anomaly_type: str, mask: pl.Expr, strength: pl.Expr
+) -> pl.DataFrame:
+    return (
+        frame.with_columns(anomaly_type=pl.lit(anomaly_type), strength=strength.cast(pl.Float64))
+        .filter(mask.fill_null(False))
+        .select(FLAG_COLUMNS)
+    )
+
+
+def _run_minutes(condition: pl.Expr, value: pl.Expr | None = None) -> pl.Expr:
+    """Minutes covered by the run of consecutive rows (per meter) sharing `condition` (and
+    `value`, when given) that each row belongs to."""
+    key = pl.struct(
+        pl.col("meter_id").alias("meter"),
+        condition.fill_null(False).alias("condition"),
+        (value if value is not None else pl.lit(0)).alias("value"),
+    )
+    run = key.rle_id()
+    return pl.col("interval_minutes").cast(pl.Int64).sum().over(run)
+
+
+def flatline(frame: pl.DataFrame, params: AnomalyParams) -> pl.DataFrame:
+    """A stuck meter: the same non-zero reading for at least `flatline_min_minutes` (runs of
+    zeros are dropouts; gaps break runs)."""
+    energy = pl.col("energy_kwh")
+    stuck = energy.is_not_null() & (energy != 0)
+    minutes = _run_minutes(stuck, energy)
+    return _flags(
+        frame, "flatline", stuck & (minutes >= params.flatline_min_minutes),
+        minutes / params.flatline_min_minutes,
+    )  # fmt: skip
+
+
+def dropout(frame: pl.DataFrame, params: AnomalyParams) -> pl.DataFrame:
+    """Exact zeros for at least `dropout_min_minutes` where the meter was expected to consume
+    (or where nothing is known to expect: a meter that reads zero for an hour is suspect)."""
+    zero = pl.col("energy_kwh") == 0
+    minutes = _run_minutes(zero)
+    expected = pl.col("expected_kwh").fill_null(1.0)
+    run = pl.struct(pl.col("meter_id").alias("meter"), zero.fill_null(False).alias("zero")).rle_id()
+    consuming = expected.sum().over(run) > 0
+    return _flags(
+        frame, "dropout", zero & consuming & (minutes >= params.dropout_min_minutes),
+        minutes / params.dropout_min_minutes,
+    )  # fmt: skip
+
+
+def negative(frame: pl.DataFrame, _params: AnomalyParams) -> pl.DataFrame:
+    """Negative energy on a meter that cannot export (no solar, no battery behind it)."""
+    energy = pl.col("energy_kwh")
+    level = pl.col("level_kwh").fill_null(1.0)
+    return _flags(
+        frame, "negative", (energy < 0) & ~pl.col("can_export").fill_null(False),
+        1.0 + energy.abs() / level,
+    )  # fmt: skip
+
+
+def spike(frame: pl.DataFrame, params: AnomalyParams) -> pl.DataFrame:
+    """Consumption at least `spike_ratio` times the expectation and the median of the
+    neighbouring intervals, and `spike_z` robust deviations above what is usual for the meter at
+    that hour and day type (the neighbours keep a return to normal after weeks of low
+    consumption, to which the expectation has adapted, from looking like a spike)."""
+    energy = pl.col("energy_kwh")
+    ratio = energy / pl.col("expected_kwh")
+    neighbours = energy.rolling_median(SPIKE_WINDOW, center=True, min_samples=3).over("meter_id")
+    mask = (
+        (pl.col("expected_kwh") > 0)
+        & (ratio >= params.spike_ratio)
+        & (energy >= params.spike_ratio * neighbours)
+        & (neighbours > 0)
+        & (pl.col("residual_z") >= params.spike_z)
+        & (ratio < params.unit_error_ratio)
+    )
+    return _flags(frame, "spike", mask, ratio / params.spike_ratio)
+
+
+def unit_jump(frame: pl.DataFrame, params: AnomalyParams) -> pl.DataFrame:
+    """Readings about 1000 times the meter's level that silver did not correct (Wh sent as kWh
+    on a day whose median still looked plausible)."""
+    reference = pl.max_horizontal(pl.col("expected_kwh").abs(), pl.col("level_kwh"))
+    ratio = pl.col("energy_kwh") / reference
+    return _flags(
+        frame, "unit_error", (reference > 0) & (ratio >= params.unit_error_ratio),
+        ratio / params.unit_error_ratio,
+    )  # fmt: skip
+
+
+def model_residual(frame: pl.DataFrame, params: AnomalyParams) -> pl.DataFrame:
+    """Consumption far from the model's expectation under the observed weather (`residual_z`
+    beyond `residual_z`, same direction) for at least `residual_min_minutes`. Only where the
+    model itself ran (`expected_source` = `model`): the profile fallbacks know neither weather
+    nor holidays, so a holiday would look like a six-hour anomaly to them."""
+    z = pl.col("residual_z")
+    far = (z.abs() >= params.residual_z) & (pl.col("expected_source") == "model")
+    minutes = _run_minutes(far, z.sign())
+    return _flags(
+        frame, "model_residual", far & (minutes >= params.residual_min_minutes),
+        z.abs() / params.residual_z,
+    )  # fmt: skip
+
+
+INTERVAL_RULES = (flatline, dropout, negative, spike, unit_jump, model_residual)
+
+
+def interval_flags(frame: pl.DataFrame, params: AnomalyParams) -> pl.DataFrame:
+    """Every interval rule's flags, stacked (an interval may be flagged by several rules)."""
+    return pl.concat([rule(frame, params) for rule in INTERVAL_RULES])
+
+
+def day_runs(
+    days: pl.DataFrame, flagged: pl.Expr, day: date, min_days: int, anomaly_type: str
+) -> pl.DataFrame:
+    """Runs of consecutive flagged days per meter (`days`: `meter_id`, `day`, one row per
+    meter-day, plus the columns of `flagged`) that reach `day` and last at least `min_days`:
+    `meter_id`, `anomaly_type`, `event_start_utc` (the run's first midnight), `event_end_utc`
+    (the end of `day`: the extent known so far) and `run_days`."""
+    runs = (
+        days.sort("meter_id", "day")
+        .with_columns(is_flagged=flagged.fill_null(False))
+        .with_columns(
+            is_new_run=(pl.col("is_flagged") != pl.col("is_flagged").shift(1).over("meter_id"))
+            .fill_null(True)
+            .or_((pl.col("day").diff().over("meter_id") != timedelta(days=1)).fill_null(True))
+        )
+        .with_columns(run=pl.col("is_new_run").cum_sum())
+        .filter(pl.col("is_flagged"))
+        .group_by("meter_id", "run")
+        .agg(first=pl.col("day").min(), last=pl.col("day").max(), run_days=pl.len())
+        .filter((pl.col("last") == day) & (pl.col("run_days") >= min_days))
+    )
+    midnight = pl.col("first").cast(pl.Datetime("us", "UTC"))
+    return runs.select(
+        "meter_id",
+        anomaly_type=pl.lit(anomaly_type),
+        event_start_utc=midnight,
+        event_end_utc=pl.lit(day + timedelta(days=1)).cast(pl.Datetime("us", "UTC")),
+        run_days=pl.col("run_days").cast(pl.Int32),
+    )
+
+
+def sustained_drop(baselines: pl.DataFrame, day: date, params: AnomalyParams) -> pl.DataFrame:
+    """Days below `drop_ratio` of the meter's weather-adjusted baseline (`daily_baseline`), at
+    least `drop_min_days` running up to `day`: the signature of theft or a bypassed meter. A
+    meter whose days scatter widely around its baseline (net metering with solar: small,
+    signed daily totals) must fall three of its spreads below it, which rarely happens."""
+    ratio = pl.col("energy_kwh") / pl.col("baseline_kwh")
+    threshold = pl.min_horizontal(pl.lit(params.drop_ratio), 1.0 - 3.0 * pl.col("baseline_spread"))
+    low = (ratio < threshold) & (pl.col("baseline_kwh") > 0)
+    return day_runs(baselines, low, day, params.drop_min_days, "sustained_drop")
+
+
+def corrected_units(unit_days: pl.DataFrame, day: date) -> pl.DataFrame:
+    """Days silver divided by 1000 (`is_unit_corrected`; `unit_days`: `meter_id`, `day`,
+    `is_unit_corrected`): corrected, but still an event the meter's owner must hear about."""
+    return day_runs(unit_days, pl.col("is_unit_corrected"), day, 1, "unit_error")

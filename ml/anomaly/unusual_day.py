@@ -1,0 +1,116 @@
+"""The unusual-day detector: an Isolation Forest over per-meter daily profile features.
+
+A day can be wrong in shape while every interval looks plausible (the evening peak at noon, a
+shop open on a Sunday). Each meter-day is described by the share of its energy in six 4-hour
+blocks of the local day and by its total against the meter's baseline; each feature is
+standardised against the meter's own history (median and MAD), so one forest over the fleet's
+history days judges every meter against itself. A day is unusual when its isolation score
+passes the threshold and every score of the meter's own history days.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+import numpy as np
+import polars as pl
+
+from ml.anomaly.expectation import MAD_TO_SD
+
+BLOCK_HOURS = 4
+SHAPE_FEATURES = tuple(f"share_{h:02d}h" for h in range(0, 24, BLOCK_HOURS))
+FEATURES = (*SHAPE_FEATURES, "baseline_log_ratio")
+MIN_SPREAD = 0.02
+
+
+def day_profiles(features: pl.DataFrame, baselines: pl.DataFrame) -> pl.DataFrame:
+    """Per complete meter-day: the energy share of each local 4-hour block and the log ratio of
+    the day's energy to its baseline (`ml.anomaly.expectation.daily_baseline`)."""
+    complete = (
+        features.group_by("meter_id", "day")
+        .agg(missing=pl.col("energy_kwh").null_count(), total=pl.col("energy_kwh").abs().sum())
+        .filter((pl.col("missing") == 0) & (pl.col("total") > 0))
+    )
+    shares = (
+        features.join(complete, on=["meter_id", "day"])
+        .with_columns(
+            block=pl.format(
+                "share_{}h",
+                (pl.col("local_hour") // BLOCK_HOURS * BLOCK_HOURS).cast(pl.String).str.zfill(2),
+            )
+        )
+        .group_by("meter_id", "day", "block")
+        .agg(share=(pl.col("energy_kwh").abs().sum() / pl.col("total").first()))
+        .pivot(on="block", index=["meter_id", "day"], values="share")
+    )
+    for name in SHAPE_FEATURES:
+        if name not in shares.columns:
+            shares = shares.with_columns(pl.lit(0.0).alias(name))
+    ratio = (pl.col("energy_kwh") / pl.col("baseline_kwh")).log()
+    return (
+        shares.join(
+            baselines.select("meter_id", "day", baseline_log_ratio=ratio),
+            on=["meter_id", "day"],
+            how="left",
+        )
+        .with_columns(
+            pl.col(list(SHAPE_FEATURES)).fill_null(0.0),
+            pl.col("baseline_log_ratio").fill_nan(None).fill_null(0.0),
+        )
+        .select("meter_id", "day", *FEATURES)
+        .sort("meter_id", "day")
+    )
+
+
+def _standardised(profiles: pl.DataFrame, day: date) -> pl.DataFrame:
+    history = profiles.filter(pl.col("day") < day)
+    scales = history.group_by("meter_id").agg(
+        *[pl.col(f).median().alias(f"{f}_median") for f in FEATURES],
+        *[(pl.col(f) - pl.col(f).median()).abs().median().alias(f"{f}_mad") for f in FEATURES],
+        history_days=pl.len(),
+    )
+    return profiles.join(scales, on="meter_id").with_columns(
+        (pl.col(f) - pl.col(f"{f}_median"))
+        / (MAD_TO_SD * pl.col(f"{f}_mad")).clip(lower_bound=MIN_SPREAD)
+        for f in FEATURES
+    )
+
+
+def unusual_days(
+    profiles: pl.DataFrame, day: date, threshold: float, min_days: int, seed: int = 0
+) -> pl.DataFrame:
+    """Meters whose profile of `day` is unusual: `meter_id`, `isolation_score` (0.5 ordinary,
+    near 1 isolated at once) and `most_unusual` (the feature furthest from the meter's median).
+    Meters with fewer than `min_days` history days are not judged."""
+    from sklearn.ensemble import IsolationForest
+
+    frame = _standardised(profiles, day).filter(pl.col("history_days") >= min_days)
+    train = frame.filter(pl.col("day") < day)
+    target = frame.filter(pl.col("day") == day)
+    if target.height == 0 or train.height < min_days:
+        return pl.DataFrame(
+            schema={"meter_id": pl.String, "isolation_score": pl.Float64, "most_unusual": pl.String}
+        )
+    forest = IsolationForest(n_estimators=100, random_state=seed).fit(
+        train.select(FEATURES).to_numpy()
+    )
+    scored = frame.with_columns(
+        isolation_score=pl.Series(-forest.score_samples(frame.select(FEATURES).to_numpy()))
+    )
+    history_max = (
+        scored.filter(pl.col("day") < day)
+        .group_by("meter_id")
+        .agg(history_max=pl.col("isolation_score").max())
+    )
+    today = scored.filter(pl.col("day") == day).join(history_max, on="meter_id")
+    values = np.abs(today.select(FEATURES).to_numpy())
+    return (
+        today.with_columns(
+            most_unusual=pl.Series([FEATURES[i] for i in values.argmax(axis=1)], dtype=pl.String)
+        )
+        .filter(
+            (pl.col("isolation_score") > threshold)
+            & (pl.col("isolation_score") > pl.col("history_max"))
+        )
+        .select("meter_id", "isolation_score", "most_unusual")
+    )

@@ -1,0 +1,1 @@
+"""Day-ahead forecasting: the model, naive baselines, metrics and the rolling backtest."""

@@ -1,0 +1,197 @@
+"""Rolling-origin backtest: replay periodic training and day-ahead forecasting over history.
+
+Each training period (a week by default) is forecast by a model trained only on the days before
+it (`forecasting.fit_period`), with the production rules: lags, levels and profiles as known at
+each day's issue time, fallbacks where the model may not run. The result is scored at meter and
+region level against the naive baselines, overall (`Backtest`) and per day (`daily_scores`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+import numpy as np
+import polars as pl
+
+from ml.forecasting.baselines import SAME_TIME_LAST_WEEK, SAME_TIME_YESTERDAY, naive_forecasts
+from ml.forecasting.evaluation import forecast_metrics, mae, mape, rmse
+from ml.forecasting.model import (
+    LEVEL_DAYS,
+    TrainingParams,
+    fit_period,
+    forecast,
+    holdout_metrics,
+    meter_skill,
+    model_inputs,
+    period_starts,
+)
+
+MODEL = "backtest"
+FORECAST = "forecast"
+"""`forecaster` of the backtested forecast (the model, or its fallback where it could not run)."""
+BASELINES = (SAME_TIME_YESTERDAY, SAME_TIME_LAST_WEEK)
+SCORES = {
+    "level": pl.String,
+    "entity_id": pl.String,
+    "region": pl.String,
+    "day": pl.Date,
+    "forecaster": pl.String,
+    "intervals": pl.Int32,
+    "actual_kwh": pl.Float64,
+    "forecast_kwh": pl.Float64,
+    "mae_kwh": pl.Float64,
+    "rmse_kwh": pl.Float64,
+    "mape_pct": pl.Float64,
+    "pinball_kwh": pl.Float64,
+    "coverage_pct": pl.Float64,
+    "fallback_intervals": pl.Int32,
+}
+"""Columns of `daily_scores`."""
+
+
+@dataclass(frozen=True)
+class Backtest:
+    forecasts: pl.DataFrame
+    """Every forecast row of the replayed periods, with the actual `energy_kwh`."""
+    metrics: dict[str, float]
+    """Over all rows (model and fallbacks): meter level, `region_*`, `meters_positive_skill_pct`."""
+    meters: pl.DataFrame
+    """Per meter: MAE of the forecast and of each baseline, and the skill over the best."""
+    periods: pl.DataFrame
+    """Per replayed training period: whether a model was trained (or why not), its MAE and
+    skill."""
+
+
+def run_backtest(
+    features: pl.DataFrame,
+    params: TrainingParams,
+    issue_hour_utc: int,
+    cadence: str = "weekly",
+    first_period: date | None = None,
+) -> Backtest | str:
+    """Replay every training period (of the `cadence`) of `features` (gold consumption features
+    over the whole history), or only those starting on or after `first_period` (the earlier
+    days then serve as training history only).
+
+    Returns why not when no period could be forecast at all.
+    """
+    if features.height == 0:
+        return "no gold features to replay"
+    first, last = features["day"].min(), features["day"].max()
+    assert isinstance(first, date) and isinstance(last, date)
+    end = last + timedelta(days=1)
+    starts = period_starts(max(first, first_period or first), end, cadence)
+    if not starts:
+        return f"no {cadence} training period starts within {first}..{last}"
+    parts, periods = [], []
+    for start, stop in zip(starts, [*starts[1:], end], strict=True):
+        # Only the days a period's training and inputs read, so each period's cost stays flat.
+        oldest = start - timedelta(days=params.train_days + LEVEL_DAYS + 1)
+        known = features.filter((pl.col("day") >= oldest) & (pl.col("day") < start))
+        fitted = fit_period(known, known, start, params, issue_hour_utc)
+        # The period's model forecasts the days issued during it: one day later than the period.
+        targets = features.filter((pl.col("day") > start) & (pl.col("day") <= stop))
+        if targets.height == 0:
+            continue
+        history = known.filter(pl.col("day") >= start - timedelta(days=LEVEL_DAYS + 1))
+        inputs = model_inputs(targets, history, issue_hour_utc)
+        if isinstance(fitted, str):
+            part = forecast(None, inputs, history, MODEL)
+            periods.append({"period_start": start, "trained": False, "note": fitted})
+        else:
+            part = forecast(fitted.predictor(), inputs, history, MODEL)
+            scored = holdout_metrics(part)
+            shown = (
+                "mae",
+                "skill_vs_best_baseline",
+                "coverage_p10_p90",
+                "region_mape",
+                "region_best_baseline_mape",
+            )
+            periods.append(
+                {
+                    "period_start": start,
+                    "trained": True,
+                    "note": f"{fitted.train_rows} training rows",
+                    **{m: scored.get(m) for m in shown},
+                    "meters_positive_skill_pct": 100.0 * _share(meter_skill(part)["skill"] > 0),
+                }
+            )
+        parts.append(part)
+    if not parts:
+        return "no training period of the history has rows to forecast"
+    forecasts = pl.concat(parts, how="diagonal_relaxed")
+    meters = meter_skill(forecasts)
+    metrics = holdout_metrics(forecasts)
+    metrics["meters_positive_skill_pct"] = 100.0 * _share(meters["skill"] > 0)
+    metrics["model_rows_pct"] = 100.0 * _share(forecasts["fallback_reason"].is_null())
+    return Backtest(forecasts, metrics, meters, pl.DataFrame(periods, infer_schema_length=None))
+
+
+def _share(flags: pl.Series) -> float:
+    values = flags.cast(pl.Float64).fill_null(0.0).to_numpy()
+    return float(np.mean(values)) if len(values) else 0.0
+
+
+def daily_scores(forecasts: pl.DataFrame) -> pl.DataFrame:
+    """Rows of gold `forecast_backtest` (without the run columns): per meter and per region
+    (hourly sums), target day and forecaster (the forecast, each naive baseline), the scored
+    intervals, actual and forecast kWh and the forecaster's errors; pinball loss, P10-P90 coverage
+    and fallback intervals (region level: hours where a meter fell back) for the forecast only.
+    Scored on the rows where the actual and every
+    baseline are known, like `holdout_metrics`, so forecasters compare on the same rows."""
+    scored = (
+        pl.concat([forecasts, naive_forecasts(forecasts)], how="horizontal")
+        .filter(pl.all_horizontal(pl.col("energy_kwh", *BASELINES).is_not_null()))
+        .with_columns(
+            region=pl.col("region").fill_null("unknown"),
+            is_fallback=pl.col("fallback_reason").is_not_null(),
+        )
+    )
+    summed = ["energy_kwh", "forecast_kwh", "p10_kwh", "p90_kwh", *BASELINES]
+    regions = (
+        scored.group_by("region", pl.col("interval_start_utc").dt.truncate("1h"))
+        .agg(pl.col(*summed).sum(), pl.col("is_fallback").any(), pl.col("day").first())
+        .with_columns(level=pl.lit("region"), entity_id=pl.col("region"))
+    )
+    meters = scored.with_columns(level=pl.lit("meter"), entity_id=pl.col("meter_id"))
+    columns = ["level", "entity_id", "region", "day", *summed, "is_fallback"]
+    rows = []
+    both = pl.concat([meters.select(columns), regions.select(columns)], how="diagonal_relaxed")
+    for (level, entity, region, day), group in both.group_by("level", "entity_id", "region", "day"):
+        actual = group["energy_kwh"].to_numpy()
+        common = {"level": level, "entity_id": entity, "region": region, "day": day}
+        common |= {"intervals": group.height, "actual_kwh": float(actual.sum())}
+        metrics = forecast_metrics(
+            actual, group["forecast_kwh"], group["p10_kwh"], group["p90_kwh"]
+        )
+        rows.append(
+            common
+            | {
+                "forecaster": FORECAST,
+                "forecast_kwh": float(group["forecast_kwh"].sum()),
+                "mae_kwh": metrics["mae"],
+                "rmse_kwh": metrics["rmse"],
+                "mape_pct": metrics["mape"],
+                "pinball_kwh": metrics["pinball"],
+                "coverage_pct": metrics["coverage_p10_p90"],
+                "fallback_intervals": int(group["is_fallback"].sum()),
+            }
+        )
+        for baseline in BASELINES:
+            values = group[baseline].to_numpy()
+            rows.append(
+                common
+                | {
+                    "forecaster": baseline,
+                    "forecast_kwh": float(values.sum()),
+                    "mae_kwh": mae(actual, values),
+                    "rmse_kwh": rmse(actual, values),
+                    "mape_pct": mape(actual, values),
+                }
+            )
+    frame = pl.DataFrame(rows, schema=SCORES)
+    return frame.with_columns(pl.col("mape_pct").fill_nan(None)).sort(
+        "level", "entity_id", "day", "forecaster"
+    )

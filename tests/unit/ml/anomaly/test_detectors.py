@@ -1,0 +1,164 @@
+"""Anomaly detectors on tiny inline series: each fires on its pattern and stays quiet on a normal
+cold (heating) day; events merge; reasons read well; evaluation maths; feedback files."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+
+import polars as pl
+import pyarrow as pa
+import pytest
+
+from checks.anomaly_checks import severe_share
+from energy_assets.sources.anomaly_feedback import read_feedback, submit_feedback, verdicts
+from ml.anomaly.evaluation import score_events
+from ml.anomaly.events import Event, consolidate, event_rows, merge_flags
+from ml.anomaly.params import AnomalyParams
+from ml.anomaly.rules import dropout, flatline, negative, spike, sustained_drop
+
+PARAMS = AnomalyParams()
+T0 = datetime(2024, 1, 15, tzinfo=UTC)
+
+
+def heating_day(n: int = 96, **overrides: list[float]) -> pl.DataFrame:
+    """A cold day: consumption well above a mild day's, varying, and matching its expectation."""
+    energy = [0.4 + 0.3 * ((i * 7) % 5) / 5 for i in range(n)]
+    frame = {
+        "meter_id": ["M1"] * n,
+        "interval_start_utc": [T0 + timedelta(minutes=15 * i) for i in range(n)],
+        "interval_minutes": [15] * n,
+        "energy_kwh": energy,
+        "expected_kwh": energy,
+        "level_kwh": [0.5] * n,
+        "residual_z": [0.0] * n,
+        "can_export": [False] * n,
+        "expected_source": ["model"] * n,
+    }
+    frame.update(overrides)
+    return pl.DataFrame(frame)
+
+
+def with_values(start: int, values: list[float], **columns: list[float]) -> pl.DataFrame:
+    day = heating_day()
+    energy = day["energy_kwh"].to_list()
+    energy[start : start + len(values)] = values
+    extra = {name: [*day[name].to_list()] for name in columns}
+    for name, replacement in columns.items():
+        extra[name][start : start + len(replacement)] = replacement
+    return day.with_columns(
+        pl.Series("energy_kwh", energy), *[pl.Series(k, v) for k, v in extra.items()]
+    )
+
+
+@pytest.mark.parametrize("rule", [flatline, dropout, negative, spike])
+def test_each_rule_stays_quiet_on_a_normal_heating_day(rule) -> None:  # type: ignore[no-untyped-def]
+    assert rule(heating_day(), PARAMS).height == 0
+
+
+def test_flatline_fires_on_a_meter_stuck_at_a_non_zero_value() -> None:
+    flags = flatline(with_values(10, [0.512] * 12), PARAMS)
+    assert flags.height == 12 and flags["strength"].min() == pytest.approx(1.5)
+
+
+def test_dropout_fires_on_an_hour_of_exact_zeros_but_not_on_a_single_zero() -> None:
+    assert dropout(with_values(20, [0.0] * 4), PARAMS).height == 4
+    assert dropout(with_values(20, [0.0]), PARAMS).height == 0
+
+
+def test_negative_fires_only_on_meters_that_cannot_export() -> None:
+    day = with_values(5, [-0.2])
+    assert negative(day, PARAMS).height == 1
+    assert negative(day.with_columns(can_export=pl.lit(True)), PARAMS).height == 0
+
+
+def test_spike_fires_on_a_short_burst_far_above_expectation_and_neighbours() -> None:
+    day = with_values(40, [2.4, 2.4], residual_z=[9.0, 9.0])
+    assert spike(day, PARAMS).height == 2
+
+
+def test_sustained_drop_needs_consecutive_low_days_against_the_baseline() -> None:
+    days = [date(2024, 1, d) for d in range(1, 11)]
+    energy = [10.0] * 7 + [4.0, 4.0, 4.0]
+    baselines = pl.DataFrame(
+        {"meter_id": ["M1"] * 10, "day": days, "energy_kwh": energy,
+         "baseline_kwh": [10.0] * 10, "baseline_spread": [0.05] * 10}
+    )  # fmt: skip
+    runs = sustained_drop(baselines, days[-1], PARAMS)
+    assert runs.row(0, named=True)["run_days"] == 3
+    assert runs["event_start_utc"].to_list() == [datetime(2024, 1, 8, tzinfo=UTC)]
+    assert sustained_drop(baselines, days[-2], PARAMS).height == 0
+    noisy = baselines.with_columns(baseline_spread=pl.lit(0.5))
+    assert sustained_drop(noisy, days[-1], PARAMS).height == 0
+
+
+def test_flagged_intervals_close_together_merge_into_one_event() -> None:
+    flags = flatline(with_values(10, [0.512] * 12), PARAMS)
+    later = flags.with_columns(pl.col("interval_start_utc") + timedelta(hours=6))
+    events = merge_flags(pl.concat([flags, later]), PARAMS.merge_gap_minutes)
+    assert len(events) == 2
+    assert events[0].end - events[0].start == timedelta(hours=3)
+    assert events[0].event_id == "M1:flatline:2024-01-15T02:30:00+00:00"
+
+
+def test_a_model_residual_inside_a_rule_event_only_adds_its_detector() -> None:
+    rule = Event("M1", "dropout", T0, T0 + timedelta(hours=2), 1.0, {"dropout"})
+    residual = Event("M1", "model_residual", T0, T0 + timedelta(hours=3), 1.2, {"model_residual"})
+    kept = consolidate([residual, rule])
+    assert [(e.anomaly_type, e.detectors) for e in kept] == [
+        ("dropout", {"dropout", "model_residual"})
+    ]
+
+
+def test_a_spike_row_explains_itself_in_words() -> None:
+    day = with_values(56, [1.5], expected_kwh=[0.5]).with_columns(
+        region=pl.lit("north"),
+        local_minute_of_day=(pl.int_range(0, 96) * 15).cast(pl.Int16),
+        is_working_day=pl.lit(True),
+        observed_temperature_c=pl.lit(8.0),
+        expected_low_kwh=pl.col("expected_kwh") * 0.8,
+        expected_high_kwh=pl.col("expected_kwh") * 1.2,
+    )
+    start = T0 + timedelta(hours=14)
+    event = Event("M1", "spike", start, start + timedelta(minutes=15), 1.2, {"spike"})
+    table = event_rows([event], day, T0.date(), T0, {}, PARAMS)
+    row = table.to_pylist()[0]
+    assert row["reason"] == "consumption 3.0x expected for 14:00 on a working day at 8 °C"
+    assert (row["interval_count"], row["severity"], row["expected_source"]) == (1, "low", "model")
+    acknowledged = event_rows([event], day, T0.date(), T0, {event.event_id: "false_alarm"}, PARAMS)
+    assert acknowledged["feedback_verdict"].to_pylist() == ["false_alarm"]
+
+
+def test_evaluation_counts_events_found_by_overlap_and_false_alarms_on_clean_meters() -> None:
+    ts = [T0 + timedelta(hours=h) for h in range(6)]
+    labels = pl.DataFrame(
+        {"event_id": ["L1", "L2"], "meter_id": ["M1", "M2"],
+         "anomaly_type": ["zero_dropout", "spike"], "start_utc": [ts[0], ts[2]],
+         "end_utc": [ts[2], ts[3]]}
+    )  # fmt: skip
+    found = pl.DataFrame(
+        {"event_id": ["A", "B"], "meter_id": ["M1", "M9"], "anomaly_type": ["dropout", "spike"],
+         "event_start_utc": [ts[1], ts[4]], "event_end_utc": [ts[2], ts[5]]}
+    )  # fmt: skip
+    scores = score_events(found, labels, {"M9"}, 30)
+    overall = scores.filter(pl.col("anomaly_type") == "overall").row(0, named=True)
+    assert (overall["precision"], overall["recall"]) == (0.5, 0.5)
+    assert overall["f1"] == pytest.approx(0.5)
+    assert overall["false_alarms_per_meter_month"] == 1.0
+    dropouts = scores.filter(pl.col("anomaly_type") == "dropout").row(0, named=True)
+    assert (dropouts["recall"], dropouts["precision"]) == (1.0, 1.0)
+
+
+def test_feedback_keeps_the_latest_verdict_and_rejects_unknown_ones(tmp_path: Path) -> None:
+    submit_feedback(str(tmp_path), "M1:spike:x", "M1", "confirmed")
+    path = submit_feedback(str(tmp_path), "M1:spike:x", "M1", "false_alarm", "a kettle")
+    assert Path(path).exists()
+    assert verdicts(read_feedback(str(tmp_path))) == {"M1:spike:x": "false_alarm"}
+    with pytest.raises(ValueError, match="verdict"):
+        submit_feedback(str(tmp_path), "M1:spike:x", "M1", "maybe")
+
+
+def test_severe_share_warns_only_above_the_configured_share() -> None:
+    table = pa.table({"meter_id": ["M1", "M2"], "severity": ["high", "low"]})
+    assert severe_share(table, 10, 0.2).passed
+    assert not severe_share(table, 2, 0.2).passed

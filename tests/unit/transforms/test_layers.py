@@ -1,0 +1,75 @@
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+import polars as pl
+import pytest
+
+from checks.contracts import (
+    BRONZE_METER_READINGS,
+    BRONZE_WEATHER,
+    SILVER_METER_READINGS,
+    SILVER_METERS,
+    SILVER_WEATHER,
+)
+from energy_assets.sources import simulator
+from energy_assets.storage.lake import Lake, days_in
+from energy_assets.transforms.cleaning import current_meters
+from energy_assets.transforms.layers import (
+    CHUNK_DAYS,
+    bronze_reading_chunks,
+    bronze_weather_chunks,
+    chunks,
+    feature_chunks,
+    read_ahead,
+    silver_readings_chunks,
+    silver_weather_chunks,
+)
+
+# Spans the spring DST change (2024-03-31) and Easter; longer than one chunk.
+FIRST, START, END = date(2024, 3, 22), date(2024, 3, 25), date(2024, 4, 3)
+CONFIG = simulator.SimulatorConfig(n_meters=3)
+
+
+@pytest.fixture(scope="module")
+def lake(tmp_path_factory) -> Lake:
+    lake = Lake(str(tmp_path_factory.mktemp("lake")))
+    meters = current_meters(simulator.simulate_meters(CONFIG)).table
+    lake.overwrite(SILVER_METERS, meters)
+    lake.replace_chunks(
+        BRONZE_METER_READINGS, (r for r, _ in bronze_reading_chunks(CONFIG, [], FIRST, END))
+    )
+    lake.replace_chunks(BRONZE_WEATHER, bronze_weather_chunks(CONFIG, [], FIRST, END))
+    lake.replace_chunks(
+        SILVER_METER_READINGS, (c for c, _ in silver_readings_chunks(lake, meters, FIRST, END))
+    )
+    lake.replace_chunks(SILVER_WEATHER, (c for c, _ in silver_weather_chunks(lake, FIRST, END)))
+    return lake
+
+
+def test_reading_ahead_gives_each_chunks_rows_in_order(lake: Lake) -> None:
+    read = list(read_ahead(lake, BRONZE_METER_READINGS, FIRST, END))
+
+    assert [(low, high) for low, high, _ in read] == list(chunks(FIRST, END))
+    for low, high, rows in read:
+        assert pl.DataFrame(rows).equals(pl.DataFrame(lake.read(BRONZE_METER_READINGS, low, high)))
+
+
+def test_features_of_a_multi_chunk_window_equal_those_built_day_by_day(lake: Lake) -> None:
+    meters = lake.read(SILVER_METERS)
+    assert (END - START).days > CHUNK_DAYS  # history is carried from one chunk to the next
+
+    windowed = [c.table for c in feature_chunks(lake, meters, START, END, 12)]
+    daily = [
+        c.table
+        for day in days_in(START, END)
+        for c in feature_chunks(lake, meters, day, day + timedelta(days=1), 12)
+    ]
+
+    def frame(tables: list) -> pl.DataFrame:
+        rows = pl.concat([pl.from_arrow(t) for t in tables])
+        assert isinstance(rows, pl.DataFrame)
+        return rows.sort("meter_id", "interval_start_utc")
+
+    assert frame(windowed).equals(frame(daily))
+    assert frame(windowed).get_column("lag_7d_kwh").is_not_null().any()
