@@ -24,6 +24,16 @@ def start_date() -> date:
     return date.fromisoformat(os.environ.get("ENERGY_START_DATE", DEFAULT_START_DATE))
 
 
+def training_cadence() -> str:
+    """`ENERGY_TRAINING_CADENCE` (daily, weekly or monthly; default weekly)."""
+    from ml.forecasting import CADENCES
+
+    cadence = os.environ.get("ENERGY_TRAINING_CADENCE", "weekly")
+    if cadence not in CADENCES:
+        raise ValueError(f"ENERGY_TRAINING_CADENCE={cadence!r}: use one of {', '.join(CADENCES)}")
+    return cadence
+
+
 @dataclass(frozen=True)
 class Settings:
     """What an environment uses: its sources, the simulator's size and the day-ahead issue hour."""

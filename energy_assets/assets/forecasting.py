@@ -12,7 +12,6 @@ assets read, call it, write and report.
 """
 
 import math
-import os
 from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
 from typing import TYPE_CHECKING, Any
@@ -22,7 +21,6 @@ import polars as pl
 import pyarrow as pa
 
 from checks.contracts import (
-    BRONZE_METER_READINGS,
     GOLD_CONSUMPTION_FEATURES,
     GOLD_FORECAST_BACKTEST,
     GOLD_FORECASTS,
@@ -34,7 +32,7 @@ from checks.contracts import (
 from checks.forecasts import fallback_share
 from energy_assets.assets.bronze import key
 from energy_assets.automation.freshness import forecast_freshness_policy
-from energy_assets.cleaning import clean_readings
+from energy_assets.day_ahead import PROFILE_DAYS, forecast_day
 from energy_assets.emissions import tracks_emissions
 from energy_assets.lake import Chunk, Lake, days_in
 from energy_assets.layers import chunks
@@ -42,20 +40,15 @@ from energy_assets.materialization import write_metadata
 from energy_assets.partitions import SINGLE_RUN, run_window
 from energy_assets.quality import CheckSuite, DayCheck, matches_contract
 from energy_assets.resources import LakeResource
-from energy_assets.settings import Settings, start_date
+from energy_assets.settings import Settings, start_date, training_cadence
 from energy_assets.tracking import MlflowResource
-from ml.features import HISTORY_DAYS, build_consumption_features, issue_time_utc
+from ml.features import HISTORY_DAYS
 from ml.forecasting import (
-    CADENCES,
     GOLD_COLUMNS,
     LEVEL_DAYS,
     Predictor,
     TrainingParams,
     fit_period,
-    forecast,
-    forecast_rows,
-    model_inputs,
-    period_start,
     period_starts,
     region_rows,
 )
@@ -65,14 +58,6 @@ if TYPE_CHECKING:
 
 GROUP = "forecasting"
 MODEL_KEY = dg.AssetKey(["ml", "day_ahead_model"])
-
-
-def training_cadence() -> str:
-    """`ENERGY_TRAINING_CADENCE` (daily, weekly or monthly; default weekly)."""
-    cadence = os.environ.get("ENERGY_TRAINING_CADENCE", "weekly")
-    if cadence not in CADENCES:
-        raise ValueError(f"ENERGY_TRAINING_CADENCE={cadence!r}: use one of {', '.join(CADENCES)}")
-    return cadence
 
 
 def _training_partitions(cadence: str) -> dg.TimeWindowPartitionsDefinition:
@@ -95,12 +80,10 @@ FORECAST_DAYS = dg.DailyPartitionsDefinition(
     start_date=start_date().isoformat(), timezone="UTC", end_offset=2
 )
 """Target days: the lake's days, today and tomorrow (the day-ahead target)."""
-PROFILE_DAYS = LEVEL_DAYS + 1
-"""Whole days of gold history a forecast reads (levels and fallback profiles)."""
 ISSUE_DAY_MODEL = dg.TimeWindowPartitionMapping(start_offset=-1, end_offset=-1)
 """Target day D depends on the training period holding its issue day D-1 (offsets are in the
-downstream's days), as `_forecast_day` uses: a Monday's forecast, issued on Sunday, is made by
-the previous week's model."""
+downstream's days), as `day_ahead.forecast_day` uses: a Monday's forecast, issued on Sunday, is
+made by the previous week's model."""
 
 
 class TrainingConfig(dg.Config):
@@ -267,55 +250,6 @@ FORECASTS_CHECKS = CheckSuite(
 REGION_CHECKS = CheckSuite(key(GOLD_REGION_FORECASTS), [matches_contract(GOLD_REGION_FORECASTS)])
 
 
-def _target_features(store: Lake, meters: pa.Table, day: date, issue_hour_utc: int) -> pl.DataFrame:
-    """Gold-feature rows of every installed meter's intervals of `day`, built only from readings
-    ended by the issue time and the weather known then (no reading of `day` itself)."""
-    issued = issue_time_utc(day, issue_hour_utc)
-    grid = clean_readings(
-        BRONZE_METER_READINGS.schema.empty_table(), meters, day, day + timedelta(1)
-    )
-    history = _frame(store.read(SILVER_METER_READINGS, day - timedelta(HISTORY_DAYS), day)).filter(
-        pl.col("interval_start_utc") + pl.duration(minutes=pl.col("interval_minutes")) <= issued
-    )
-    features = build_consumption_features(
-        grid.table,
-        history.to_arrow(),
-        store.read(SILVER_WEATHER, day, day + timedelta(1)),
-        meters,
-        issue_hour_utc,
-    )
-    return _frame(features)
-
-
-def _forecast_day(
-    store: Lake,
-    meters: pa.Table,
-    day: date,
-    issue_hour_utc: int,
-    model_name: str,
-    predictors: "dict[str, tuple[LoggedModel | None, Predictor | None]]",
-) -> pa.Table:
-    """Gold forecast rows of one target day, by the model of the training period holding its
-    issue day (the day before) or a fallback. `predictors` caches each period's model across the
-    days of a run."""
-    from ml.tracking import load_predictor, model_for_partition
-
-    period = period_start(day - timedelta(days=1), CADENCE).isoformat()
-    if period not in predictors:
-        found = model_for_partition(model_name, period)
-        predictors[period] = (found, load_predictor(found.model_uri) if found else None)
-    model, predictor = predictors[period]
-    history = _frame(
-        store.read(GOLD_CONSUMPTION_FEATURES, day - timedelta(PROFILE_DAYS), day, GOLD_COLUMNS)
-    )
-    history = history.filter(pl.col("day") < day - timedelta(days=1))
-    target = _target_features(store, meters, day, issue_hour_utc)
-    inputs = model_inputs(target, history, issue_hour_utc)
-    forecasts = forecast(predictor, inputs, history, model_name)
-    version = model.version if model else None
-    return forecast_rows(forecasts, issue_time_utc(day, issue_hour_utc), model_name, version)
-
-
 @dg.multi_asset(
     specs=[
         dg.AssetSpec(
@@ -389,12 +323,13 @@ def day_ahead_forecasts(
         for low, high in chunks(start, end):
             days, region_days = [], []
             for day in days_in(low, high):
-                rows = _forecast_day(
+                rows = forecast_day(
                     store,
                     meters,
                     day,
                     settings.forecast_issue_hour_utc,
                     mlflow_tracking.model_name,
+                    CADENCE,
                     predictors,
                 )
                 suite.observe(rows)
