@@ -119,7 +119,9 @@ def lake(tmp_path_factory: pytest.TempPathFactory) -> Path:
     root = tmp_path_factory.mktemp("e2e")
     lake = root / "lake"
     log = root / "backfill.log"
-    env = clean_env(lake, DAGSTER_HOME=str(root / "cli_home"))
+    home = root / "cli_home"
+    home.mkdir()
+    env = clean_env(lake, DAGSTER_HOME=str(home))
     command = [
         str(VENV_BIN / "energy-lake"),
         "backfill",
