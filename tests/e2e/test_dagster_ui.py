@@ -5,7 +5,6 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 import pytest
 from playwright.sync_api import Page, expect
@@ -34,9 +33,12 @@ pytestmark = pytest.mark.e2e
 
 
 @pytest.fixture(scope="module")
-def dagster_ui(lake: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """`make dev` with a temporary instance over the shared lake, on a free port."""
+def dagster_ui(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """`make dev` with a temporary instance and a lake of its own (the days it materializes
+    would otherwise become the latest days the notebook tests open), on a free port."""
     root = tmp_path_factory.mktemp("dagster_ui")
+    lake = root / "lake"
+    lake.mkdir()
     home = root / "home"
     home.mkdir()
     settings = (REPO / "dagster.yaml").read_text()
