@@ -7,6 +7,9 @@ VENV := .venv
 BIN := $(VENV)/bin
 
 export DAGSTER_HOME := $(CURDIR)/.dagster_home
+# The project's own tools first for every target and what it starts (dbt, uvicorn, ...), from a
+# shell that has no virtual environment on PATH.
+export PATH := $(CURDIR)/$(BIN):$(PATH)
 export UV_PYTHON := $(PYTHON)
 export UV_PYTHON_DOWNLOADS := never
 # Telemetry off for every tool.
@@ -16,7 +19,7 @@ export DBT_SEND_ANONYMOUS_USAGE_STATS := False
 export MLFLOW_DISABLE_TELEMETRY := true
 export MARIMO_SKIP_UPDATE_CHECK := 1
 
-.PHONY: setup dev test test-unit test-integration lint format demo bench status clean
+.PHONY: setup dev test test-unit test-integration lint format demo bench status clean serve mlflow-ui serve-model
 
 setup: $(VENV)/.synced dbt/target/manifest.json $(DAGSTER_HOME)/dagster.yaml
 
@@ -39,8 +42,9 @@ DBT_PROJECT_FILES := $(shell find dbt -name '*.sql' -o -name '*.yml' -o -name '.
 dbt/target/manifest.json: $(VENV)/.synced $(DBT_PROJECT_FILES)
 	cd dbt && ../$(BIN)/dbt parse --quiet
 
+DAGSTER_PORT ?= 3000
 dev: setup
-	$(BIN)/dagster dev -w workspace.yaml
+	$(BIN)/dagster dev -w workspace.yaml --host 127.0.0.1 --port $(DAGSTER_PORT)
 
 test: setup
 	$(BIN)/pytest -q
@@ -85,6 +89,24 @@ bench: setup
 	$(BIN)/python -m bench.lakehouse $(BENCH_ARGS)
 	$(BIN)/python -m bench.marts $(MARTS_BENCH_ARGS)
 	$(BIN)/python -m bench.marts --meters 50 --days 2
+
+# The forecast endpoint (POST /forecast) on http://127.0.0.1:8000, over the lake and the champion.
+SERVE_PORT ?= 8000
+serve: setup
+	$(BIN)/uvicorn energy_assets.serving.app:create_app --factory --host 127.0.0.1 --port $(SERVE_PORT)
+
+# The MLflow UI of the lake's tracking store on http://127.0.0.1:5000.
+LAKE_DIR := $(abspath $(or $(ENERGY_LAKE_ROOT),lake))
+MLFLOW_URI ?= $(or $(MLFLOW_TRACKING_URI),sqlite:///$(LAKE_DIR)/mlflow/mlflow.db)
+MLFLOW_UI_PORT ?= 5000
+mlflow-ui: setup
+	$(BIN)/mlflow ui --backend-store-uri $(MLFLOW_URI) --host 127.0.0.1 --port $(MLFLOW_UI_PORT)
+
+# The champion model behind MLflow's scoring server (model inputs in, P10/P50/P90 out) on :5001.
+SERVE_MODEL_PORT ?= 5001
+serve-model: setup
+	MLFLOW_TRACKING_URI=$(MLFLOW_URI) $(BIN)/mlflow models serve -m models:/day_ahead_consumption@champion \
+	  --env-manager local --host 127.0.0.1 --port $(SERVE_MODEL_PORT)
 
 clean:
 	rm -rf $(VENV) .tools .bench

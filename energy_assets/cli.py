@@ -12,22 +12,28 @@ import shutil
 import sys
 import warnings
 from collections.abc import Sequence
+from collections.abc import Set as AbstractSet
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import dagster as dg
 import polars as pl
+from dagster._core.definitions.assets.graph.asset_graph import AssetGraph
 from dagster._core.storage.tags import (
     ASSET_PARTITION_RANGE_END_TAG,
     ASSET_PARTITION_RANGE_START_TAG,
 )
+from dagster._core.utils import make_new_run_id
 
 from checks.contracts import ALL_TABLES, BRONZE_QUARANTINE, GOLD_QUALITY_SCORECARD
+from energy_assets.backfill_progress import BackfillProgress, commits_reported
 from energy_assets.defs.runs import range_tags
 from energy_assets.settings import configured_lake
 from energy_assets.storage.lake import Lake
 
 DEMO_DAYS = 60
+BACKFILL_JOB = "__ephemeral_asset_job__"
+"""The job name of `dagster.materialize`'s runs, which the UI shows as an ad hoc materialization."""
 INSTANCE_SETTINGS = Path(__file__).resolve().parents[1] / "dagster.yaml"
 """The project's instance settings (telemetry off, pools), copied into a new DAGSTER_HOME."""
 
@@ -52,7 +58,7 @@ def _runs_for(selection: dg.AssetSelection) -> list[tuple[dg.PartitionsDefinitio
     from energy_assets.definitions import defs
 
     graph = defs.resolve_asset_graph()
-    selected = selection.resolve(graph)
+    selected = _with_whole_multi_assets(graph, selection.resolve(graph))
     stage = dict.fromkeys(selected, 0)
     # Raise stages until stable: a child comes after a parent of another partitioning, and the
     # outputs of one multi-asset (which cannot be split) share the latest stage of any of them.
@@ -81,6 +87,20 @@ def _runs_for(selection: dg.AssetSelection) -> list[tuple[dg.PartitionsDefinitio
     return [runs[k] for k in sorted(runs, key=lambda k: k[0])]
 
 
+def _with_whole_multi_assets(graph: AssetGraph, selected: AbstractSet[dg.AssetKey]) -> set:
+    """The selection plus the other outputs of every multi-asset it cuts that cannot run in part
+    (Dagster refuses such a subset), each addition said on one line."""
+    whole = set(selected)
+    for asset_key in sorted(selected):
+        assets_def = graph.assets_def_for_key(asset_key)
+        missing = set(assets_def.keys) - whole
+        if missing and not assets_def.can_subset:
+            whole |= missing
+            names = ", ".join(sorted(k.to_user_string() for k in missing))
+            print(f"selected too (built together with {asset_key.to_user_string()}): {names}")
+    return whole
+
+
 def backfill(start: date, end_inclusive: date, select: str | None) -> bool:
     """Materialize the selection over [start, end]: one run per partitioning (dimensions, days,
     and any other cadence), in dependency order, each stored in the instance."""
@@ -94,27 +114,33 @@ def backfill(start: date, end_inclusive: date, select: str | None) -> bool:
     if not runs:
         raise SystemExit(f"the selection {select!r} matches no asset")
     instance = _instance()
+    progress = BackfillProgress(len(runs))
     ok = True
     for number, (partitions, keys) in enumerate(runs, start=1):
-        names = ", ".join(k.to_user_string() for k in keys)
+        names = [k.to_user_string() for k in keys]
         tags = range_tags(partitions, start, end_inclusive)
         if tags is None:
-            print(f"skipped (no partition of theirs in {start}..{end_inclusive}): {names}")
+            print(
+                f"skipped (no partition of theirs in {start}..{end_inclusive}): {', '.join(names)}"
+            )
             continue
         window = (
             f"{tags[ASSET_PARTITION_RANGE_START_TAG]}..{tags[ASSET_PARTITION_RANGE_END_TAG]}, "
             if tags
             else ""
         )
-        print(f"run {number}: {window}{names}")
-        result = dg.materialize(
-            ASSETS,
-            instance=instance,
+        progress.start_run(number, window, names)
+        job = dg.Definitions(
+            assets=ASSETS,
             resources=defs.resources,
-            selection=keys,
-            tags=tags,
-            raise_on_error=False,
-        )
+            jobs=[dg.define_asset_job(BACKFILL_JOB, selection=keys)],
+        ).resolve_job_def(BACKFILL_JOB)
+        run_id = make_new_run_id()
+        instance.add_event_listener(run_id, progress.on_event)
+        with commits_reported(progress):
+            result = job.execute_in_process(
+                instance=instance, tags=tags, run_id=run_id, raise_on_error=False
+            )
         _print_failed_checks(result)
         if not result.success:
             ok = False

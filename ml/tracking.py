@@ -42,6 +42,15 @@ def default_tracking_uri(folder: Path) -> str:
     return f"sqlite:///{(folder / 'mlflow.db').resolve()}"
 
 
+def artifacts_beside(tracking_uri: str) -> str | None:
+    """The artifact folder of a local SQLite store: `artifacts/` beside its file, so artifacts never
+    land in `./mlruns` of whatever folder a command ran in. None for a server, which decides."""
+    prefix = "sqlite:///"
+    if not tracking_uri.startswith(prefix):
+        return None
+    return (Path(tracking_uri.removeprefix(prefix)).resolve().parent / "artifacts").as_uri()
+
+
 def experiment_id(name: str, artifact_root: str | None) -> str:
     """The experiment's id, created (with its artifacts under `artifact_root`) if needed."""
     existing = mlflow.get_experiment_by_name(name)

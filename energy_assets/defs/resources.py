@@ -32,9 +32,9 @@ class MlflowResource(dg.ConfigurableResource):
     """MLflow tracking for the forecasting assets.
 
     Empty `tracking_uri` means `MLFLOW_TRACKING_URI`, else `sqlite:///<lake>/mlflow/mlflow.db`
-    with artifacts in `<lake>/mlflow/artifacts` (a local lake; an object-store lake keeps them in
-    the repository's `lake/mlflow` unless a tracking URI is given). `artifact_root` places the
-    artifacts of a new experiment elsewhere (else the tracking server decides).
+    (a local lake; an object-store lake keeps it in `./lake/mlflow`). A new experiment keeps its
+    artifacts in `artifact_root`, else in `artifacts/` beside a SQLite store, else where the
+    tracking server decides.
     """
 
     tracking_uri: str = ""
@@ -53,13 +53,10 @@ class MlflowResource(dg.ConfigurableResource):
             os.environ.setdefault(name, value)
         import mlflow
 
-        from ml.tracking import default_tracking_uri, experiment_id
+        from ml.tracking import artifacts_beside, default_tracking_uri, experiment_id
 
-        uri = self.tracking_uri or mlflow_tracking_uri() or ""
-        artifacts: str | None = self.artifact_root or None
-        if not uri:
-            uri = default_tracking_uri(self.folder(lake))
-            artifacts = (self.folder(lake) / "artifacts").as_uri()
+        uri = self.tracking_uri or mlflow_tracking_uri() or default_tracking_uri(self.folder(lake))
+        artifacts = self.artifact_root or artifacts_beside(uri)
         mlflow.set_tracking_uri(uri)
         mlflow.set_registry_uri(uri)
         return experiment_id(experiment or self.experiment, artifacts)

@@ -7,6 +7,7 @@ overwrite). Readers use the Delta log, never a Parquet glob, so removed files ar
 
 from __future__ import annotations
 
+import logging
 import time
 from collections.abc import Iterable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -24,6 +25,9 @@ from deltalake.exceptions import CommitFailedError, DeltaError, TableNotFoundErr
 from checks.contracts import TableContract
 
 COMMIT_RETRIES = 5
+
+LOG = logging.getLogger(__name__)
+"""One line per commit: what `energy-lake backfill` shows as progress."""
 
 
 def days_in(start: date, end: date) -> Iterator[date]:
@@ -262,6 +266,15 @@ class Lake:
                 time.sleep(0.2 * (attempt + 1))
         version = self.version(table)
         assert version is not None
+        days = f" {counted.start}..{counted.end - timedelta(days=1)}" if counted.end else ""
+        LOG.info(
+            "%s%s: %d rows written (Delta version %d)",
+            table.path,
+            days,
+            counted.rows,
+            version,
+            extra={"rows": counted.rows},
+        )
         return WriteResult(table.path, counted.rows, version, time.perf_counter() - started)
 
     def partition_days(self, table: TableContract) -> list[date]:

@@ -69,3 +69,19 @@ def test_status_lists_every_table_with_partitions_rows_and_version(lake, instanc
 def test_backfill_refuses_a_reversed_range(lake) -> None:
     with pytest.raises(SystemExit, match="before"):
         main(["backfill", "--start", "2024-03-30", "--end", "2024-03-01"])
+
+
+def test_a_selection_cutting_a_multi_asset_runs_the_whole_multi_asset_with_progress(
+    lake, instance, capsys
+) -> None:
+    """The example of `energy-lake backfill --help` takes bronze/meter_readings without the other
+    outputs of its multi-asset; they are added, and the run says what it does as it goes."""
+    select = ["--select", "+key:gold/consumption_features"]
+    assert main(["backfill", "--start", "2024-03-30", "--end", "2024-03-30", *select]) == 0
+
+    out = capsys.readouterr().out
+    assert "selected too (built together with bronze/meter_readings)" in out
+    assert instance.get_latest_materialization_event(dg.AssetKey(["bronze", "anomaly_labels"]))
+    assert "[run 2/2 " in out
+    assert "gold/consumption_features 2024-03-30..2024-03-30: " in out
+    assert "rows so far" in out

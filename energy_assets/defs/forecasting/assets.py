@@ -21,7 +21,6 @@ import polars as pl
 import pyarrow as pa
 
 from checks.contracts import (
-    BRONZE_METER_READINGS,
     GOLD_CONSUMPTION_FEATURES,
     GOLD_FORECAST_BACKTEST,
     GOLD_FORECASTS,
@@ -39,19 +38,15 @@ from energy_assets.defs.resources import LakeResource, MlflowResource
 from energy_assets.defs.tables import key, write_metadata
 from energy_assets.settings import Settings, start_date, training_cadence
 from energy_assets.storage.lake import Chunk, Lake, days_in
-from energy_assets.transforms.cleaning import clean_readings
+from energy_assets.transforms.day_ahead import PROFILE_DAYS, forecast_day
 from energy_assets.transforms.layers import chunks
-from ml.features import HISTORY_DAYS, build_consumption_features, issue_time_utc
+from ml.features import HISTORY_DAYS
 from ml.forecasting.model import (
     GOLD_COLUMNS,
     LEVEL_DAYS,
     Predictor,
     TrainingParams,
     fit_period,
-    forecast,
-    forecast_rows,
-    model_inputs,
-    period_start,
     period_starts,
     region_rows,
 )
@@ -83,12 +78,10 @@ FORECAST_DAYS = dg.DailyPartitionsDefinition(
     start_date=start_date().isoformat(), timezone="UTC", end_offset=2
 )
 """Target days: the lake's days, today and tomorrow (the day-ahead target)."""
-PROFILE_DAYS = LEVEL_DAYS + 1
-"""Whole days of gold history a forecast reads (levels and fallback profiles)."""
 ISSUE_DAY_MODEL = lookback(1, end_offset=-1, allow_missing=False)
 """Target day D depends on the training period holding its issue day D-1 (offsets are in the
-downstream's days), as `_forecast_day` uses: a Monday's forecast, issued on Sunday, is made by
-the previous week's model."""
+downstream's days), as `day_ahead.forecast_day` uses: a Monday's forecast, issued on Sunday, is
+made by the previous week's model."""
 
 
 class TrainingConfig(dg.Config):
@@ -252,55 +245,6 @@ FORECASTS_CHECKS = CheckSuite(
 REGION_CHECKS = CheckSuite(key(GOLD_REGION_FORECASTS), [matches_contract(GOLD_REGION_FORECASTS)])
 
 
-def _target_features(store: Lake, meters: pa.Table, day: date, issue_hour_utc: int) -> pl.DataFrame:
-    """Gold-feature rows of every installed meter's intervals of `day`, built only from readings
-    ended by the issue time and the weather known then (no reading of `day` itself)."""
-    issued = issue_time_utc(day, issue_hour_utc)
-    grid = clean_readings(
-        BRONZE_METER_READINGS.schema.empty_table(), meters, day, day + timedelta(1)
-    )
-    history = _frame(store.read(SILVER_METER_READINGS, day - timedelta(HISTORY_DAYS), day)).filter(
-        pl.col("interval_start_utc") + pl.duration(minutes=pl.col("interval_minutes")) <= issued
-    )
-    features = build_consumption_features(
-        grid.table,
-        history.to_arrow(),
-        store.read(SILVER_WEATHER, day, day + timedelta(1)),
-        meters,
-        issue_hour_utc,
-    )
-    return _frame(features)
-
-
-def _forecast_day(
-    store: Lake,
-    meters: pa.Table,
-    day: date,
-    issue_hour_utc: int,
-    model_name: str,
-    predictors: "dict[str, tuple[LoggedModel | None, Predictor | None]]",
-) -> pa.Table:
-    """Gold forecast rows of one target day, by the model of the training period holding its
-    issue day (the day before) or a fallback. `predictors` caches each period's model across the
-    days of a run."""
-    from ml.tracking import load_predictor, model_for_partition
-
-    period = period_start(day - timedelta(days=1), CADENCE).isoformat()
-    if period not in predictors:
-        found = model_for_partition(model_name, period)
-        predictors[period] = (found, load_predictor(found.model_uri) if found else None)
-    model, predictor = predictors[period]
-    history = _frame(
-        store.read(GOLD_CONSUMPTION_FEATURES, day - timedelta(PROFILE_DAYS), day, GOLD_COLUMNS)
-    )
-    history = history.filter(pl.col("day") < day - timedelta(days=1))
-    target = _target_features(store, meters, day, issue_hour_utc)
-    inputs = model_inputs(target, history, issue_hour_utc)
-    forecasts = forecast(predictor, inputs, history, model_name)
-    version = model.version if model else None
-    return forecast_rows(forecasts, issue_time_utc(day, issue_hour_utc), model_name, version)
-
-
 @dg.multi_asset(
     specs=[
         dg.AssetSpec(
@@ -364,12 +308,13 @@ def day_ahead_forecasts(
         for low, high in chunks(start, end):
             days, region_days = [], []
             for day in days_in(low, high):
-                rows = _forecast_day(
+                rows = forecast_day(
                     store,
                     meters,
                     day,
                     settings.forecast_issue_hour_utc,
                     mlflow_tracking.model_name,
+                    CADENCE,
                     predictors,
                 )
                 suite.observe(rows)

@@ -25,6 +25,7 @@ from dagster_dbt import (
     DbtProject,
     dbt_assets,
 )
+from dagster_dbt.dbt_project import using_dagster_dev
 
 from energy_assets.defs.partitions import DAILY, SINGLE_RUN, run_window
 from energy_assets.defs.resources import LakeResource
@@ -38,7 +39,6 @@ POOL = "duckdb"
 DBT_DIR = Path(__file__).resolve().parents[3] / "dbt"
 
 PROJECT = DbtProject(project_dir=DBT_DIR, profiles_dir=DBT_DIR)
-PROJECT.prepare_if_dev()  # `dagster dev` only; elsewhere the manifest comes from `make setup`
 
 
 class MartsTranslator(DagsterDbtTranslator):
@@ -70,6 +70,16 @@ def dbt_resource() -> DbtCliResource:
         project_dir=PROJECT, dbt_executable=str(Path(sys.executable).with_name("dbt"))
     )
 
+
+def prepare_if_dev() -> None:
+    """Under `dagster dev`, parse the project again with this environment's dbt: what
+    `DbtProject.prepare_if_dev` does, but that looks for `dbt` on PATH, which a clean shell lacks.
+    Elsewhere the manifest comes from `make setup`."""
+    if using_dagster_dev():
+        dbt_resource().cli(["parse", "--quiet"], target_path=PROJECT.target_path).wait()
+
+
+prepare_if_dev()
 
 WHOLE = "tag:rebuilt_whole"
 """The dbt selection of the marts (and their tests) rebuilt whole, outside the partitioned asset."""

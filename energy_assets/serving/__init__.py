@@ -1,0 +1,1 @@
+"""The forecast endpoint: `POST /forecast` over the lake and the registered models (no Dagster)."""
