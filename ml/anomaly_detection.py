@@ -15,6 +15,7 @@ from typing import Any
 import polars as pl
 import pyarrow as pa
 
+from ml.anomaly_consequences import explained_by_earlier, raised_events
 from ml.anomaly_events import Event, consolidate, event_rows, merge_flags
 from ml.anomaly_expectation import daily_baseline, daily_consumption, residual_scores
 from ml.anomaly_params import AnomalyParams
@@ -121,17 +122,26 @@ def detect_day(
     params: AnomalyParams,
     detected_at: datetime,
     verdicts: dict[str, str] | None = None,
+    raised: pl.DataFrame | None = None,
 ) -> DayDetection:
     """Gold `anomalies` rows of `day`.
 
-    `features`: `with_expectation` rows of `day` and the `history_days(params)` days before;
+    `features`: `ml.anomaly_history.expectation_from_clean_history` rows of `day` and the
+    `history_days(params)` days before (`is_excluded` marks what no expectation learns from);
     `meters`: `meter_id`, `can_export`; `unit_days`: per meter-day `is_unit_corrected` (silver)
-    over the `UNIT_LOOKBACK_DAYS` up to `day`; `verdicts`: acknowledged event ids (feedback).
+    over the `UNIT_LOOKBACK_DAYS` up to `day`; `verdicts`: acknowledged event ids (feedback);
+    `raised`: gold `anomalies` rows of the `CONSEQUENCE_DAYS` before `day`, whose after-effects
+    are not raised again.
     """
     frame = features.filter(pl.col("day") <= day).sort("meter_id", "interval_start_utc")
+    clean = frame.with_columns(
+        energy_kwh=pl.when(pl.col("is_excluded") & (pl.col("day") < day))
+        .then(None)
+        .otherwise(pl.col("energy_kwh"))
+    )
     previous = day - timedelta(days=1)
     window = frame.filter(pl.col("day") >= previous)
-    history = frame.filter(pl.col("day") < previous)
+    history = clean.filter(pl.col("day") < previous)
     scored = residual_scores(window, history).join(
         meters.select("meter_id", "can_export"), on="meter_id", how="left"
     )
@@ -143,12 +153,15 @@ def detect_day(
     ]
     baselines = daily_baseline(
         daily_consumption(frame), day, params.baseline_days, params.drop_min_days,
-        params.min_baseline_days,
+        params.min_baseline_days, daily_consumption(clean),
     )  # fmt: skip
     events += _day_events(day, baselines, unit_days, params)
-    events += _unusual_events(day, frame, baselines, params)
+    events += _unusual_events(day, clean, baselines, params)
     today = scored.filter(pl.col("day") == day)
-    table = event_rows(consolidate(events), today, day, detected_at, verdicts or {}, params)
+    kept = consolidate(events)
+    if raised is not None:
+        kept = explained_by_earlier(kept, raised_events(raised))
+    table = event_rows(kept, today, day, detected_at, verdicts or {}, params)
     return DayDetection(table, _notes(today, baselines.filter(pl.col("day") == day)))
 
 

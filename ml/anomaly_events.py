@@ -229,7 +229,13 @@ EXPLAINERS = {
 
 def explain(event: Event, stats: dict[str, Any], params: AnomalyParams) -> str:
     """The event in one sentence, with the numbers a person checks first (`stats` from the
-    day's intervals of the event: sums, the first and the most deviating interval)."""
+    day's intervals of the event: sums, the first and the most deviating interval); for a
+    consequence of an earlier event (`ml.anomaly_consequences`), what was seen and whose
+    after-effect it is."""
+    host = event.info.get("consequence_of")
+    if host is not None:
+        seen = EXPLAINERS[event.info["explained"]](event, stats, params)
+        return f"after-effect of {host} (the meter's expectations still carry it): {seen}"
     return EXPLAINERS[event.anomaly_type](event, stats, params)
 
 
@@ -281,7 +287,7 @@ def event_rows(
         )
         if mine.height == 0:
             continue
-        if event.anomaly_type == "sustained_drop":
+        if "baseline_kwh" in event.info:
             baseline = event.info["baseline_kwh"]
             mine = mine.with_columns(
                 expected_kwh=pl.lit(baseline / mine.height),
@@ -308,7 +314,9 @@ def event_rows(
                 "expected_high_kwh": stats["expected_high_kwh"],
                 "expected_source": source,
                 "score": round(event.strength, 4),
-                "severity": severity(event.anomaly_type, event.strength, verdict),
+                "severity": "low"
+                if "consequence_of" in event.info
+                else severity(event.anomaly_type, event.strength, verdict),
                 "detectors": ",".join(sorted(event.detectors)),
                 "reason": explain(event, stats, params),
                 "feedback_verdict": verdict,

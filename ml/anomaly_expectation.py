@@ -124,36 +124,47 @@ def _robust_fit(x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, float]:
 
 
 def daily_baseline(
-    daily: pl.DataFrame, day: date, reference_days: int, exclude_days: int, min_days: int
+    daily: pl.DataFrame,
+    day: date,
+    reference_days: int,
+    exclude_days: int,
+    min_days: int,
+    reference: pl.DataFrame | None = None,
 ) -> pl.DataFrame:
     """Each meter's expected daily kWh for the days of `daily` up to `day`, from a robust fit on
-    its complete days in [day - reference_days, day - exclude_days]: `baseline_kwh`,
-    `baseline_spread` (the robust spread of the reference days around it, as a share of it) and
-    `baseline_note` saying what the fit used. Meters with fewer than `min_days` reference days
-    get no baseline (null) and the note says so."""
+    its complete days in [day - reference_days, day - exclude_days] of `reference` (default
+    `daily`; `daily_consumption` of the clean history, so days already known to be anomalous
+    do not teach the baseline): `baseline_kwh`, `baseline_spread` (the robust spread of the
+    reference days around it, as a share of it) and `baseline_note` saying what the fit used.
+    Meters with fewer than `min_days` reference days get no baseline (null) and the note says
+    so."""
     first = day - timedelta(days=reference_days)
     last = day - timedelta(days=exclude_days)
+    learnt = (daily if reference is None else reference).partition_by(
+        "meter_id", as_dict=True, include_key=True
+    )
     parts = []
-    for _meter, rows in daily.filter(pl.col("day") <= day).group_by("meter_id"):
-        reference = rows.filter(
+    for (meter,), rows in daily.filter(pl.col("day") <= day).group_by("meter_id"):
+        reference_rows = learnt.get((meter,), rows.clear())
+        fit_days = reference_rows.filter(
             pl.col("day").is_between(first, last) & pl.col("energy_kwh").is_not_null()
         )
-        with_weather = reference.height >= min_days and (
+        with_weather = fit_days.height >= min_days and (
             rows.select(pl.col("heating_degree_c").null_count() == 0).item()
         )
-        if reference.height < min_days:
+        if fit_days.height < min_days:
             baseline = np.full(rows.height, np.nan)
             spread = float("nan")
-            note = f"{reference.height} complete days of history (needs {min_days})"
+            note = f"{fit_days.height} complete days of history (needs {min_days})"
         else:
             coef, spread = _robust_fit(
-                _design(reference, with_weather), reference["energy_kwh"].to_numpy()
+                _design(fit_days, with_weather), fit_days["energy_kwh"].to_numpy()
             )
             baseline = _design(rows, with_weather) @ coef
             note = (
-                f"weather-adjusted on {reference.height} days"
+                f"weather-adjusted on {fit_days.height} days"
                 if with_weather
-                else f"day type only (weather missing) on {reference.height} days"
+                else f"day type only (weather missing) on {fit_days.height} days"
             )
         parts.append(
             rows.with_columns(

@@ -328,10 +328,9 @@ def anomaly_evaluation(
     scorecard = _frame(
         store.read(GOLD_QUALITY_SCORECARD, first, end, ["meter_id", "day", "received_intervals"])
     )
-    clean_days = scorecard.filter(
-        pl.col("meter_id").is_in(list(clean)) & (pl.col("received_intervals") > 0)
-    ).height
-    scores = score_events(found, labels, clean, clean_days)
+    judged_days = scorecard.filter(pl.col("received_intervals") > 0).select("meter_id", "day")
+    clean_days = judged_days.filter(pl.col("meter_id").is_in(list(clean))).height
+    scores = score_events(found, labels, clean, clean_days, judged_days)
     params = _latest_params(context)
     experiment = mlflow_tracking.connect(store, EXPERIMENT)
     with mlflow.start_run(experiment_id=experiment, run_name=f"evaluate {first}..{last}") as run:

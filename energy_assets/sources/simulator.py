@@ -40,6 +40,7 @@ from checks.contracts import (
     UTC_TS,
     WEATHER_FIELDS,
 )
+from energy_assets.sources.simulator_shapes import BURST_FACTOR, day_shapes
 
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
@@ -116,6 +117,9 @@ class SimulatorConfig:
     """Forecasts are issued once a day at this hour."""
     forecast_days_ahead: int = 3
     """Each issue covers the valid hours of the issue day and of the next this many days."""
+    hard_shapes: bool = False
+    """Add the shapes of `simulator_shapes` (partial-day bursts, drops then recovery, level
+    shifts): the harder yardstick of the anomaly detectors."""
 
 
 @dataclass(frozen=True)
@@ -789,6 +793,11 @@ def _simulate_group(
         found = np.flatnonzero(sel == UNIT_ERROR_METER_INDEX)
         unit_j = int(found[0]) if len(found) else -1
     injected = np.where(thief[:, None], gross * theft.factor[sel][:, None], gross)
+    shapes = (
+        day_shapes(config.seed, sel, meters.clean[sel], ordinal, m) if config.hard_shapes else None
+    )
+    if shapes is not None:
+        injected = injected * shapes.factor
     intraday: list[tuple[int, str, int, int, float]] = []  # (row, kind, first col, length, x)
     thresholds = np.cumsum([P_SPIKE, P_ZERO_DROPOUT, P_FLATLINE])
     kinds = np.searchsorted(thresholds, scalars[:, 0], side="right")
@@ -846,10 +855,22 @@ def _simulate_group(
             _label(meters.ids[UNIT_ERROR_METER_INDEX], "unit_error", s, day_us, day_end_us,
                    1000.0, description, day)
         )  # fmt: skip
+    if shapes is not None:
+        net = np.where(shapes.burst, net * BURST_FACTOR, net)
+        event |= shapes.burst
+        for shape in shapes.events:
+            first_us = int(starts[shape.first_col])
+            labels.append(
+                _label(meters.ids[sel[shape.row]], shape.kind, shape.first_day, first_us,
+                       int(starts[shape.stop_col - 1]) + step_us, shape.magnitude,
+                       shape.description, day)
+            )  # fmt: skip
     values = np.round(net if inject else gross - pv, 3)
 
     # Messiness, never on an injected anomaly's intervals (they stay observable as injected).
     has_event = event.any(axis=1) | thief
+    if shapes is not None:
+        has_event[[shape.row for shape in shapes.events]] = True
     if unit_j >= 0:
         has_event[unit_j] = True
     gap_len = 1 + np.floor(scalars[:, 6] * 8).astype(np.int64)
