@@ -16,24 +16,30 @@ import tempfile
 import time
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import polars as pl
 
 from bench.lakehouse import ISSUE_HOUR_UTC, run_layer
 from checks.contracts import (
     BRONZE_ANOMALY_LABELS,
-    GOLD_ANOMALIES,
     GOLD_CONSUMPTION_FEATURES,
     GOLD_QUALITY_SCORECARD,
     SILVER_METER_READINGS,
     SILVER_METERS,
+    TableContract,
 )
 from energy_assets.lake import Lake, days_in
 from energy_assets.layers import chunks
 from energy_assets.sources.simulator import SimulatorConfig, clean_meter_ids
 from ml.anomaly_consequences import CONSEQUENCE_DAYS
 from ml.anomaly_detection import INPUT_COLUMNS, UNIT_LOOKBACK_DAYS, detect_day, history_days
-from ml.anomaly_history import excluded_intervals, expectation_from_clean_history
+from ml.anomaly_history import (
+    excluded_intervals,
+    expectation_from_clean_history,
+    left_out,
+    mark_excluded,
+)
 from ml.anomaly_params import AnomalyParams
 from ml.forecasting import (
     GOLD_COLUMNS,
@@ -50,8 +56,10 @@ WARMUP_DAYS = 120
 """Days simulated before the judged window: the first model's training window and history."""
 
 
-def _frame(store: Lake, table: object, start: date, end: date, columns: list[str]) -> pl.DataFrame:
-    frame = pl.from_arrow(store.read(table, start, end, columns))  # type: ignore[arg-type]
+def _frame(
+    store: Lake, table: TableContract, start: date | None, end: date | None, columns: list[str]
+) -> pl.DataFrame:
+    frame = pl.from_arrow(store.read(table, start, end, columns))
     assert isinstance(frame, pl.DataFrame)
     return frame
 
@@ -87,52 +95,63 @@ def detect(
     params: AnomalyParams,
 ) -> pl.DataFrame:
     """Gold `anomalies` rows of [start, end), day by day as the asset computes them."""
-    meters = _frame(store, SILVER_METERS, None, None, ["meter_id", "can_export"])  # type: ignore[arg-type]
-    lookback = history_days(params)
+    meters = _frame(store, SILVER_METERS, None, None, ["meter_id", "can_export"])
+    lookback = timedelta(days=history_days(params))
     columns = sorted({*GOLD_COLUMNS, *INPUT_COLUMNS})
+    silver_columns = ["meter_id", "interval_start_utc", "day", "is_estimated",
+                      "is_unit_corrected", "is_flatline"]  # fmt: skip
     found: list[pl.DataFrame] = []
+    forests: dict[date, Any] = {}
+    known: pl.DataFrame | None = None
     now = datetime.now(UTC)
     for low, high in chunks(start, end):
-        first = low - timedelta(days=lookback + LEVEL_DAYS + 1)
+        first = low - lookback - timedelta(days=LEVEL_DAYS + 1)
         raw = _frame(store, GOLD_CONSUMPTION_FEATURES, first, high, columns)
-        silver = _frame(
-            store, SILVER_METER_READINGS, first, high,
-            ["meter_id", "interval_start_utc", "day", "is_estimated", "is_unit_corrected",
-             "is_flatline"],
-        )  # fmt: skip
+        silver = _frame(store, SILVER_METER_READINGS, first, high, silver_columns)
         scorecard = _frame(
             store, GOLD_QUALITY_SCORECARD, first, high, ["meter_id", "day", "status"]
         )
-        excluded = excluded_intervals(silver, scorecard)
+        leave_out = left_out(raw, excluded_intervals(silver, scorecard), params)
+        new_from = low - lookback if known is None else low
         periods: dict[date, list[date]] = {}
-        for day in raw["day"].unique().sort().to_list():
+        for day in raw.filter(pl.col("day") >= new_from)["day"].unique().sort().to_list():
             periods.setdefault(period_start(day, cadence), []).append(day)
-        parts = []
+        parts = [] if known is None else [known.filter(pl.col("day") >= low - lookback)]
         for period, members in periods.items():
+            window = raw.filter(
+                pl.col("day").is_between(members[0] - timedelta(days=LEVEL_DAYS + 1), members[-1])
+            )
             parts.append(
                 expectation_from_clean_history(
-                    predictors.get(period), raw.filter(pl.col("day").is_in(members)),
-                    raw.filter(pl.col("day") < members[0]), ISSUE_HOUR_UTC, MODEL_NAME,
-                    excluded, params,
+                    predictors.get(period), window, members[0], ISSUE_HOUR_UTC, MODEL_NAME,
+                    leave_out,
                 )
             )  # fmt: skip
-        features = pl.concat(parts)
-        unit_days = silver.filter(pl.col("day") >= low - timedelta(days=UNIT_LOOKBACK_DAYS))
-        unit_days = unit_days.group_by("meter_id", "day").agg(pl.col("is_unit_corrected").any())
+        known = pl.concat(parts)
+        features = mark_excluded(known, leave_out)
+        unit_days = (
+            silver.filter(pl.col("day") >= low - timedelta(days=UNIT_LOOKBACK_DAYS))
+            .group_by("meter_id", "day")
+            .agg(pl.col("is_unit_corrected").any())
+        )
         for day in days_in(low, high):
-            raised = (
-                pl.concat(found).filter(pl.col("day") >= day - timedelta(days=CONSEQUENCE_DAYS))
-                if found
-                else None
-            )
+            recent = [f for f in found[-CONSEQUENCE_DAYS:] if f.height]
             detection = detect_day(
-                features.filter(pl.col("day") >= day - timedelta(days=lookback)),
-                meters, unit_days, day, params, now, raised=raised,
+                features.filter(pl.col("day") >= day - lookback), meters, unit_days, day,
+                params, now, raised=pl.concat(recent) if recent else None, forests=forests,
             )  # fmt: skip
             table = pl.from_arrow(detection.table)
             assert isinstance(table, pl.DataFrame)
             found.append(table)
-    return pl.concat(found) if found else pl.from_arrow(GOLD_ANOMALIES.schema.empty_table())  # type: ignore[return-value]
+    return pl.concat(found)
+
+
+def _in_window(frame: pl.DataFrame, start: date, start_column: str) -> pl.DataFrame:
+    """Rows of the events (`event_id`) that start in the judged window: an event begun before
+    it was found, or missed, before it."""
+    before = frame.group_by("event_id").agg(pl.col(start_column).min() < pl.lit(start))
+    early = before.filter(pl.col(start_column))["event_id"]
+    return frame.filter(~pl.col("event_id").is_in(early.implode()))
 
 
 def main() -> None:

@@ -8,6 +8,10 @@ ones that see it, since the rules judge the readings themselves. A confirmer eve
 with an event already raised during it or in the `CONSEQUENCE_DAYS` before it is therefore
 not a new event: it becomes a row of that earlier event (same `event_id` and type), marked as
 its consequence, with low severity.
+
+Day-level runs (a sustained drop, a level shift) break now and then on a day that happens to
+look normal, and their start moves as the baseline learns: a run of the same type on the same
+meter within `CONSEQUENCE_DAYS` of a raised one continues it (same `event_id`).
 """
 
 from __future__ import annotations
@@ -22,7 +26,8 @@ from ml.forecasting import LEVEL_DAYS
 CONSEQUENCE_DAYS = LEVEL_DAYS + 2
 """Days after an event ends that the meter's expectations may still carry it: the level window
 plus the day-ahead issue lag."""
-RAISED_COLUMNS = ("meter_id", "event_id", "anomaly_type", "event_start_utc", "event_end_utc")
+CONTINUING = ("sustained_drop", "level_shift")
+"""Day-level run types that continue an earlier event of their type instead of starting one."""
 
 
 def raised_events(rows: pl.DataFrame) -> pl.DataFrame:
@@ -49,18 +54,25 @@ def explained_by_earlier(events: list[Event], raised: pl.DataFrame) -> list[Even
     known = set(raised["event_id"].to_list())
     result = []
     for event in events:
-        if event.anomaly_type not in CONFIRMERS or event.event_id in known:
+        if event.event_id in known or event.anomaly_type not in (*CONFIRMERS, *CONTINUING):
             result.append(event)
             continue
         hosts = raised.filter(
             (pl.col("meter_id") == event.meter_id)
             & (pl.col("start") < event.end)
             & (pl.col("end") + reach > event.start)
-        ).sort("start")
+        )
+        if event.anomaly_type in CONTINUING:
+            hosts = hosts.filter(pl.col("anomaly_type") == event.anomaly_type)
+        hosts = hosts.sort("start")
         if hosts.height == 0:
             result.append(event)
             continue
         host = hosts.row(-1, named=True)
+        if event.anomaly_type in CONTINUING:
+            event.start = min(event.start, host["start"])
+            result.append(event)
+            continue
         result.append(
             Event(
                 event.meter_id, host["anomaly_type"], host["start"], max(event.end, host["end"]),

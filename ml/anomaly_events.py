@@ -29,6 +29,7 @@ BASE_SEVERITY = {
     "flatline": 1,
     "negative": 1,
     "sustained_drop": 1,
+    "level_shift": 0,
     "spike": 0,
     "model_residual": 0,
     "unusual_day": 0,
@@ -208,6 +209,15 @@ def _drop_text(event: Event, stats: dict[str, Any], _params: AnomalyParams) -> s
     )
 
 
+def _shift_text(event: Event, stats: dict[str, Any], _params: AnomalyParams) -> str:
+    expected = stats["expected_kwh"]
+    share = stats["energy_kwh"] / expected if expected else 0.0
+    return (
+        f"consumption {share:.1f}x the meter's own baseline ({event.info['baseline_note']}) "
+        f"for {event.info['run_days']} days running: the level moved up (new load or tenant?)"
+    )
+
+
 def _unusual_text(event: Event, _stats: dict[str, Any], _params: AnomalyParams) -> str:
     return (
         f"the day's shape is unlike the meter's history (isolation score "
@@ -223,6 +233,7 @@ EXPLAINERS = {
     "negative": _negative_text,
     "unit_error": _unit_text,
     "sustained_drop": _drop_text,
+    "level_shift": _shift_text,
     "unusual_day": _unusual_text,
 }
 
@@ -292,7 +303,7 @@ def event_rows(
             mine = mine.with_columns(
                 expected_kwh=pl.lit(baseline / mine.height),
                 expected_low_kwh=pl.lit(params.drop_ratio * baseline / mine.height),
-                expected_high_kwh=pl.lit(baseline / params.drop_ratio / mine.height),
+                expected_high_kwh=pl.lit(params.rise_ratio * baseline / mine.height),
                 expected_source=pl.lit("profile"),
             )
         stats = _stats(event, mine)

@@ -38,6 +38,15 @@ MIN_REFERENCE_DAYS = 7
 LAG_DAYS = {"lag_1d_kwh": 1, "lag_2d_kwh": 2, "lag_7d_kwh": 7}
 """Days back each lag column of gold features reads (`ml.forecasting.LAGS`)."""
 KEY = ["meter_id", "interval_start_utc"]
+SILVER_FLAGS = [
+    "meter_id",
+    "interval_start_utc",
+    "day",
+    "is_estimated",
+    "is_unit_corrected",
+    "is_flatline",
+]
+"""Silver columns `excluded_intervals` reads."""
 
 
 def excluded_intervals(silver: pl.DataFrame, scorecard: pl.DataFrame) -> pl.DataFrame:
@@ -117,13 +126,11 @@ def suspect_intervals(frame: pl.DataFrame, params: AnomalyParams) -> pl.DataFram
     return pl.concat([by_value, *runs, low]).unique()
 
 
-def clean_history(frame: pl.DataFrame, left_out: pl.DataFrame) -> pl.DataFrame:
-    """`frame` (gold features) with `is_excluded` set on the intervals of `left_out` (`meter_id`,
+def clean_history(frame: pl.DataFrame, leave_out: pl.DataFrame) -> pl.DataFrame:
+    """`frame` (gold features) with `is_excluded` set on the intervals of `leave_out` (`meter_id`,
     `interval_start_utc`), their energy null, and each lag null where it reads one of them."""
-    marked = left_out.select(KEY).unique().with_columns(is_excluded=pl.lit(True))
-    cleaned = frame.join(marked, on=KEY, how="left").with_columns(
-        pl.col("is_excluded").fill_null(False)
-    )
+    marked = leave_out.select(KEY).unique().with_columns(is_excluded=pl.lit(True))
+    cleaned = mark_excluded(frame, leave_out)
     for column, days in LAG_DAYS.items():
         source = marked.select(
             "meter_id",
@@ -142,31 +149,36 @@ def clean_history(frame: pl.DataFrame, left_out: pl.DataFrame) -> pl.DataFrame:
     )
 
 
+def left_out(frame: pl.DataFrame, excluded: pl.DataFrame, params: AnomalyParams) -> pl.DataFrame:
+    """`meter_id`, `interval_start_utc` of what no expectation learns from: the suspects of
+    `frame` (gold features over the history judged) and the `excluded_intervals`."""
+    return pl.concat([suspect_intervals(frame, params), excluded.select(KEY)]).unique()
+
+
 def expectation_from_clean_history(
     predictor: Predictor | None,
-    rows: pl.DataFrame,
-    history: pl.DataFrame,
+    frame: pl.DataFrame,
+    first: date,
     issue_hour_utc: int,
     model_name: str,
-    excluded: pl.DataFrame,
-    params: AnomalyParams,
+    leave_out: pl.DataFrame,
 ) -> pl.DataFrame:
-    """`with_expectation` rows of `rows` (gold features) plus `is_excluded`, the model's
-    expectation learnt from `history` and `rows` with the suspect and `excluded` intervals
-    (`excluded_intervals`) left out; `energy_kwh` stays as the meter sent it."""
-    frame = pl.concat([history, rows.select(history.columns)]).unique(KEY, keep="last")
-    left_out = pl.concat([suspect_intervals(frame, params), excluded.select(KEY)])
-    cleaned = clean_history(frame, left_out)
-    first: date = rows["day"].min()  # type: ignore[assignment]
+    """`with_expectation` rows of the days of `frame` (gold features) from `first` on, the
+    model's expectation learnt from `frame` with the `leave_out` intervals (`left_out`) left
+    out; `energy_kwh` stays as the meter sent it."""
+    cleaned = clean_history(frame, leave_out)
+    rows = pl.col("day") >= first
     expected = expected_consumption(
-        predictor,
-        cleaned.filter(pl.col("day") >= first),
-        cleaned.filter(pl.col("day") < first),
-        issue_hour_utc,
-        model_name,
+        predictor, cleaned.filter(rows), cleaned.filter(~rows), issue_hour_utc, model_name
     )
-    raw = rows.select(*KEY, raw_kwh=pl.col("energy_kwh"))
+    raw = frame.filter(rows).select(*KEY, raw_kwh=pl.col("energy_kwh"))
     restored = expected.join(raw, on=KEY, how="left").with_columns(energy_kwh=pl.col("raw_kwh"))
-    return with_expectation(restored, model_name).join(
-        cleaned.select(*KEY, "is_excluded"), on=KEY, how="left"
+    return with_expectation(restored, model_name)
+
+
+def mark_excluded(features: pl.DataFrame, leave_out: pl.DataFrame) -> pl.DataFrame:
+    """`features` with `is_excluded`: whether the interval is in `leave_out` (`left_out`)."""
+    marked = leave_out.select(KEY).unique().with_columns(is_excluded=pl.lit(True))
+    return features.join(marked, on=KEY, how="left").with_columns(
+        pl.col("is_excluded").fill_null(False)
     )

@@ -10,7 +10,8 @@ passes the threshold and every score of the meter's own history days.
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
+from typing import Any
 
 import numpy as np
 import polars as pl
@@ -77,23 +78,38 @@ def _standardised(profiles: pl.DataFrame, day: date) -> pl.DataFrame:
 
 
 def unusual_days(
-    profiles: pl.DataFrame, day: date, threshold: float, min_days: int, seed: int = 0
+    profiles: pl.DataFrame,
+    day: date,
+    threshold: float,
+    min_days: int,
+    seed: int = 0,
+    forests: dict[date, Any] | None = None,
 ) -> pl.DataFrame:
     """Meters whose profile of `day` is unusual: `meter_id`, `isolation_score` (0.5 ordinary,
     near 1 isolated at once) and `most_unusual` (the feature furthest from the meter's median).
-    Meters with fewer than `min_days` history days are not judged."""
+    Meters with fewer than `min_days` history days are not judged.
+
+    `forests` (a dict the caller keeps over a run of days) reuses one forest per week, fitted
+    on the history before its Monday: fitting is most of the detector's time, and a week more
+    of history hardly moves what is unusual."""
     from sklearn.ensemble import IsolationForest
 
     frame = _standardised(profiles, day).filter(pl.col("history_days") >= min_days)
-    train = frame.filter(pl.col("day") < day)
+    monday = day - timedelta(days=day.weekday())
+    train = frame.filter(pl.col("day") < (day if forests is None else monday))
     target = frame.filter(pl.col("day") == day)
     if target.height == 0 or train.height < min_days:
         return pl.DataFrame(
             schema={"meter_id": pl.String, "isolation_score": pl.Float64, "most_unusual": pl.String}
         )
-    forest = IsolationForest(n_estimators=100, random_state=seed).fit(
-        train.select(FEATURES).to_numpy()
-    )
+    forest = forests.get(monday) if forests is not None else None
+    if forest is None:
+        forest = IsolationForest(n_estimators=100, random_state=seed).fit(
+            train.select(FEATURES).to_numpy()
+        )
+        if forests is not None:
+            forests.clear()
+            forests[monday] = forest
     scored = frame.with_columns(
         isolation_score=pl.Series(-forest.score_samples(frame.select(FEATURES).to_numpy()))
     )

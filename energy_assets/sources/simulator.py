@@ -858,19 +858,19 @@ def _simulate_group(
     if shapes is not None:
         net = np.where(shapes.burst, net * BURST_FACTOR, net)
         event |= shapes.burst
-        for shape in shapes.events:
-            first_us = int(starts[shape.first_col])
+        for extra in shapes.events:
+            first_us = int(starts[extra.first_col])
             labels.append(
-                _label(meters.ids[sel[shape.row]], shape.kind, shape.first_day, first_us,
-                       int(starts[shape.stop_col - 1]) + step_us, shape.magnitude,
-                       shape.description, day)
+                _label(meters.ids[sel[extra.row]], extra.kind, extra.first_day, first_us,
+                       int(starts[extra.stop_col - 1]) + step_us, extra.magnitude,
+                       extra.description, day)
             )  # fmt: skip
     values = np.round(net if inject else gross - pv, 3)
 
     # Messiness, never on an injected anomaly's intervals (they stay observable as injected).
     has_event = event.any(axis=1) | thief
     if shapes is not None:
-        has_event[[shape.row for shape in shapes.events]] = True
+        has_event[[extra.row for extra in shapes.events]] = True
     if unit_j >= 0:
         has_event[unit_j] = True
     gap_len = 1 + np.floor(scalars[:, 6] * 8).astype(np.int64)
