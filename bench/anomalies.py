@@ -34,6 +34,7 @@ from energy_assets.layers import chunks
 from energy_assets.sources.simulator import SimulatorConfig, clean_meter_ids
 from ml.anomaly_consequences import CONSEQUENCE_DAYS
 from ml.anomaly_detection import INPUT_COLUMNS, UNIT_LOOKBACK_DAYS, detect_day, history_days
+from ml.anomaly_evaluation import score_events
 from ml.anomaly_history import (
     excluded_intervals,
     expectation_from_clean_history,
@@ -146,14 +147,6 @@ def detect(
     return pl.concat(found)
 
 
-def _in_window(frame: pl.DataFrame, start: date, start_column: str) -> pl.DataFrame:
-    """Rows of the events (`event_id`) that start in the judged window: an event begun before
-    it was found, or missed, before it."""
-    before = frame.group_by("event_id").agg(pl.col(start_column).min() < pl.lit(start))
-    early = before.filter(pl.col(start_column))["event_id"]
-    return frame.filter(~pl.col("event_id").is_in(early.implode()))
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--meters", type=int, default=20)
@@ -183,7 +176,6 @@ def main() -> None:
     )
     judged = judged.filter(pl.col("received_intervals") > 0).select("meter_id", "day")
     clean_days = judged.filter(pl.col("meter_id").is_in(list(clean))).height
-    from ml.anomaly_evaluation import score_events
 
     scores = score_events(found, labels, clean, clean_days, judged)
     with pl.Config(tbl_rows=30, tbl_cols=20, tbl_width_chars=200):

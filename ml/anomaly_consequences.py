@@ -11,7 +11,7 @@ its consequence, with low severity.
 
 Day-level runs (a sustained drop, a level shift) break now and then on a day that happens to
 look normal, and their start moves as the baseline learns: a run of the same type on the same
-meter within `CONSEQUENCE_DAYS` of a raised one continues it (same `event_id`).
+meter within `CONTINUATION_DAYS` of a raised one continues it (same `event_id`).
 """
 
 from __future__ import annotations
@@ -28,6 +28,9 @@ CONSEQUENCE_DAYS = LEVEL_DAYS + 2
 plus the day-ahead issue lag."""
 CONTINUING = ("sustained_drop", "level_shift")
 """Day-level run types that continue an earlier event of their type instead of starting one."""
+CONTINUATION_DAYS = 7
+"""Days between two runs of one type within which the second continues the first (longer, and
+two thefts a fortnight apart would be one)."""
 
 
 def raised_events(rows: pl.DataFrame) -> pl.DataFrame:
@@ -50,26 +53,25 @@ def explained_by_earlier(events: list[Event], raised: pl.DataFrame) -> list[Even
     only adds its detector)."""
     if raised.height == 0:
         return events
-    reach = timedelta(days=CONSEQUENCE_DAYS)
     known = set(raised["event_id"].to_list())
     result = []
     for event in events:
         if event.event_id in known or event.anomaly_type not in (*CONFIRMERS, *CONTINUING):
             result.append(event)
             continue
+        continuing = event.anomaly_type in CONTINUING
+        reach = timedelta(days=CONTINUATION_DAYS if continuing else CONSEQUENCE_DAYS)
         hosts = raised.filter(
             (pl.col("meter_id") == event.meter_id)
             & (pl.col("start") < event.end)
             & (pl.col("end") + reach > event.start)
-        )
-        if event.anomaly_type in CONTINUING:
-            hosts = hosts.filter(pl.col("anomaly_type") == event.anomaly_type)
-        hosts = hosts.sort("start")
+            & ((pl.col("anomaly_type") == event.anomaly_type) | (not continuing))
+        ).sort("start")
         if hosts.height == 0:
             result.append(event)
             continue
         host = hosts.row(-1, named=True)
-        if event.anomaly_type in CONTINUING:
+        if continuing:
             event.start = min(event.start, host["start"])
             result.append(event)
             continue

@@ -64,6 +64,27 @@ def _after_event(
     return false_after, days.height
 
 
+def started_in_window(
+    anomalies: pl.DataFrame, labels: pl.DataFrame, start: date
+) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """`anomalies` and `labels` without what began before `start`: labelled events with a day
+    before it (found or missed before the window) and the flagged events overlapping only them.
+    `labels` must hold the day before `start` too."""
+    begun = labels.filter(pl.col("day") < start)["event_id"].unique()
+    kept_labels = labels.filter(
+        (pl.col("day") >= start) & ~pl.col("event_id").is_in(begun.implode())
+    )
+    early = _events(
+        labels.filter(pl.col("event_id").is_in(begun.implode())), "start_utc", "end_utc"
+    )
+    flagged = _events(anomalies, "event_start_utc", "event_end_utc")
+    in_window = _events(kept_labels, "start_utc", "end_utc")
+    only_early = flagged.filter(_overlapping(flagged, early) & ~_overlapping(flagged, in_window))
+    return anomalies.filter(
+        ~pl.col("event_id").is_in(only_early["event_id"].implode())
+    ), kept_labels
+
+
 def score_events(
     anomalies: pl.DataFrame,
     labels: pl.DataFrame,
