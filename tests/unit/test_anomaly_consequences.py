@@ -51,8 +51,10 @@ def test_a_residual_long_after_the_event_or_on_another_meter_is_a_new_event() ->
 
 
 def test_a_drop_run_that_resumes_after_a_normal_day_continues_the_raised_event() -> None:
-    resumed = Event("M1", "sustained_drop", DROP_END + timedelta(days=2),
-                    DROP_END + timedelta(days=5), 1.2, {"sustained_drop"}, {"run_days": 3})  # fmt: skip
+    resumed = Event(
+        "M1", "sustained_drop", DROP_END + timedelta(days=2), DROP_END + timedelta(days=5), 1.2,
+        {"sustained_drop"}, {"run_days": 3},
+    )  # fmt: skip
     (event,) = explained_by_earlier([resumed], raised_events(raised()))
     assert event.event_id == f"M1:sustained_drop:{DROP_START.isoformat()}"
     assert event.info == {"run_days": 3}
