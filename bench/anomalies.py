@@ -12,11 +12,12 @@ training excluded: the asset loads trained models).
 from __future__ import annotations
 
 import argparse
+import json
 import tempfile
 import time
 from datetime import UTC, date, datetime, timedelta
+from functools import partial
 from pathlib import Path
-from typing import Any
 
 import polars as pl
 
@@ -42,6 +43,7 @@ from ml.anomaly_history import (
     mark_excluded,
 )
 from ml.anomaly_params import AnomalyParams
+from ml.anomaly_unusual_day import WeekForest
 from ml.forecasting import (
     GOLD_COLUMNS,
     LEVEL_DAYS,
@@ -50,6 +52,7 @@ from ml.forecasting import (
     fit_period,
     period_start,
     period_starts,
+    predict,
 )
 
 MODEL_NAME = "bench"
@@ -72,18 +75,37 @@ def build(root: str, meters: int, first: date, end: date) -> None:
 
 
 def train(store: Lake, start: date, end: date, cadence: str) -> dict[date, Predictor | None]:
+    """The model of each training period, as the training asset fits it; kept beside the lake
+    (`bench_models/`) so a second run on the same lake only detects."""
+    import xgboost as xgb
+
     params = TrainingParams()
     columns = sorted(set(GOLD_COLUMNS))
+    kept = Path(store.root) / "bench_models"
+    kept.mkdir(exist_ok=True)
     predictors: dict[date, Predictor | None] = {}
     for period in period_starts(period_start(start, cadence), end, cadence):
+        saved = kept / f"{cadence}-{period}.json"
+        if saved.exists():
+            booster = xgb.Booster()
+            booster.load_model(saved)
+            scale = json.loads(saved.with_suffix(".scale").read_text())
+            predictors[period] = partial(predict, booster, band_scale=scale)
+            continue
         low = period - timedelta(days=params.train_days)
         window = _frame(store, GOLD_CONSUMPTION_FEATURES, low, period, columns)
         history = _frame(
             store, GOLD_CONSUMPTION_FEATURES, low - timedelta(days=LEVEL_DAYS + 1), low, columns
         )
         fitted = fit_period(window, history, period, params, ISSUE_HOUR_UTC)
-        predictors[period] = None if isinstance(fitted, str) else fitted.predictor()
-        print(f"  model {period}: {'none, ' + fitted if isinstance(fitted, str) else 'trained'}")
+        if isinstance(fitted, str):
+            predictors[period] = None
+            print(f"  model {period}: none, {fitted}")
+            continue
+        fitted.booster.save_model(saved)
+        saved.with_suffix(".scale").write_text(json.dumps(fitted.band_scale))
+        predictors[period] = fitted.predictor()
+        print(f"  model {period}: trained")
     return predictors
 
 
@@ -102,7 +124,7 @@ def detect(
     silver_columns = ["meter_id", "interval_start_utc", "day", "is_estimated",
                       "is_unit_corrected", "is_flatline"]  # fmt: skip
     found: list[pl.DataFrame] = []
-    forests: dict[date, Any] = {}
+    forests: dict[date, WeekForest] = {}
     known: pl.DataFrame | None = None
     now = datetime.now(UTC)
     for low, high in chunks(start, end):

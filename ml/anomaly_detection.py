@@ -20,7 +20,7 @@ from ml.anomaly_events import Event, consolidate, event_rows, merge_flags
 from ml.anomaly_expectation import daily_baseline, daily_consumption, residual_scores
 from ml.anomaly_params import AnomalyParams
 from ml.anomaly_rules import corrected_units, interval_flags, sustained_drop, sustained_rise
-from ml.anomaly_unusual_day import day_profiles, unusual_days
+from ml.anomaly_unusual_day import WeekForest, day_profiles, unusual_days
 
 MIN_DROP_RATIO = 0.05
 """Floor of a day's share of its baseline in the drop score (zero or below scores as 5%)."""
@@ -114,7 +114,7 @@ def _unusual_events(
     features: pl.DataFrame,
     baselines: pl.DataFrame,
     params: AnomalyParams,
-    forests: dict[date, Any] | None,
+    forests: dict[date, WeekForest] | None,
 ) -> list[Event]:
     profiles = day_profiles(features.filter(pl.col("day") <= day), baselines)
     found = unusual_days(
@@ -140,7 +140,7 @@ def detect_day(
     detected_at: datetime,
     verdicts: dict[str, str] | None = None,
     raised: pl.DataFrame | None = None,
-    forests: dict[date, Any] | None = None,
+    forests: dict[date, WeekForest] | None = None,
 ) -> DayDetection:
     """Gold `anomalies` rows of `day`.
 

@@ -53,6 +53,7 @@ from ml.anomaly_history import (
     mark_excluded,
 )
 from ml.anomaly_params import AnomalyParams
+from ml.anomaly_unusual_day import WeekForest
 from ml.forecasting import GOLD_COLUMNS, LEVEL_DAYS, Predictor, period_start
 
 if TYPE_CHECKING:
@@ -238,7 +239,7 @@ def anomalies(
     lookback = history_days(params)
     # What was raised on the days before decides what is an after-effect of it.
     raised = [_frame(store.read(GOLD_ANOMALIES, start - timedelta(days=CONSEQUENCE_DAYS), start))]
-    forests: dict[date, Any] = {}
+    forests: dict[date, WeekForest] = {}
     known: list[pl.DataFrame] = []
 
     def checked() -> Iterator[Chunk]:

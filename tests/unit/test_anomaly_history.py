@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
 
+import numpy as np
 import polars as pl
 import pytest
 
@@ -19,6 +20,7 @@ from ml.anomaly_history import (
 )
 from ml.anomaly_params import AnomalyParams
 from ml.anomaly_rules import sustained_rise
+from ml.anomaly_unusual_day import SHAPE_FEATURES, WeekForest, unusual_days
 
 PARAMS = AnomalyParams()
 FIRST = date(2024, 1, 1)
@@ -202,3 +204,27 @@ def test_a_level_that_moved_up_and_stays_is_a_level_shift_after_three_days() -> 
     runs = sustained_rise(baselines, days[-1], PARAMS)
     assert runs.select("anomaly_type", "run_days").row(0) == ("level_shift", 3)
     assert sustained_rise(baselines, days[-2], PARAMS).height == 0
+
+
+def test_a_day_of_another_shape_is_unusual_with_a_forest_per_day_or_one_per_week() -> None:
+    rng = np.random.default_rng(0)
+    days = [FIRST + timedelta(days=d) for d in range(40)]
+    rows = [
+        {"meter_id": f"M{m}", "day": day,
+         **{f: 1 / 6 + 0.01 * rng.standard_normal() for f in SHAPE_FEATURES},
+         "baseline_log_ratio": 0.02 * rng.standard_normal()}
+        for m in range(4) for day in days
+    ]  # fmt: skip
+    odd = (pl.col("meter_id") == "M1") & (pl.col("day") == days[-1])
+    profiles = pl.DataFrame(rows).with_columns(
+        *[pl.when(odd).then(0.02).otherwise(f).alias(f) for f in SHAPE_FEATURES[:-1]],
+        pl.when(odd).then(0.9).otherwise(SHAPE_FEATURES[-1]).alias(SHAPE_FEATURES[-1]),
+        pl.when(odd).then(1.0).otherwise("baseline_log_ratio").alias("baseline_log_ratio"),
+    )
+    forests: dict[date, WeekForest] = {}
+    for day in days[-5:-1]:
+        assert unusual_days(profiles, day, 0.72, 10, forests=forests).height == 0
+    weekly = unusual_days(profiles, days[-1], 0.72, 10, forests=forests)
+    daily = unusual_days(profiles, days[-1], 0.72, 10)
+    assert weekly["meter_id"].to_list() == daily["meter_id"].to_list() == ["M1"]
+    assert weekly["isolation_score"][0] > 0.72
