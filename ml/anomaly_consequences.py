@@ -11,7 +11,8 @@ its consequence, with low severity.
 
 Day-level runs (a sustained drop, a level shift) break now and then on a day that happens to
 look normal, and their start moves as the baseline learns: a run of the same type on the same
-meter within `CONTINUATION_DAYS` of a raised one continues it (same `event_id`).
+meter within `CONTINUATION_DAYS` of a raised one continues it (same `event_id`). And a rise right
+after a raised drop is consumption coming back, not a level shift: it joins the drop.
 """
 
 from __future__ import annotations
@@ -28,6 +29,8 @@ CONSEQUENCE_DAYS = LEVEL_DAYS + 2
 plus the day-ahead issue lag."""
 CONTINUING = ("sustained_drop", "level_shift")
 """Day-level run types that continue an earlier event of their type instead of starting one."""
+RECOVERIES = {"level_shift": "sustained_drop"}
+"""A run of the key's type after a raised event of the value's type is its return to normal."""
 CONTINUATION_DAYS = 7
 """Days between two runs of one type within which the second continues the first (longer, and
 two thefts a fortnight apart would be one)."""
@@ -59,14 +62,22 @@ def explained_by_earlier(events: list[Event], raised: pl.DataFrame) -> list[Even
         if event.event_id in known or event.anomaly_type not in (*CONFIRMERS, *CONTINUING):
             result.append(event)
             continue
+        mine = raised.filter((pl.col("meter_id") == event.meter_id) & (pl.col("start") < event.end))
         continuing = event.anomaly_type in CONTINUING
-        reach = timedelta(days=CONTINUATION_DAYS if continuing else CONSEQUENCE_DAYS)
-        hosts = raised.filter(
-            (pl.col("meter_id") == event.meter_id)
-            & (pl.col("start") < event.end)
-            & (pl.col("end") + reach > event.start)
-            & ((pl.col("anomaly_type") == event.anomaly_type) | (not continuing))
-        ).sort("start")
+        hosts = mine.filter(
+            pl.col("end") + timedelta(days=CONTINUATION_DAYS) > event.start,
+            pl.col("anomaly_type") == event.anomaly_type,
+        )
+        if not continuing or hosts.height == 0:
+            continuing = False
+            recovered = RECOVERIES.get(event.anomaly_type)
+            hosts = mine.filter(
+                pl.col("end") + timedelta(days=CONSEQUENCE_DAYS) > event.start,
+                (pl.col("anomaly_type") == recovered)
+                if recovered
+                else pl.lit(event.anomaly_type in CONFIRMERS),
+            )
+        hosts = hosts.sort("start")
         if hosts.height == 0:
             result.append(event)
             continue

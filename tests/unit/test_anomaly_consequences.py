@@ -79,3 +79,16 @@ def test_two_after_effects_of_one_event_on_the_same_day_are_one_row() -> None:
     (event,) = explained_by_earlier([first, second], raised_events(raised()))
     assert event.detectors == {"model_residual", "isolation_forest"}
     assert event.end == second.end
+
+
+def test_a_rise_right_after_a_drop_is_the_return_to_normal_not_a_level_shift() -> None:
+    rise = Event(
+        "M1", "level_shift", DROP_END, DROP_END + timedelta(days=3), 1.3, {"level_shift"},
+        {"run_days": 3, "baseline_kwh": 10.0, "baseline_note": "weather-adjusted on 40 days"},
+    )  # fmt: skip
+    (event,) = explained_by_earlier([rise], raised_events(raised()))
+    assert event.anomaly_type == "sustained_drop"
+    assert event.info["explained"] == "level_shift"
+    late = DROP_END + timedelta(days=CONSEQUENCE_DAYS + 1)
+    later = Event("M1", "level_shift", late, late + timedelta(days=3), 1.3, {"level_shift"})
+    assert explained_by_earlier([later], raised_events(raised()))[0].anomaly_type == "level_shift"
