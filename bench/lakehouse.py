@@ -92,10 +92,13 @@ def run_training(root: str, start: date, end: date) -> dict[str, Any]:
     }
 
 
-def run_layer(layer: str, root: str, meters: int, start: date, end: date) -> dict[str, Any]:
-    """Materialize one layer over [start, end) in this process; return its figures."""
+def run_layer(
+    layer: str, root: str, meters: int, start: date, end: date, hard_shapes: bool = False
+) -> dict[str, Any]:
+    """Materialize one layer over [start, end) in this process; return its figures
+    (`hard_shapes`: simulate the harder anomaly shapes too)."""
     store = Lake(root)
-    config = simulator.SimulatorConfig(n_meters=meters)
+    config = simulator.SimulatorConfig(n_meters=meters, hard_shapes=hard_shapes)
     started, cpu = time.perf_counter(), _cpu_seconds()
     if layer == "training":
         return run_training(root, start, end)

@@ -363,6 +363,7 @@ DOMAIN_RULES: dict[str, TableRules] = {
                 if f.name.endswith("_events")
             },
             "false_alarms_per_meter_month": [non_negative()],
+            "false_alarms_after_event_per_meter_month": [non_negative()],
         },
         rows=[ordered("first_day", "last_day", strict=False)],
     ),

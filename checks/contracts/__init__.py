@@ -454,6 +454,7 @@ GOLD_ANOMALY_EVALUATION = TableContract(
             _f("recall", pa.float64()),
             _f("f1", pa.float64()),
             _f("false_alarms_per_meter_month", pa.float64()),
+            _f("false_alarms_after_event_per_meter_month", pa.float64()),
             _f("first_day", pa.date32(), False),
             _f("last_day", pa.date32(), False),
             _f("mlflow_run_id", pa.string()),

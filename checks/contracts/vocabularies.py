@@ -30,6 +30,7 @@ ANOMALY_TYPES = (
     "spike",
     "unit_error",
     "sustained_drop",
+    "level_shift",
     "model_residual",
     "unusual_day",
 )

@@ -15,11 +15,12 @@ from typing import Any
 import polars as pl
 import pyarrow as pa
 
+from ml.anomaly.consequences import explained_by_earlier, raised_events
 from ml.anomaly.events import Event, consolidate, event_rows, merge_flags
 from ml.anomaly.expectation import daily_baseline, daily_consumption, residual_scores
 from ml.anomaly.params import AnomalyParams
-from ml.anomaly.rules import corrected_units, interval_flags, sustained_drop
-from ml.anomaly.unusual_day import day_profiles, unusual_days
+from ml.anomaly.rules import corrected_units, interval_flags, sustained_drop, sustained_rise
+from ml.anomaly.unusual_day import WeekForest, day_profiles, unusual_days
 
 MIN_DROP_RATIO = 0.05
 """Floor of a day's share of its baseline in the drop score (zero or below scores as 5%)."""
@@ -36,6 +37,7 @@ INPUT_COLUMNS = (
     "is_weekend",
     "is_holiday",
     "observed_temperature_c",
+    "shortwave_radiation_wm2",
     "day",
 )
 """Gold feature columns the detectors read (besides the expectation)."""
@@ -86,6 +88,16 @@ def _day_events(
                  "baseline_note": row["baseline_note"]},
             )
         )  # fmt: skip
+    for run in sustained_rise(baselines, day, params).iter_rows(named=True):
+        row = today.filter(pl.col("meter_id") == run["meter_id"]).row(0, named=True)
+        events.append(
+            Event(
+                run["meter_id"], "level_shift", run["event_start_utc"], run["event_end_utc"],
+                row["energy_kwh"] / row["baseline_kwh"] / params.rise_ratio, {"level_shift"},
+                {"run_days": run["run_days"], "baseline_kwh": row["baseline_kwh"],
+                 "baseline_note": row["baseline_note"]},
+            )
+        )  # fmt: skip
     for run in corrected_units(unit_days, day).iter_rows(named=True):
         events.append(
             Event(
@@ -98,10 +110,16 @@ def _day_events(
 
 
 def _unusual_events(
-    day: date, features: pl.DataFrame, baselines: pl.DataFrame, params: AnomalyParams
+    day: date,
+    features: pl.DataFrame,
+    baselines: pl.DataFrame,
+    params: AnomalyParams,
+    forests: dict[date, WeekForest] | None,
 ) -> list[Event]:
     profiles = day_profiles(features.filter(pl.col("day") <= day), baselines)
-    found = unusual_days(profiles, day, params.unusual_day_score, params.min_baseline_days)
+    found = unusual_days(
+        profiles, day, params.unusual_day_score, params.min_baseline_days, forests=forests
+    )
     midnight = datetime.combine(day, datetime.min.time()).replace(tzinfo=UTC)
     return [
         Event(
@@ -121,17 +139,28 @@ def detect_day(
     params: AnomalyParams,
     detected_at: datetime,
     verdicts: dict[str, str] | None = None,
+    raised: pl.DataFrame | None = None,
+    forests: dict[date, WeekForest] | None = None,
 ) -> DayDetection:
     """Gold `anomalies` rows of `day`.
 
-    `features`: `with_expectation` rows of `day` and the `history_days(params)` days before;
+    `features`: `ml.anomaly.history.expectation_from_clean_history` rows of `day` and the
+    `history_days(params)` days before (`is_excluded` marks what no expectation learns from);
     `meters`: `meter_id`, `can_export`; `unit_days`: per meter-day `is_unit_corrected` (silver)
-    over the `UNIT_LOOKBACK_DAYS` up to `day`; `verdicts`: acknowledged event ids (feedback).
+    over the `UNIT_LOOKBACK_DAYS` up to `day`; `verdicts`: acknowledged event ids (feedback);
+    `raised`: gold `anomalies` rows of the `CONSEQUENCE_DAYS` before `day`, whose after-effects
+    are not raised again; `forests`: the unusual-day forests kept over a run of days
+    (`ml.anomaly.unusual_day.unusual_days`).
     """
     frame = features.filter(pl.col("day") <= day).sort("meter_id", "interval_start_utc")
+    clean = frame.with_columns(
+        energy_kwh=pl.when(pl.col("is_excluded") & (pl.col("day") < day))
+        .then(None)
+        .otherwise(pl.col("energy_kwh"))
+    )
     previous = day - timedelta(days=1)
     window = frame.filter(pl.col("day") >= previous)
-    history = frame.filter(pl.col("day") < previous)
+    history = clean.filter(pl.col("day") < previous)
     scored = residual_scores(window, history).join(
         meters.select("meter_id", "can_export"), on="meter_id", how="left"
     )
@@ -143,12 +172,16 @@ def detect_day(
     ]
     baselines = daily_baseline(
         daily_consumption(frame), day, params.baseline_days, params.drop_min_days,
-        params.min_baseline_days,
+        params.min_baseline_days, daily_consumption(clean),
+        frozenset(meters.filter(pl.col("can_export"))["meter_id"].to_list()),
     )  # fmt: skip
     events += _day_events(day, baselines, unit_days, params)
-    events += _unusual_events(day, frame, baselines, params)
+    events += _unusual_events(day, clean, baselines, params, forests)
     today = scored.filter(pl.col("day") == day)
-    table = event_rows(consolidate(events), today, day, detected_at, verdicts or {}, params)
+    kept = consolidate(events)
+    if raised is not None:
+        kept = explained_by_earlier(kept, raised_events(raised))
+    table = event_rows(kept, today, day, detected_at, verdicts or {}, params)
     return DayDetection(table, _notes(today, baselines.filter(pl.col("day") == day)))
 
 

@@ -51,14 +51,54 @@ def _f1(precision: float | None, recall: float | None) -> float | None:
     return 2 * precision * recall / (precision + recall) if precision + recall else 0.0
 
 
+def _after_event(
+    flagged: pl.DataFrame, truth: pl.DataFrame, judged: pl.DataFrame
+) -> tuple[pl.DataFrame, int]:
+    """False flagged events starting after the end of their meter's first labelled event, and
+    the judged meter-days from that end on (`judged`: `meter_id`, `day`)."""
+    first_end = truth.group_by("meter_id").agg(after=pl.col("end").min())
+    days = judged.join(first_end, on="meter_id").filter(pl.col("day") >= pl.col("after").dt.date())
+    false_after = flagged.join(first_end, on="meter_id").filter(
+        ~pl.col("is_true") & (pl.col("start") >= pl.col("after"))
+    )
+    return false_after, days.height
+
+
+def started_in_window(
+    anomalies: pl.DataFrame, labels: pl.DataFrame, start: date
+) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """`anomalies` and `labels` without what began before `start`: labelled events with a day
+    before it (found or missed before the window) and the flagged events overlapping only them.
+    `labels` must hold the day before `start` too."""
+    begun = labels.filter(pl.col("day") < start)["event_id"].unique()
+    kept_labels = labels.filter(
+        (pl.col("day") >= start) & ~pl.col("event_id").is_in(begun.implode())
+    )
+    early = _events(
+        labels.filter(pl.col("event_id").is_in(begun.implode())), "start_utc", "end_utc"
+    )
+    flagged = _events(anomalies, "event_start_utc", "event_end_utc")
+    in_window = _events(kept_labels, "start_utc", "end_utc")
+    only_early = flagged.filter(_overlapping(flagged, early) & ~_overlapping(flagged, in_window))
+    return anomalies.filter(
+        ~pl.col("event_id").is_in(only_early["event_id"].implode())
+    ), kept_labels
+
+
 def score_events(
-    anomalies: pl.DataFrame, labels: pl.DataFrame, clean_meters: set[str], clean_meter_days: int
+    anomalies: pl.DataFrame,
+    labels: pl.DataFrame,
+    clean_meters: set[str],
+    clean_meter_days: int,
+    judged: pl.DataFrame | None = None,
 ) -> pl.DataFrame:
     """Per anomaly type and `overall`: `labelled_events`, `found_events`, `flagged_events`,
-    `true_flagged_events`, `precision`, `recall`, `f1`, `false_alarms_per_meter_month`.
+    `true_flagged_events`, `precision`, `recall`, `f1`, `false_alarms_per_meter_month` (clean
+    meters) and `false_alarms_after_event_per_meter_month` (null without `judged`).
 
     `anomalies`: gold `anomalies` rows; `labels`: `bronze/anomaly_labels` rows of the same days;
-    `clean_meter_days`: days x meters without labels judged, the false-alarm denominator."""
+    `clean_meter_days`: days x meters without labels judged, the false-alarm denominator;
+    `judged`: the meter-days judged (`meter_id`, `day`), for the after-event rate."""
     flagged = _events(anomalies, "event_start_utc", "event_end_utc")
     truth = _events(
         labels.with_columns(pl.col("anomaly_type").replace(LABEL_TYPES)), "start_utc", "end_utc"
@@ -66,8 +106,13 @@ def score_events(
     flagged = flagged.with_columns(is_true=_overlapping(flagged, truth))
     truth = truth.with_columns(is_found=_overlapping(truth, flagged))
     months = clean_meter_days / METER_MONTH_DAYS
+    false_after, after_days = (
+        _after_event(flagged, truth, judged) if judged is not None else (flagged.clear(), 0)
+    )
+    after_months = after_days / METER_MONTH_DAYS
+    label_only = sorted(set(truth["anomaly_type"].to_list()) - set(ANOMALY_TYPES))
     rows = []
-    for kind in (*ANOMALY_TYPES, OVERALL):
+    for kind in (*ANOMALY_TYPES, *label_only, OVERALL):
         mine_f = flagged if kind == OVERALL else flagged.filter(pl.col("anomaly_type") == kind)
         mine_t = truth if kind == OVERALL else truth.filter(pl.col("anomaly_type") == kind)
         labelled, found = mine_t.height, int(mine_t["is_found"].sum())
@@ -76,6 +121,9 @@ def score_events(
             continue
         precision, recall = _ratio(true_n, flagged_n), _ratio(found, labelled)
         false_alarms = mine_f.filter(pl.col("meter_id").is_in(list(clean_meters))).height
+        after = (
+            false_after if kind == OVERALL else false_after.filter(pl.col("anomaly_type") == kind)
+        )
         rows.append(
             {
                 "anomaly_type": kind,
@@ -87,6 +135,9 @@ def score_events(
                 "recall": recall,
                 "f1": _f1(precision, recall),
                 "false_alarms_per_meter_month": false_alarms / months if months else None,
+                "false_alarms_after_event_per_meter_month": (
+                    after.height / after_months if after_months else None
+                ),
             }
         )
     return pl.DataFrame(rows)
@@ -117,7 +168,13 @@ def evaluation_rows(
 
 def metrics(scores: pl.DataFrame) -> dict[str, float]:
     """Flat metric names for MLflow (`overall_f1`, `spike_recall`, ...), defined values only."""
-    names = ("precision", "recall", "f1", "false_alarms_per_meter_month")
+    names = (
+        "precision",
+        "recall",
+        "f1",
+        "false_alarms_per_meter_month",
+        "false_alarms_after_event_per_meter_month",
+    )
     return {
         f"{row['anomaly_type']}_{name}": float(row[name])
         for row in scores.iter_rows(named=True)

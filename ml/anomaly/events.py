@@ -30,6 +30,7 @@ BASE_SEVERITY = {
     "flatline": 1,
     "negative": 1,
     "sustained_drop": 1,
+    "level_shift": 0,
     "spike": 0,
     "model_residual": 0,
     "unusual_day": 0,
@@ -208,6 +209,15 @@ def _drop_text(event: Event, stats: dict[str, Any], _params: AnomalyParams) -> s
     )
 
 
+def _shift_text(event: Event, stats: dict[str, Any], _params: AnomalyParams) -> str:
+    expected = stats["expected_kwh"]
+    share = stats["energy_kwh"] / expected if expected else 0.0
+    return (
+        f"consumption {share:.1f}x the meter's own baseline ({event.info['baseline_note']}) "
+        f"for {event.info['run_days']} days running: the level moved up (new load or tenant?)"
+    )
+
+
 def _unusual_text(event: Event, _stats: dict[str, Any], _params: AnomalyParams) -> str:
     return (
         f"the day's shape is unlike the meter's history (isolation score "
@@ -223,13 +233,20 @@ EXPLAINERS = {
     "negative": _negative_text,
     "unit_error": _unit_text,
     "sustained_drop": _drop_text,
+    "level_shift": _shift_text,
     "unusual_day": _unusual_text,
 }
 
 
 def explain(event: Event, stats: dict[str, Any], params: AnomalyParams) -> str:
     """The event in one sentence, with the numbers a person checks first (`stats` from the
-    day's intervals of the event: sums, the first and the most deviating interval)."""
+    day's intervals of the event: sums, the first and the most deviating interval); for a
+    consequence of an earlier event (`ml.anomaly.consequences`), what was seen and whose
+    after-effect it is."""
+    host = event.info.get("consequence_of")
+    if host is not None:
+        seen = EXPLAINERS[event.info["explained"]](event, stats, params)
+        return f"after-effect of {host} (the meter's expectations still carry it): {seen}"
     return EXPLAINERS[event.anomaly_type](event, stats, params)
 
 
@@ -281,12 +298,12 @@ def event_rows(
         )
         if mine.height == 0:
             continue
-        if event.anomaly_type == "sustained_drop":
+        if "baseline_kwh" in event.info:
             baseline = event.info["baseline_kwh"]
             mine = mine.with_columns(
                 expected_kwh=pl.lit(baseline / mine.height),
                 expected_low_kwh=pl.lit(params.drop_ratio * baseline / mine.height),
-                expected_high_kwh=pl.lit(baseline / params.drop_ratio / mine.height),
+                expected_high_kwh=pl.lit(params.rise_ratio * baseline / mine.height),
                 expected_source=pl.lit("profile"),
             )
         stats = _stats(event, mine)
@@ -308,7 +325,9 @@ def event_rows(
                 "expected_high_kwh": stats["expected_high_kwh"],
                 "expected_source": source,
                 "score": round(event.strength, 4),
-                "severity": severity(event.anomaly_type, event.strength, verdict),
+                "severity": "low"
+                if "consequence_of" in event.info
+                else severity(event.anomaly_type, event.strength, verdict),
                 "detectors": ",".join(sorted(event.detectors)),
                 "reason": explain(event, stats, params),
                 "feedback_verdict": verdict,

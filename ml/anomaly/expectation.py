@@ -78,8 +78,9 @@ def residual_scores(target: pl.DataFrame, history: pl.DataFrame) -> pl.DataFrame
 
 def daily_consumption(features: pl.DataFrame) -> pl.DataFrame:
     """Per meter and UTC day: `energy_kwh` (null unless every interval has a reading), mean
-    heating and cooling degrees of the observed temperature (null without observations), and
-    whether most of the day is a working day."""
+    heating and cooling degrees of the observed temperature (null without observations), mean
+    solar radiation (as forecast the day before: gold keeps no observed radiation), and whether
+    most of the day is a working day."""
     temperature = pl.col("observed_temperature_c")
     return (
         features.group_by("meter_id", "day")
@@ -89,18 +90,21 @@ def daily_consumption(features: pl.DataFrame) -> pl.DataFrame:
             ),
             heating_degree_c=(HEATING_BASE_C - temperature).clip(lower_bound=0.0).mean(),
             cooling_degree_c=(temperature - COOLING_BASE_C).clip(lower_bound=0.0).mean(),
+            radiation_wm2=pl.col("shortwave_radiation_wm2").mean(),
             is_working_day=is_working_day().mean() >= 0.5,
         )
         .sort("meter_id", "day")
     )
 
 
-def _design(days: pl.DataFrame, with_weather: bool) -> np.ndarray:
+def _design(days: pl.DataFrame, with_weather: bool, with_sun: bool = False) -> np.ndarray:
     columns = [np.ones(days.height), days["is_working_day"].cast(pl.Float64).to_numpy()]
     if with_weather:
         columns += [
             days[c].cast(pl.Float64).to_numpy() for c in ("heating_degree_c", "cooling_degree_c")
         ]
+    if with_sun:
+        columns.append(days["radiation_wm2"].cast(pl.Float64).to_numpy())
     return np.column_stack(columns)
 
 
@@ -124,36 +128,54 @@ def _robust_fit(x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, float]:
 
 
 def daily_baseline(
-    daily: pl.DataFrame, day: date, reference_days: int, exclude_days: int, min_days: int
+    daily: pl.DataFrame,
+    day: date,
+    reference_days: int,
+    exclude_days: int,
+    min_days: int,
+    reference: pl.DataFrame | None = None,
+    solar: frozenset[str] = frozenset(),
 ) -> pl.DataFrame:
     """Each meter's expected daily kWh for the days of `daily` up to `day`, from a robust fit on
-    its complete days in [day - reference_days, day - exclude_days]: `baseline_kwh`,
-    `baseline_spread` (the robust spread of the reference days around it, as a share of it) and
-    `baseline_note` saying what the fit used. Meters with fewer than `min_days` reference days
-    get no baseline (null) and the note says so."""
+    its complete days in [day - reference_days, day - exclude_days] of `reference` (default
+    `daily`; `daily_consumption` of the clean history, so days already known to be anomalous
+    do not teach the baseline): `baseline_kwh`, `baseline_spread` (the robust spread of the
+    reference days around it, as a share of it) and `baseline_note` saying what the fit used.
+    Meters with fewer than `min_days` reference days get no baseline (null) and the note says
+    so. Meters in `solar` (they can export: net metering) are adjusted for solar radiation too,
+    so a sunny spring is not a drop."""
     first = day - timedelta(days=reference_days)
     last = day - timedelta(days=exclude_days)
+    learnt = (daily if reference is None else reference).partition_by(
+        "meter_id", as_dict=True, include_key=True
+    )
     parts = []
-    for _meter, rows in daily.filter(pl.col("day") <= day).group_by("meter_id"):
-        reference = rows.filter(
+    for (meter,), rows in daily.filter(pl.col("day") <= day).group_by("meter_id"):
+        reference_rows = learnt.get((meter,), rows.clear())
+        fit_days = reference_rows.filter(
             pl.col("day").is_between(first, last) & pl.col("energy_kwh").is_not_null()
         )
-        with_weather = reference.height >= min_days and (
+        with_weather = fit_days.height >= min_days and (
             rows.select(pl.col("heating_degree_c").null_count() == 0).item()
         )
-        if reference.height < min_days:
+        with_sun = (
+            with_weather
+            and meter in solar
+            and rows.select(pl.col("radiation_wm2").null_count() == 0).item()
+        )
+        if fit_days.height < min_days:
             baseline = np.full(rows.height, np.nan)
             spread = float("nan")
-            note = f"{reference.height} complete days of history (needs {min_days})"
+            note = f"{fit_days.height} complete days of history (needs {min_days})"
         else:
             coef, spread = _robust_fit(
-                _design(reference, with_weather), reference["energy_kwh"].to_numpy()
+                _design(fit_days, with_weather, with_sun), fit_days["energy_kwh"].to_numpy()
             )
-            baseline = _design(rows, with_weather) @ coef
+            baseline = _design(rows, with_weather, with_sun) @ coef
             note = (
-                f"weather-adjusted on {reference.height} days"
+                f"weather-adjusted{' (with sun)' if with_sun else ''} on {fit_days.height} days"
                 if with_weather
-                else f"day type only (weather missing) on {reference.height} days"
+                else f"day type only (weather missing) on {fit_days.height} days"
             )
         parts.append(
             rows.with_columns(

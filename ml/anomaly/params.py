@@ -25,6 +25,8 @@ class AnomalyParams:
     """A day whose consumption is below this share of the weather-adjusted baseline is low ..."""
     drop_min_days: int = 3
     """... and this many low days running make a sustained drop (possible theft)."""
+    rise_ratio: float = 1.5
+    """As many days running above this multiple of the baseline are an upward level shift."""
     baseline_days: int = 56
     """Days of the meter's own history the daily baseline and the residual scales use."""
     min_baseline_days: int = 10

@@ -175,6 +175,17 @@ def sustained_drop(baselines: pl.DataFrame, day: date, params: AnomalyParams) ->
     return day_runs(baselines, low, day, params.drop_min_days, "sustained_drop")
 
 
+def sustained_rise(baselines: pl.DataFrame, day: date, params: AnomalyParams) -> pl.DataFrame:
+    """Days above `rise_ratio` of the meter's weather-adjusted baseline (and three of its spreads
+    above it), at least `drop_min_days` running up to `day`: a level that moved up and stays
+    there (new load, a heat pump, a new tenant), the mirror of `sustained_drop`. Raised once:
+    the baseline learns the new level as the days go by."""
+    ratio = pl.col("energy_kwh") / pl.col("baseline_kwh")
+    threshold = pl.max_horizontal(pl.lit(params.rise_ratio), 1.0 + 3.0 * pl.col("baseline_spread"))
+    high = (ratio > threshold) & (pl.col("baseline_kwh") > 0)
+    return day_runs(baselines, high, day, params.drop_min_days, "level_shift")
+
+
 def corrected_units(unit_days: pl.DataFrame, day: date) -> pl.DataFrame:
     """Days silver divided by 1000 (`is_unit_corrected`; `unit_days`: `meter_id`, `day`,
     `is_unit_corrected`): corrected, but still an event the meter's owner must hear about."""

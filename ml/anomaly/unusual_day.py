@@ -10,7 +10,9 @@ passes the threshold and every score of the meter's own history days.
 
 from __future__ import annotations
 
-from datetime import date
+from dataclasses import dataclass
+from datetime import date, timedelta
+from typing import Any
 
 import numpy as np
 import polars as pl
@@ -76,33 +78,64 @@ def _standardised(profiles: pl.DataFrame, day: date) -> pl.DataFrame:
     )
 
 
+@dataclass(frozen=True)
+class WeekForest:
+    """A forest fitted on the history before a Monday, and each meter's highest score there."""
+
+    forest: Any
+    history_max: pl.DataFrame
+
+
+def _scored(forest: Any, rows: pl.DataFrame) -> pl.DataFrame:
+    scores = -forest.score_samples(rows.select(FEATURES).to_numpy()) if rows.height else []
+    return rows.with_columns(isolation_score=pl.Series(scores, dtype=pl.Float64))
+
+
+def _max_by_meter(scored: pl.DataFrame) -> pl.DataFrame:
+    return scored.group_by("meter_id").agg(history_max=pl.col("isolation_score").max())
+
+
 def unusual_days(
-    profiles: pl.DataFrame, day: date, threshold: float, min_days: int, seed: int = 0
+    profiles: pl.DataFrame,
+    day: date,
+    threshold: float,
+    min_days: int,
+    seed: int = 0,
+    forests: dict[date, WeekForest] | None = None,
 ) -> pl.DataFrame:
     """Meters whose profile of `day` is unusual: `meter_id`, `isolation_score` (0.5 ordinary,
     near 1 isolated at once) and `most_unusual` (the feature furthest from the meter's median).
-    Meters with fewer than `min_days` history days are not judged."""
+    Meters with fewer than `min_days` history days are not judged.
+
+    `forests` (a dict the caller keeps over a run of days) reuses one forest per week, fitted
+    and scored on the history before its Monday: fitting and scoring the history are most of
+    the detector's time, and a week more of history hardly moves what is unusual."""
     from sklearn.ensemble import IsolationForest
 
     frame = _standardised(profiles, day).filter(pl.col("history_days") >= min_days)
-    train = frame.filter(pl.col("day") < day)
+    cutoff = day if forests is None else day - timedelta(days=day.weekday())
+    train = frame.filter(pl.col("day") < cutoff)
     target = frame.filter(pl.col("day") == day)
     if target.height == 0 or train.height < min_days:
         return pl.DataFrame(
             schema={"meter_id": pl.String, "isolation_score": pl.Float64, "most_unusual": pl.String}
         )
-    forest = IsolationForest(n_estimators=100, random_state=seed).fit(
-        train.select(FEATURES).to_numpy()
-    )
-    scored = frame.with_columns(
-        isolation_score=pl.Series(-forest.score_samples(frame.select(FEATURES).to_numpy()))
-    )
+    week = forests.get(cutoff) if forests is not None else None
+    if week is None:
+        forest = IsolationForest(n_estimators=100, random_state=seed).fit(
+            train.select(FEATURES).to_numpy()
+        )
+        week = WeekForest(forest, _max_by_meter(_scored(forest, train)))
+        if forests is not None:
+            forests.clear()
+            forests[cutoff] = week
+    recent = _scored(week.forest, frame.filter(pl.col("day") >= cutoff))
     history_max = (
-        scored.filter(pl.col("day") < day)
+        pl.concat([week.history_max, _max_by_meter(recent.filter(pl.col("day") < day))])
         .group_by("meter_id")
-        .agg(history_max=pl.col("isolation_score").max())
+        .agg(pl.col("history_max").max())
     )
-    today = scored.filter(pl.col("day") == day).join(history_max, on="meter_id")
+    today = recent.filter(pl.col("day") == day).join(history_max, on="meter_id")
     values = np.abs(today.select(FEATURES).to_numpy())
     return (
         today.with_columns(

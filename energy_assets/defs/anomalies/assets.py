@@ -7,6 +7,7 @@ report. A day without inputs is a warning naming it, never an empty day written 
 never a failure of the other days of the range.
 """
 
+from collections import Counter
 from collections.abc import Iterator
 from dataclasses import fields
 from datetime import UTC, date, datetime, timedelta
@@ -44,21 +45,23 @@ from energy_assets.settings import Settings
 from energy_assets.sources.anomaly_feedback import read_feedback, verdicts
 from energy_assets.storage.lake import Chunk, Lake, days_in
 from energy_assets.transforms.layers import chunks
+from ml.anomaly.consequences import CONSEQUENCE_DAYS
 from ml.anomaly.detection import (
     INPUT_COLUMNS,
     UNIT_LOOKBACK_DAYS,
     detect_day,
     history_days,
-    with_expectation,
+)
+from ml.anomaly.history import (
+    SILVER_FLAGS,
+    excluded_intervals,
+    expectation_from_clean_history,
+    left_out,
+    mark_excluded,
 )
 from ml.anomaly.params import AnomalyParams
-from ml.forecasting.model import (
-    GOLD_COLUMNS,
-    LEVEL_DAYS,
-    Predictor,
-    expected_consumption,
-    period_start,
-)
+from ml.anomaly.unusual_day import WeekForest
+from ml.forecasting.model import GOLD_COLUMNS, LEVEL_DAYS, Predictor, period_start
 
 if TYPE_CHECKING:
     from ml.tracking import LoggedModel
@@ -79,6 +82,7 @@ class AnomalyConfig(dg.Config):
     unit_error_ratio: float = DEFAULTS.unit_error_ratio
     drop_ratio: float = DEFAULTS.drop_ratio
     drop_min_days: int = DEFAULTS.drop_min_days
+    rise_ratio: float = DEFAULTS.rise_ratio
     baseline_days: int = DEFAULTS.baseline_days
     min_baseline_days: int = DEFAULTS.min_baseline_days
     residual_z: float = DEFAULTS.residual_z
@@ -121,16 +125,19 @@ def _frame(table: pa.Table) -> pl.DataFrame:
 
 def _expectations(
     features: pl.DataFrame,
+    new_from: date,
+    leave_out: pl.DataFrame,
     model_name: str,
     issue_hour_utc: int,
     predictors: "dict[date, tuple[LoggedModel | None, Predictor | None]]",
 ) -> pl.DataFrame:
-    """`with_expectation` rows of `features`, each day by the model of its training period (or
-    its named fallback), as the forecasts use them; `predictors` caches the loaded models."""
+    """`with_expectation` rows of the days of `features` from `new_from` on, each day by the
+    model of its training period (or its named fallback), as the forecasts use them, learnt
+    from history without the `leave_out` intervals; `predictors` caches the loaded models."""
     from ml.tracking import load_predictor, model_for_partition
 
     parts = []
-    days = features["day"].unique().sort().to_list()
+    days = features.filter(pl.col("day") >= new_from)["day"].unique().sort().to_list()
     periods: dict[date, list[date]] = {}
     for day in days:
         periods.setdefault(period_start(day, CADENCE), []).append(day)
@@ -138,24 +145,34 @@ def _expectations(
         if period not in predictors:
             found = model_for_partition(model_name, period.isoformat())
             predictors[period] = (found, load_predictor(found.model_uri) if found else None)
-        rows = features.filter(pl.col("day").is_in(members))
-        history = features.filter(
-            pl.col("day").is_between(
-                members[0] - timedelta(days=LEVEL_DAYS + 1), members[0], closed="left"
+        window = features.filter(
+            pl.col("day").is_between(members[0] - timedelta(days=LEVEL_DAYS + 1), members[-1])
+        )
+        parts.append(
+            expectation_from_clean_history(
+                predictors[period][1], window, members[0], issue_hour_utc, model_name, leave_out
             )
         )
-        expected = expected_consumption(
-            predictors[period][1], rows, history, issue_hour_utc, model_name
-        )
-        parts.append(with_expectation(expected, model_name))
     return pl.concat(parts)
 
 
-def _unit_days(store: Lake, start: date, end: date) -> pl.DataFrame:
-    silver = _frame(
-        store.read(SILVER_METER_READINGS, start, end, ["meter_id", "day", "is_unit_corrected"])
+def _unit_days(silver: pl.DataFrame, start: date) -> pl.DataFrame:
+    return (
+        silver.filter(pl.col("day") >= start)
+        .group_by("meter_id", "day")
+        .agg(pl.col("is_unit_corrected").any())
     )
-    return silver.group_by("meter_id", "day").agg(pl.col("is_unit_corrected").any())
+
+
+def _left_out(
+    store: Lake, features: pl.DataFrame, start: date, end: date, params: AnomalyParams
+) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """Silver's flags of [start, end) and the intervals no expectation learns from."""
+    silver = _frame(store.read(SILVER_METER_READINGS, start, end, SILVER_FLAGS))
+    scorecard = _frame(
+        store.read(GOLD_QUALITY_SCORECARD, start, end, ["meter_id", "day", "status"])
+    )
+    return silver, left_out(features, excluded_intervals(silver, scorecard), params)
 
 
 @dg.asset(
@@ -167,7 +184,14 @@ def _unit_days(store: Lake, start: date, end: date) -> pl.DataFrame:
             key(GOLD_CONSUMPTION_FEATURES),
             partition_mapping=lookback(history_days(DEFAULTS) + LEVEL_DAYS + 1),
         ),
-        dg.AssetDep(key(SILVER_METER_READINGS), partition_mapping=lookback(UNIT_LOOKBACK_DAYS)),
+        dg.AssetDep(
+            key(SILVER_METER_READINGS),
+            partition_mapping=lookback(history_days(DEFAULTS) + LEVEL_DAYS + 1),
+        ),
+        dg.AssetDep(
+            key(GOLD_QUALITY_SCORECARD),
+            partition_mapping=lookback(history_days(DEFAULTS) + LEVEL_DAYS + 1),
+        ),
         dg.AssetDep(
             MODEL_KEY,
             partition_mapping=lookback(0),
@@ -216,23 +240,34 @@ def anomalies(
     suite, inputs = ANOMALY_CHECKS.fresh(), INPUT_CHECKS.fresh()
     severe: list[Any] = []
     predictors: dict[date, tuple[LoggedModel | None, Predictor | None]] = {}
-    types: dict[str, int] = {}
+    types: Counter[str] = Counter()
     notes: dict[str, Any] = {}
     lookback = history_days(params)
     days_without_inputs: list[str] = []
+    # What was raised on the days before decides what is an after-effect of it.
+    raised = [_frame(store.read(GOLD_ANOMALIES, start - timedelta(days=CONSEQUENCE_DAYS), start))]
+    forests: dict[date, WeekForest] = {}
+    known: list[pl.DataFrame] = []
 
     def checked() -> Iterator[Chunk]:
         for low, high in chunks(start, end):
             first = low - timedelta(days=lookback + LEVEL_DAYS + 1)
             raw = _frame(store.read(GOLD_CONSUMPTION_FEATURES, first, high, READ_COLUMNS))
-            features = (
-                _expectations(
-                    raw, mlflow_tracking.model_name, settings.forecast_issue_hour_utc, predictors
-                )
-                if raw.height
-                else raw
-            )
-            unit_days = _unit_days(store, low - timedelta(days=UNIT_LOOKBACK_DAYS), high)
+            silver, leave_out = _left_out(store, raw, first, high, params)
+            if raw.height == 0:
+                known.clear()
+                features = raw
+            else:
+                # Expectations of the days an earlier chunk already computed are kept.
+                new_from = low if known else low - timedelta(days=lookback)
+                fresh = _expectations(
+                    raw, new_from, leave_out, mlflow_tracking.model_name,
+                    settings.forecast_issue_hour_utc, predictors,
+                )  # fmt: skip
+                kept = [k.filter(pl.col("day") >= low - timedelta(days=lookback)) for k in known]
+                known[:] = [pl.concat([*kept, fresh])]
+                features = mark_excluded(known[0], leave_out)
+            unit_days = _unit_days(silver, low - timedelta(days=UNIT_LOOKBACK_DAYS))
             days = []
             for day in days_in(low, high):
                 today = raw.filter(pl.col("day") == day)
@@ -240,6 +275,9 @@ def anomalies(
                 if not inputs.outcomes["inputs_present"][-1].passed:
                     days_without_inputs.append(day.isoformat())
                     continue
+                recent = pl.concat(raised, how="vertical_relaxed").filter(
+                    pl.col("day") >= day - timedelta(days=CONSEQUENCE_DAYS)
+                )
                 detection = detect_day(
                     features.filter(pl.col("day") >= day - timedelta(days=lookback)),
                     meter_frame,
@@ -248,15 +286,16 @@ def anomalies(
                     params,
                     detected_at,
                     acknowledged,
+                    recent,
+                    forests,
                 )
+                raised.append(_frame(detection.table))
                 suite.observe(detection.table)
                 severe.append(
                     severe_share(detection.table, today["meter_id"].n_unique(), params.severe_share)
                 )
-                for kind in detection.table["anomaly_type"].to_pylist():
-                    types[kind] = types.get(kind, 0) + 1
-                if detection.notes:
-                    notes[day.isoformat()] = detection.notes
+                types.update(detection.table["anomaly_type"].to_pylist())
+                notes[day.isoformat()] = detection.notes
                 days.append(detection.table)
             table = pa.concat_tables(days) if days else GOLD_ANOMALIES.schema.empty_table()
             yield Chunk(low, high, table)
@@ -269,7 +308,9 @@ def anomalies(
             "params": dg.MetadataValue.json(params.as_dict()),
             "acknowledged_events": len(acknowledged),
             "days_without_inputs": dg.MetadataValue.json(days_without_inputs),
-            "notes_by_day": dg.MetadataValue.json(dict(list(notes.items())[-31:])),
+            "notes_by_day": dg.MetadataValue.json(
+                dict([(day, note) for day, note in notes.items() if note][-31:])
+            ),
         },
         check_results=[
             *suite.results(),
@@ -334,10 +375,9 @@ def anomaly_evaluation(
     scorecard = _frame(
         store.read(GOLD_QUALITY_SCORECARD, first, end, ["meter_id", "day", "received_intervals"])
     )
-    clean_days = scorecard.filter(
-        pl.col("meter_id").is_in(list(clean)) & (pl.col("received_intervals") > 0)
-    ).height
-    scores = score_events(found, labels, clean, clean_days)
+    judged_days = scorecard.filter(pl.col("received_intervals") > 0).select("meter_id", "day")
+    clean_days = judged_days.filter(pl.col("meter_id").is_in(list(clean))).height
+    scores = score_events(found, labels, clean, clean_days, judged_days)
     params = _latest_params(context)
     experiment = mlflow_tracking.connect(store, EXPERIMENT)
     with mlflow.start_run(experiment_id=experiment, run_name=f"evaluate {first}..{last}") as run:

@@ -177,6 +177,9 @@ class SimulatorConfig:
     """Forecasts are issued once a day at this hour."""
     forecast_days_ahead: int = 3
     """Each issue covers the valid hours of the issue day and of the next this many days."""
+    hard_shapes: bool = False
+    """Add the shapes of `simulator.shapes` (partial-day bursts, drops then recovery, level
+    shifts): the harder yardstick of the anomaly detectors."""
 
 
 @dataclass(frozen=True)

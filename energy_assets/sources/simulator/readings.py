@@ -58,6 +58,7 @@ from energy_assets.sources.simulator.config import (
 )
 from energy_assets.sources.simulator.meters import _Meters, _meters
 from energy_assets.sources.simulator.profiles import _local_calendar, _profile
+from energy_assets.sources.simulator.shapes import BURST_FACTOR, day_shapes
 from energy_assets.sources.simulator.weather import _truth
 
 
@@ -139,6 +140,11 @@ def _simulate_group(
         found = np.flatnonzero(sel == UNIT_ERROR_METER_INDEX)
         unit_j = int(found[0]) if len(found) else -1
     injected = np.where(thief[:, None], gross * theft.factor[sel][:, None], gross)
+    shapes = (
+        day_shapes(config.seed, sel, meters.clean[sel], ordinal, m) if config.hard_shapes else None
+    )
+    if shapes is not None:
+        injected = injected * shapes.factor
     intraday: list[tuple[int, str, int, int, float]] = []  # (row, kind, first col, length, x)
     thresholds = np.cumsum([P_SPIKE, P_ZERO_DROPOUT, P_FLATLINE])
     kinds = np.searchsorted(thresholds, scalars[:, 0], side="right")
@@ -196,10 +202,22 @@ def _simulate_group(
             _label(meters.ids[UNIT_ERROR_METER_INDEX], "unit_error", s, day_us, day_end_us,
                    1000.0, description, day)
         )  # fmt: skip
+    if shapes is not None:
+        net = np.where(shapes.burst, net * BURST_FACTOR, net)
+        event |= shapes.burst
+        for extra in shapes.events:
+            first_us = int(starts[extra.first_col])
+            labels.append(
+                _label(meters.ids[sel[extra.row]], extra.kind, extra.first_day, first_us,
+                       int(starts[extra.stop_col - 1]) + step_us, extra.magnitude,
+                       extra.description, day)
+            )  # fmt: skip
     values = np.round(net if inject else gross - pv, 3)
 
     # Messiness, never on an injected anomaly's intervals (they stay observable as injected).
     has_event = event.any(axis=1) | thief
+    if shapes is not None:
+        has_event[[extra.row for extra in shapes.events]] = True
     if unit_j >= 0:
         has_event[unit_j] = True
     gap_len = 1 + np.floor(scalars[:, 6] * 8).astype(np.int64)
