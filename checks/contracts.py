@@ -592,7 +592,8 @@ GOLD_FORECAST_BACKTEST = TableContract(
 """The rolling-origin backtest's scores per day: `level` `meter` (`entity_id` a meter) or
 `region` (`entity_id` a region, scored on hourly sums, `intervals` are hours); `forecaster` is
 `forecast` (the model, or its fallback where it could not run: `fallback_intervals`) or a naive
-baseline (`same_time_yesterday`, `same_time_last_week`; no band, so no pinball or coverage).
+baseline (`same_time_yesterday`, `same_time_last_week`, `vanilla` the benchmark regression; no
+band, so no pinball or coverage).
 Every forecaster of a day is scored on the same intervals. A backtest replaces its days."""
 
 ALL_TABLES: tuple[TableContract, ...] = (
