@@ -249,6 +249,8 @@ GOLD_CONSUMPTION_FEATURES = TableContract(
             _f("local_day_of_week", pa.int8(), False),
             _f("is_weekend", pa.bool_(), False),
             _f("is_holiday", pa.bool_(), False),
+            _f("is_bridge_day", pa.bool_(), False),
+            _f("is_end_of_year", pa.bool_(), False),
             _f("month", pa.int8(), False),
             _f("day_of_year", pa.int16(), False),
             *[_f(name, pa.float64()) for name in WEATHER_FIELDS],

@@ -54,6 +54,8 @@ MODEL_INPUTS = (
     "local_day_of_week",
     "is_weekend",
     "is_holiday",
+    "is_bridge_day",
+    "is_end_of_year",
     "month",
     *WEATHER_FIELDS,
     "heating_degree_c",
