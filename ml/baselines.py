@@ -14,7 +14,7 @@ import polars as pl
 SAME_TIME_YESTERDAY = "same_time_yesterday"
 SAME_TIME_LAST_WEEK = "same_time_last_week"
 VANILLA_BASELINE = "vanilla"
-"""Tao Hong's benchmark regression (`ml.vanilla`), a baseline where a frame carries `vanilla_kwh`."""
+"""Tao Hong's benchmark regression (`ml.vanilla`): a baseline where a frame has `vanilla_kwh`."""
 METER_PROFILE = "fallback:meter_profile_average"
 FLEET_PROFILE = "fallback:fleet_profile_average"
 LAST_WEEK_FALLBACK = f"fallback:{SAME_TIME_LAST_WEEK}"

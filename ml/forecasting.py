@@ -97,10 +97,10 @@ class TrainingParams:
     min_child_weight: float = 5.0
     max_bin: int = 128
     max_train_rows: int = 100_000
-    """Training rows beyond this are sampled down (seeded, recent days likelier): the booster's time grows with rows
-    and rounds, its accuracy hardly does past a hundred thousand rows (measured on a year of 50
-    meters: 100,000 rows and 80 rounds score the held-out week as well as 300,000 and 150, in a
-    third of the time), so a year of many meters trains fast."""
+    """Training rows beyond this are sampled down (seeded, recent days likelier): the booster's
+    time grows with rows and rounds, its accuracy hardly does past a hundred thousand rows
+    (measured on a year of 50 meters: 100,000 rows and 80 rounds score the held-out week as well
+    as 300,000 and 150, in a third of the time), so a year of many meters trains fast."""
     nthread: int = 2
     seed: int = 42
 

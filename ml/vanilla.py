@@ -126,8 +126,8 @@ def fit_meter(rows: pl.DataFrame) -> MeterRegression | None:
     high = float(temperature.max()) if uses_temperature else 0.0
     mean = float(temperature.mean()) if uses_temperature else 0.0
     scale = float(temperature.std()) or 1.0 if uses_temperature else 1.0
-    days = rows["day"]
-    uses_trend = bool(rows.height) and (days.max() - days.min()).days >= TREND_MIN_DAYS  # type: ignore[operator]
+    span_days = rows.select((pl.col("day").max() - pl.col("day").min()).dt.total_days()).item()
+    uses_trend = span_days is not None and span_days >= TREND_MIN_DAYS
     month_terms = (
         nearest_months(np.unique(rows["month"].to_numpy() - 1)) if rows.height else np.arange(12)
     )
@@ -185,14 +185,15 @@ def predict(models: dict[str, MeterRegression], rows: pl.DataFrame) -> pl.DataFr
         model = models.get(str(meter))
         if model is None:
             continue
-        if model.uses_temperature:
-            group = group.filter(pl.col("temperature_c").is_not_null())
-        if group.height == 0:
+        rows_of_meter = (
+            group.filter(pl.col("temperature_c").is_not_null()) if model.uses_temperature else group
+        )
+        if rows_of_meter.height == 0:
             continue
-        temperature = group["temperature_c"].cast(pl.Float64).to_numpy()
-        matrix = _design(group, model, temperature)
-        index = group["_row"].to_numpy()
-        hour = _calendar(group)[0]
+        temperature = rows_of_meter["temperature_c"].cast(pl.Float64).to_numpy()
+        matrix = _design(rows_of_meter, model, temperature)
+        index = rows_of_meter["_row"].to_numpy()
+        hour = _calendar(rows_of_meter)[0]
         point[index] = matrix @ model.coefficients
         low[index] = point[index] + model.residual_p10_kwh[hour]
         high[index] = point[index] + model.residual_p90_kwh[hour]

@@ -26,6 +26,7 @@ from checks.contracts import (
     GOLD_CONSUMPTION_FEATURES,
     GOLD_FORECAST_BACKTEST,
     GOLD_FORECASTS,
+    GOLD_QUALITY_SCORECARD,
     GOLD_REGION_FORECASTS,
     SILVER_METER_READINGS,
     SILVER_METERS,
@@ -59,6 +60,7 @@ from ml.forecasting import (
     period_starts,
     region_rows,
 )
+from ml.scorecard_gating import without_bad_days
 
 if TYPE_CHECKING:
     from ml.tracking import LoggedModel  # mlflow is imported only when a run needs it
@@ -115,6 +117,16 @@ def _frame(table: pa.Table) -> pl.DataFrame:
     frame = pl.from_arrow(table)
     assert isinstance(frame, pl.DataFrame)
     return frame
+
+
+def _gold_features(store: Lake, start: date | None, end: date | None) -> pl.DataFrame:
+    """Gold features of [start, end) with the meter-days the quality scorecard marks bad blanked
+    (`ml.scorecard_gating`): they teach neither the model nor the levels and profiles."""
+    features = _frame(store.read(GOLD_CONSUMPTION_FEATURES, start, end, GOLD_COLUMNS))
+    scorecard = _frame(
+        store.read(GOLD_QUALITY_SCORECARD, start, end, ["meter_id", "day", "status"])
+    )
+    return without_bad_days(features, scorecard)
 
 
 @dg.asset(
@@ -207,7 +219,7 @@ def _train_period(
 
     issue_hour = Settings.from_env().forecast_issue_hour_utc
     first = period - timedelta(days=params.train_days + LEVEL_DAYS + 1)
-    features = _frame(store.read(GOLD_CONSUMPTION_FEATURES, first, period, GOLD_COLUMNS))
+    features = _gold_features(store, first, period)
     fitted = fit_period(features, features, period, params, issue_hour)
     if isinstance(fitted, str):
         return {"period_start": period.isoformat(), "trained": False, "reason": fitted}
@@ -305,9 +317,7 @@ def _forecast_day(
         found = model_for_partition(model_name, period)
         predictors[period] = (found, load_predictor(found.model_uri) if found else None)
     model, predictor = predictors[period]
-    history = _frame(
-        store.read(GOLD_CONSUMPTION_FEATURES, day - timedelta(PROFILE_DAYS), day, GOLD_COLUMNS)
-    )
+    history = _gold_features(store, day - timedelta(PROFILE_DAYS), day)
     history = history.filter(pl.col("day") < day - timedelta(days=1))
     target = _target_features(store, meters, day, issue_hour_utc)
     inputs = model_inputs(target, history, issue_hour_utc)
@@ -462,7 +472,7 @@ def day_ahead_backtest(
         holdout_days=config.holdout_days,
         num_boost_round=config.num_boost_round,
     )
-    features = _frame(store.read(GOLD_CONSUMPTION_FEATURES, columns=GOLD_COLUMNS))
+    features = _gold_features(store, None, None)
     result = run_backtest(features, params, settings.forecast_issue_hour_utc, CADENCE)
     suite = BACKTEST_CHECKS.fresh()
     if isinstance(result, str):

@@ -16,7 +16,7 @@ from tests.unit.test_forecasting import ISSUE_HOUR, hourly_features
 def series(
     first: date, days: int, temperature_of_day, with_temperature: bool = True
 ) -> pl.DataFrame:
-    """Hourly rows of one meter: a daily shape, a weekend dip and a load falling as it gets warmer."""
+    """Hourly rows of one meter: a daily shape, a weekend dip, less load when it is warmer."""
     rows = []
     for offset in range(days):
         day = first + timedelta(days=offset)
