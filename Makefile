@@ -86,5 +86,11 @@ bench: setup
 	$(BIN)/python -m bench.marts $(MARTS_BENCH_ARGS)
 	$(BIN)/python -m bench.marts --meters 50 --days 2
 
+# Day-ahead model quality on the real sets of ../shared/data/real (imported through the landing
+# folder), beside vanilla and the naive forecasts; FORECAST_BENCH_ARGS e.g. --test-days 28.
+.PHONY: bench-forecast
+bench-forecast: setup
+	$(BIN)/python -m bench.forecast_real $(FORECAST_BENCH_ARGS)
+
 clean:
 	rm -rf $(VENV) .tools .bench
