@@ -17,8 +17,9 @@ Inputs are frames shaped like gold `consumption_features` (model inputs of `ml.f
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from datetime import date
+from typing import Any
 
 import numpy as np
 import polars as pl
@@ -206,3 +207,26 @@ def predict(models: dict[str, MeterRegression], rows: pl.DataFrame) -> pl.DataFr
             "vanilla_used": pl.Series(used.tolist(), dtype=pl.String),
         }
     ).with_columns(pl.col("vanilla_kwh", "vanilla_p10_kwh", "vanilla_p90_kwh").fill_nan(None))
+
+
+def to_json(models: dict[str, MeterRegression]) -> dict[str, dict[str, Any]]:
+    """`models` as plain JSON values (logged beside the booster, see `from_json`)."""
+    return {
+        meter: {
+            name: value.tolist() if isinstance(value, np.ndarray) else value
+            for name, value in asdict(model).items()
+        }
+        for meter, model in models.items()
+    }
+
+
+def from_json(values: dict[str, dict[str, Any]]) -> dict[str, MeterRegression]:
+    """The regressions `to_json` wrote."""
+    arrays = {"coefficients", "month_terms", "residual_p10_kwh", "residual_p90_kwh"}
+    models = {}
+    for meter, fields in values.items():
+        restored: dict[str, Any] = {
+            k: np.asarray(v) if k in arrays else v for k, v in fields.items()
+        }
+        models[meter] = MeterRegression(**restored)
+    return models

@@ -64,6 +64,9 @@ from ml.scorecard_gating import without_bad_days
 
 if TYPE_CHECKING:
     from ml.tracking import LoggedModel  # mlflow is imported only when a run needs it
+    from ml.vanilla import MeterRegression
+
+    Regressions = dict[str, MeterRegression]
 
 GROUP = "forecasting"
 MODEL_KEY = dg.AssetKey(["ml", "day_ahead_model"])
@@ -305,23 +308,27 @@ def _forecast_day(
     day: date,
     issue_hour_utc: int,
     model_name: str,
-    predictors: "dict[str, tuple[LoggedModel | None, Predictor | None]]",
+    predictors: "dict[str, tuple[LoggedModel | None, Predictor | None, Regressions | None]]",
 ) -> pa.Table:
     """Gold forecast rows of one target day, by the model of the training period holding its
     issue day (the day before) or a fallback. `predictors` caches each period's model across the
     days of a run."""
-    from ml.tracking import load_predictor, model_for_partition
+    from ml.tracking import load_predictor, load_vanilla, model_for_partition
 
     period = period_start(day - timedelta(days=1), CADENCE).isoformat()
     if period not in predictors:
         found = model_for_partition(model_name, period)
-        predictors[period] = (found, load_predictor(found.model_uri) if found else None)
-    model, predictor = predictors[period]
+        predictors[period] = (
+            found,
+            load_predictor(found.model_uri) if found else None,
+            load_vanilla(found.run_id) if found else None,
+        )
+    model, predictor, regressions = predictors[period]
     history = _gold_features(store, day - timedelta(PROFILE_DAYS), day)
     history = history.filter(pl.col("day") < day - timedelta(days=1))
     target = _target_features(store, meters, day, issue_hour_utc)
     inputs = model_inputs(target, history, issue_hour_utc)
-    forecasts = forecast(predictor, inputs, history, model_name)
+    forecasts = forecast(predictor, inputs, history, model_name, regressions)
     version = model.version if model else None
     return forecast_rows(forecasts, issue_time_utc(day, issue_hour_utc), model_name, version)
 
@@ -393,7 +400,7 @@ def day_ahead_forecasts(
     suite, region_suite = FORECASTS_CHECKS.fresh(), REGION_CHECKS.fresh()
     regions: list[Chunk] = []
     models: dict[str, int] = {}
-    predictors: dict[str, tuple[LoggedModel | None, Predictor | None]] = {}
+    predictors: dict[str, tuple[LoggedModel | None, Predictor | None, Regressions | None]] = {}
 
     def checked() -> Iterator[Chunk]:
         for low, high in chunks(start, end):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, date, datetime, timedelta
 
 import numpy as np
@@ -110,3 +111,11 @@ def test_rows_without_a_model_get_the_vanilla_fallback_named_in_model_used() -> 
     assert (result["p10_kwh"] <= result["forecast_kwh"]).all()
     assert (result["forecast_kwh"] <= result["p90_kwh"]).all()
     assert "vanilla_mape" in fitted.metrics and "skill_vs_best_baseline" in fitted.metrics
+
+
+def test_regressions_survive_their_json_round_trip() -> None:
+    history = series(date(2024, 1, 1), 42, lambda d: 5 + d % 5)
+    models = vanilla.fit(history)
+    restored = vanilla.from_json(json.loads(json.dumps(vanilla.to_json(models))))
+    week = series(date(2024, 2, 12), 7, lambda d: 5 + d % 5)
+    assert vanilla.predict(restored, week).equals(vanilla.predict(models, week))
