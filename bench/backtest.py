@@ -8,10 +8,11 @@ builds bronze, silver and gold of `--meters` default simulated meters x `--days`
 the code of the `ml/day_ahead_backtest` asset: weekly models, each trained on every day before
 its week (sampled, recent days likelier), forecasting the days issued during it under the
 production rules. Periods before `--first-period` (default: the first Monday with
-`WARM_UP_DAYS` of history and level history before it) serve as history only. Prints one line per week and the overall figures against the
-issue's targets: region MAPE at least 30% below the best naive baseline, at least 90% of meters
-with positive skill, P10-P90 coverage of 75-85%. Each week costs about 30 s of CPU (26 weeks of
-50 meters: 815 s CPU), so it is not part of `make bench`.
+`WARM_UP_DAYS` of history and level history before it) serve as history only. Prints one line
+per week and the overall figures against the issue's targets: region MAPE at least 30% below the
+best naive baseline, at least 90% of meters with positive skill, P10-P90 coverage of 75-85%. Each
+week cost about 30 s of CPU with the 91-day window (26 weeks of 50 meters: 815 s CPU), so it is
+not part of `make bench`.
 """
 
 from __future__ import annotations
@@ -28,7 +29,6 @@ from checks.contracts import GOLD_CONSUMPTION_FEATURES
 from energy_assets.lake import Lake
 from ml.backtest import run_backtest
 from ml.forecasting import GOLD_COLUMNS, LEVEL_DAYS, TrainingParams, period_start
-
 
 WARM_UP_DAYS = 91
 """History before the first replayed week, by default."""
