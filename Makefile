@@ -108,5 +108,11 @@ serve-model: setup
 	MLFLOW_TRACKING_URI=$(MLFLOW_URI) $(BIN)/mlflow models serve -m models:/day_ahead_consumption@champion \
 	  --env-manager local --host 127.0.0.1 --port $(SERVE_MODEL_PORT)
 
+# Day-ahead model quality on the real sets of ../shared/data/real (imported through the landing
+# folder), beside vanilla and the naive forecasts; FORECAST_BENCH_ARGS e.g. --test-days 28.
+.PHONY: bench-forecast
+bench-forecast: setup
+	$(BIN)/python -m bench.forecast_real $(FORECAST_BENCH_ARGS)
+
 clean:
 	rm -rf $(VENV) .tools .bench

@@ -372,7 +372,7 @@ DOMAIN_RULES: dict[str, TableRules] = {
         columns={
             "level": [pa.Check.isin(("meter", "region"))],
             "forecaster": [
-                pa.Check.isin(("forecast", "same_time_yesterday", "same_time_last_week"))
+                pa.Check.isin(("forecast", "same_time_yesterday", "same_time_last_week", "vanilla"))
             ],
             "intervals": [pa.Check.gt(0)],
             **{c: [finite()] for c in ("actual_kwh", "forecast_kwh", "mape_pct", "pinball_kwh")},

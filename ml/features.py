@@ -17,6 +17,7 @@ import pyarrow as pa
 
 from checks.contracts import GOLD_CONSUMPTION_FEATURES, WEATHER_FIELDS
 from checks.domain import has_holiday_calendar, meter_key
+from ml.calendar_effects import bridge_days, end_of_year
 
 HEATING_BASE_C = 15.5
 COOLING_BASE_C = 22.0
@@ -67,7 +68,8 @@ CALENDAR_KEYS = ["timezone", "country", "subdivision", "interval_start_utc"]
 
 def local_calendar(frame: pl.DataFrame) -> pl.DataFrame:
     """Adds the meter's local date, hour, minute of day, weekday (Monday=0), month, day of year,
-    weekend and holiday flags, keeping the frame's row order.
+    weekend, holiday, bridge-day and end-of-year flags (`ml.calendar_effects`), keeping the
+    frame's row order.
 
     Computed once per zone, holiday calendar and instant (a few thousand rows however many
     meters share them), then joined back onto the rows.
@@ -94,7 +96,10 @@ def local_calendar(frame: pl.DataFrame) -> pl.DataFrame:
         .drop("_local")
     )
     calendar = calendar.with_columns(
-        is_weekend=pl.col("local_day_of_week") >= 5, is_holiday=holiday_flags(calendar)
+        is_weekend=pl.col("local_day_of_week") >= 5,
+        is_holiday=holiday_flags(calendar),
+        is_bridge_day=bridge_days(calendar, holiday_flags),
+        is_end_of_year=end_of_year(pl.col("local_date")),
     )
     return frame.join(
         calendar, on=CALENDAR_KEYS, how="left", maintain_order="left", nulls_equal=True

@@ -27,6 +27,7 @@ from mlflow.models import infer_signature
 from mlflow.pyfunc import PythonModel
 
 from ml.forecasting import model as forecasting
+from ml.forecasting import vanilla
 from ml.forecasting.evaluation import mae
 
 CHAMPION = "champion"
@@ -34,6 +35,9 @@ OUTPUTS = ("p10_kwh", "forecast_kwh", "p90_kwh")
 BAND_SCALE = "band_scale"
 """Model config key of the P10-P90 calibration (`forecasting.band_scale_for`)."""
 REQUIREMENTS = ("xgboost", "polars", "pandas", "numpy", "mlflow")
+VANILLA_ARTIFACT = "vanilla_regressions.json"
+"""The training run's per-meter vanilla regressions (`ml.forecasting.vanilla`), the first
+fallback."""
 
 
 def default_tracking_uri(folder: Path) -> str:
@@ -116,6 +120,7 @@ def log_training(
         dict(sorted(importance.items(), key=lambda kv: -kv[1])), "feature_importance.json"
     )
     mlflow.log_figure(residual_plot(holdout), "residuals.png")
+    mlflow.log_dict(vanilla.to_json(fitted.vanilla), VANILLA_ARTIFACT)
     example = model_frame(holdout.head(5))
     output = pd.DataFrame(fitted.predictor()(holdout.head(5)), columns=list(OUTPUTS))
     with tempfile.TemporaryDirectory() as folder:
@@ -139,6 +144,14 @@ def log_training(
     for key, value in tags.items():
         client.set_model_version_tag(model_name, logged.version, key, value)
     return logged
+
+
+def load_vanilla(run_id: str) -> dict[str, vanilla.MeterRegression]:
+    """The vanilla regressions a training run logged (none for a run logged before them)."""
+    try:
+        return vanilla.from_json(mlflow.artifacts.load_dict(f"runs:/{run_id}/{VANILLA_ARTIFACT}"))
+    except (MlflowException, OSError):
+        return {}
 
 
 def residual_plot(holdout: pl.DataFrame) -> Any:

@@ -249,6 +249,8 @@ GOLD_CONSUMPTION_FEATURES = TableContract(
             _f("local_day_of_week", pa.int8(), False),
             _f("is_weekend", pa.bool_(), False),
             _f("is_holiday", pa.bool_(), False),
+            _f("is_bridge_day", pa.bool_(), False),
+            _f("is_end_of_year", pa.bool_(), False),
             _f("month", pa.int8(), False),
             _f("day_of_year", pa.int16(), False),
             *[_f(name, pa.float64()) for name in WEATHER_FIELDS],
@@ -593,7 +595,8 @@ GOLD_FORECAST_BACKTEST = TableContract(
 """The rolling-origin backtest's scores per day: `level` `meter` (`entity_id` a meter) or
 `region` (`entity_id` a region, scored on hourly sums, `intervals` are hours); `forecaster` is
 `forecast` (the model, or its fallback where it could not run: `fallback_intervals`) or a naive
-baseline (`same_time_yesterday`, `same_time_last_week`; no band, so no pinball or coverage).
+baseline (`same_time_yesterday`, `same_time_last_week`, `vanilla` the benchmark regression; no
+band, so no pinball or coverage).
 Every forecaster of a day is scored on the same intervals. A backtest replaces its days."""
 
 ALL_TABLES: tuple[TableContract, ...] = (

@@ -18,6 +18,7 @@ import pyarrow as pa
 from checks.contracts import (
     BRONZE_METER_READINGS,
     GOLD_CONSUMPTION_FEATURES,
+    GOLD_QUALITY_SCORECARD,
     SILVER_METER_READINGS,
     SILVER_WEATHER,
 )
@@ -33,21 +34,37 @@ from ml.forecasting.model import (
     model_inputs,
     period_start,
 )
+from ml.forecasting.scorecard_gating import without_bad_days
 
 if TYPE_CHECKING:
+    from ml.forecasting.vanilla import MeterRegression
     from ml.tracking import LoggedModel  # mlflow is imported only when a forecast needs it
 
 PROFILE_DAYS = LEVEL_DAYS + 1
 """Whole days of gold history a forecast reads (levels and fallback profiles)."""
 
-Predictors = dict[str, "tuple[LoggedModel | None, Predictor | None]"]
-"""Each training period's registered model and its predictor, loaded once per run."""
+Predictors = dict[
+    str, "tuple[LoggedModel | None, Predictor | None, dict[str, MeterRegression] | None]"
+]
+"""Each training period's registered model, its predictor and its vanilla regressions per meter,
+loaded once per run."""
 
 
 def _frame(table: pa.Table) -> pl.DataFrame:
     frame = pl.from_arrow(table)
     assert isinstance(frame, pl.DataFrame)
     return frame
+
+
+def gold_features(store: Lake, start: date | None, end: date | None) -> pl.DataFrame:
+    """Gold features of [start, end) with the meter-days the quality scorecard marks bad blanked
+    (`ml.forecasting.scorecard_gating`): they teach neither the model nor the levels and
+    profiles."""
+    features = _frame(store.read(GOLD_CONSUMPTION_FEATURES, start, end, GOLD_COLUMNS))
+    scorecard = _frame(
+        store.read(GOLD_QUALITY_SCORECARD, start, end, ["meter_id", "day", "status"])
+    )
+    return without_bad_days(features, scorecard)
 
 
 def target_features(store: Lake, meters: pa.Table, day: date, issue_hour_utc: int) -> pl.DataFrame:
@@ -83,21 +100,23 @@ def forecast_day(
     """Gold forecast rows of one target day, by the model of the training period holding its
     issue day (the day before) or a fallback. `predictors` caches each period's model across the
     days of a run; `conditions` changes the target day's features first (a what-if)."""
-    from ml.tracking import load_predictor, model_for_partition
+    from ml.tracking import load_predictor, load_vanilla, model_for_partition
 
     period = period_start(day - timedelta(days=1), cadence).isoformat()
     if period not in predictors:
         found = model_for_partition(model_name, period)
-        predictors[period] = (found, load_predictor(found.model_uri) if found else None)
-    model, predictor = predictors[period]
-    history = _frame(
-        store.read(GOLD_CONSUMPTION_FEATURES, day - timedelta(PROFILE_DAYS), day, GOLD_COLUMNS)
-    )
+        predictors[period] = (
+            found,
+            load_predictor(found.model_uri) if found else None,
+            load_vanilla(found.run_id) if found else None,
+        )
+    model, predictor, regressions = predictors[period]
+    history = gold_features(store, day - timedelta(PROFILE_DAYS), day)
     history = history.filter(pl.col("day") < day - timedelta(days=1))
     target = target_features(store, meters, day, issue_hour_utc)
     if conditions is not None:
         target = conditions(target)
     inputs = model_inputs(target, history, issue_hour_utc)
-    forecasts = forecast(predictor, inputs, history, model_name)
+    forecasts = forecast(predictor, inputs, history, model_name, regressions)
     version = model.version if model else None
     return forecast_rows(forecasts, issue_time_utc(day, issue_hour_utc), model_name, version)

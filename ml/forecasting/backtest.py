@@ -14,7 +14,7 @@ from datetime import date, timedelta
 import numpy as np
 import polars as pl
 
-from ml.forecasting.baselines import SAME_TIME_LAST_WEEK, SAME_TIME_YESTERDAY, naive_forecasts
+from ml.forecasting.baselines import NAIVE, VANILLA_BASELINE, baseline_names, naive_forecasts
 from ml.forecasting.evaluation import forecast_metrics, mae, mape, rmse
 from ml.forecasting.model import (
     LEVEL_DAYS,
@@ -30,7 +30,6 @@ from ml.forecasting.model import (
 MODEL = "backtest"
 FORECAST = "forecast"
 """`forecaster` of the backtested forecast (the model, or its fallback where it could not run)."""
-BASELINES = (SAME_TIME_YESTERDAY, SAME_TIME_LAST_WEEK)
 SCORES = {
     "level": pl.String,
     "entity_id": pl.String,
@@ -100,7 +99,7 @@ def run_backtest(
             part = forecast(None, inputs, history, MODEL)
             periods.append({"period_start": start, "trained": False, "note": fitted})
         else:
-            part = forecast(fitted.predictor(), inputs, history, MODEL)
+            part = fitted.forecast(inputs, history, MODEL)
             scored = holdout_metrics(part)
             shown = (
                 "mae",
@@ -136,23 +135,28 @@ def _share(flags: pl.Series) -> float:
 
 def daily_scores(forecasts: pl.DataFrame) -> pl.DataFrame:
     """Rows of gold `forecast_backtest` (without the run columns): per meter and per region
-    (hourly sums), target day and forecaster (the forecast, each naive baseline), the scored
-    intervals, actual and forecast kWh and the forecaster's errors; pinball loss, P10-P90 coverage
-    and fallback intervals (region level: hours where a meter fell back) for the forecast only.
-    Scored on the rows where the actual and every
-    baseline are known, like `holdout_metrics`, so forecasters compare on the same rows."""
-    scored = (
-        pl.concat([forecasts, naive_forecasts(forecasts)], how="horizontal")
-        .filter(pl.all_horizontal(pl.col("energy_kwh", *BASELINES).is_not_null()))
-        .with_columns(
-            region=pl.col("region").fill_null("unknown"),
-            is_fallback=pl.col("fallback_reason").is_not_null(),
-        )
+    (hourly sums), target day and forecaster (the forecast, each naive baseline, and vanilla
+    where it forecast every interval of the day), the scored intervals, actual and forecast kWh
+    and the forecaster's errors; pinball loss, P10-P90 coverage and fallback intervals (region
+    level: hours where a meter fell back) for the forecast only. Scored on the rows where the
+    actual and each naive baseline are known, like `holdout_metrics`, so forecasters compare on
+    the same rows."""
+    frame = pl.concat([forecasts, naive_forecasts(forecasts)], how="horizontal")
+    baselines = (*NAIVE, *[VANILLA_BASELINE][: int(VANILLA_BASELINE in frame.columns)])
+    scored = frame.filter(
+        pl.all_horizontal(pl.col("energy_kwh", *NAIVE).is_not_null())
+    ).with_columns(
+        region=pl.col("region").fill_null("unknown"),
+        is_fallback=pl.col("fallback_reason").is_not_null(),
     )
-    summed = ["energy_kwh", "forecast_kwh", "p10_kwh", "p90_kwh", *BASELINES]
+    summed = ["energy_kwh", "forecast_kwh", "p10_kwh", "p90_kwh", *baselines]
     regions = (
         scored.group_by("region", pl.col("interval_start_utc").dt.truncate("1h"))
-        .agg(pl.col(*summed).sum(), pl.col("is_fallback").any(), pl.col("day").first())
+        .agg(
+            *[pl.when(pl.col(c).null_count() == 0).then(pl.col(c).sum()).alias(c) for c in summed],
+            pl.col("is_fallback").any(),
+            pl.col("day").first(),
+        )
         .with_columns(level=pl.lit("region"), entity_id=pl.col("region"))
     )
     meters = scored.with_columns(level=pl.lit("meter"), entity_id=pl.col("meter_id"))
@@ -179,7 +183,7 @@ def daily_scores(forecasts: pl.DataFrame) -> pl.DataFrame:
                 "fallback_intervals": int(group["is_fallback"].sum()),
             }
         )
-        for baseline in BASELINES:
+        for baseline in baseline_names(group):
             values = group[baseline].to_numpy()
             rows.append(
                 common

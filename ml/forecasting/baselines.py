@@ -13,6 +13,9 @@ import polars as pl
 
 SAME_TIME_YESTERDAY = "same_time_yesterday"
 SAME_TIME_LAST_WEEK = "same_time_last_week"
+VANILLA_BASELINE = "vanilla"
+"""Tao Hong's benchmark regression (`ml.forecasting.vanilla`): a baseline where a frame has
+`vanilla_kwh`."""
 METER_PROFILE = "fallback:meter_profile_average"
 FLEET_PROFILE = "fallback:fleet_profile_average"
 LAST_WEEK_FALLBACK = f"fallback:{SAME_TIME_LAST_WEEK}"
@@ -43,13 +46,30 @@ def known_at_issue(frame: pl.DataFrame, issue_hour_utc: int) -> pl.DataFrame:
     )
 
 
+NAIVE = (SAME_TIME_YESTERDAY, SAME_TIME_LAST_WEEK)
+"""The baselines a row needs to be scored."""
+
+
+def baseline_names(scored: pl.DataFrame) -> tuple[str, ...]:
+    """The baselines to compare `scored` rows (with `naive_forecasts`' columns, each naive one
+    known) with: the naive ones, and vanilla where it forecast every one of the rows (a meter
+    without enough history for the regression, or a period without a model, has none)."""
+    has_vanilla = VANILLA_BASELINE in scored.columns and scored[VANILLA_BASELINE].null_count() == 0
+    return (*NAIVE, *((VANILLA_BASELINE,) if has_vanilla else ()))
+
+
 def naive_forecasts(frame: pl.DataFrame) -> pl.DataFrame:
-    """The two naive baselines of a frame already passed through `known_at_issue`: same time
-    yesterday (the latest same-time reading known, yesterday's or the day before's) and same
-    time last week. Null where the reading is missing."""
+    """The baselines of a frame already passed through `known_at_issue`: same time yesterday (the
+    latest same-time reading known, yesterday's or the day before's), same time last week, and
+    the vanilla regression's forecast where the frame carries one (`vanilla_kwh`). Null where the
+    reading is missing."""
+    vanilla = (
+        [pl.col("vanilla_kwh").alias(VANILLA_BASELINE)] if "vanilla_kwh" in frame.columns else []
+    )
     return frame.select(
         pl.coalesce("lag_1d_kwh", "lag_2d_kwh").alias(SAME_TIME_YESTERDAY),
         pl.col("lag_7d_kwh").alias(SAME_TIME_LAST_WEEK),
+        *vanilla,
     )
 
 

@@ -23,8 +23,17 @@ import pyarrow as pa
 
 from checks.contracts import GOLD_FORECASTS, GOLD_REGION_FORECASTS, WEATHER_FIELDS
 from ml.features import COOLING_BASE_C, HEATING_BASE_C
-from ml.forecasting.baselines import fallback_forecasts, known_at_issue, naive_forecasts
+from ml.forecasting import vanilla as vanilla_regression
+from ml.forecasting.baselines import (
+    NAIVE,
+    VANILLA_BASELINE,
+    baseline_names,
+    fallback_forecasts,
+    known_at_issue,
+    naive_forecasts,
+)
 from ml.forecasting.evaluation import compare_with_baselines
+from ml.forecasting.training_window import HALF_LIFE_DAYS, recency_sample
 
 if TYPE_CHECKING:
     import xgboost as xgb  # imported when training or predicting, not when definitions load
@@ -45,6 +54,8 @@ MODEL_INPUTS = (
     "local_day_of_week",
     "is_weekend",
     "is_holiday",
+    "is_bridge_day",
+    "is_end_of_year",
     "month",
     *WEATHER_FIELDS,
     "heating_degree_c",
@@ -77,7 +88,10 @@ GOLD_COLUMNS = [
 class TrainingParams:
     """XGBoost settings and the windows of one training."""
 
-    train_days: int = 91
+    train_days: int = 5 * 365
+    """How far back training reaches: in effect all history (an expanding window), sampled to
+    `max_train_rows` with more weight on recent days (`ml.forecasting.training_window`)."""
+    recency_half_life_days: float = HALF_LIFE_DAYS
     holdout_days: int = 7
     num_boost_round: int = 80
     max_depth: int = 6
@@ -86,10 +100,10 @@ class TrainingParams:
     min_child_weight: float = 5.0
     max_bin: int = 128
     max_train_rows: int = 100_000
-    """Training rows beyond this are sampled down (seeded): the booster's time grows with rows
-    and rounds, its accuracy hardly does past a hundred thousand rows (measured on a year of 50
-    meters: 100,000 rows and 80 rounds score the held-out week as well as 300,000 and 150, in a
-    third of the time), so a year of many meters trains fast."""
+    """Training rows beyond this are sampled down (seeded, recent days likelier): the booster's
+    time grows with rows and rounds, its accuracy hardly does past a hundred thousand rows
+    (measured on a year of 50 meters: 100,000 rows and 80 rounds score the held-out week as well
+    as 300,000 and 150, in a third of the time), so a year of many meters trains fast."""
     nthread: int = 2
     seed: int = 42
 
@@ -362,12 +376,21 @@ Predictor = Callable[[pl.DataFrame], np.ndarray]
 
 
 def forecast(
-    predictor: Predictor | None, inputs: pl.DataFrame, history: pl.DataFrame, model_name: str
+    predictor: Predictor | None,
+    inputs: pl.DataFrame,
+    history: pl.DataFrame,
+    model_name: str,
+    vanilla: dict[str, vanilla_regression.MeterRegression] | None = None,
 ) -> pl.DataFrame:
     """Every row of `inputs` with `forecast_kwh`, `p10_kwh`, `p90_kwh`, `model_used` and
-    `fallback_reason`: the model where it may run, else the first fallback that applies (see
-    `ml.forecasting.baselines.fallback_forecasts`, profiles from `history`). Never a missing
-    forecast."""
+    `fallback_reason`: the model where it may run, else the meter's vanilla regression
+    (`ml.forecasting.vanilla`, when `vanilla` has one for it and the row its inputs), else the
+    first fallback that applies (see `ml.forecasting.baselines.fallback_forecasts`, profiles from
+    `history`). Never a
+    missing forecast. With `vanilla`, every row also carries the regression's forecast
+    (`vanilla_kwh`, `vanilla_p10_kwh`, `vanilla_p90_kwh`), the benchmark it is scored against."""
+    if vanilla is not None:
+        inputs = pl.concat([inputs, vanilla_regression.predict(vanilla, inputs)], how="horizontal")
     reasons = fallback_reasons(inputs, has_model=predictor is not None)
     frame = inputs.with_columns(reasons).with_row_index("_row")
     modelled = frame.filter(pl.col("fallback_reason").is_null())
@@ -384,6 +407,17 @@ def forecast(
             )
         )
     fallback = frame.filter(pl.col("fallback_reason").is_not_null())
+    if vanilla is not None:
+        regressed = fallback.filter(pl.col("vanilla_kwh").is_not_null())
+        parts.append(
+            regressed.with_columns(
+                forecast_kwh=pl.col("vanilla_kwh"),
+                p10_kwh=pl.min_horizontal("vanilla_p10_kwh", "vanilla_kwh"),
+                p90_kwh=pl.max_horizontal("vanilla_p90_kwh", "vanilla_kwh"),
+                model_used=pl.col("vanilla_used"),
+            )
+        )
+        fallback = fallback.filter(pl.col("vanilla_kwh").is_null())
     if fallback.height:
         parts.append(fallback_forecasts(fallback, history))
     columns = [*frame.columns, "forecast_kwh", "p10_kwh", "p90_kwh", "model_used"]
@@ -447,11 +481,9 @@ def holdout_metrics(forecasts: pl.DataFrame) -> dict[str, float]:
     level and summed per region and hour (`region_*`), over the rows where the actual and every
     baseline are known, so all are scored on the same rows."""
     scored = pl.concat([forecasts, naive_forecasts(forecasts)], how="horizontal").filter(
-        pl.all_horizontal(
-            pl.col("energy_kwh", "same_time_yesterday", "same_time_last_week").is_not_null()
-        )
+        pl.all_horizontal(pl.col("energy_kwh", *NAIVE).is_not_null())
     )
-    baselines = ("same_time_yesterday", "same_time_last_week")
+    baselines = baseline_names(scored)
     if scored.height == 0:
         return {}
     metrics = _scored(scored, baselines)
@@ -476,13 +508,16 @@ def _scored(frame: pl.DataFrame, baselines: tuple[str, ...]) -> dict[str, float]
 
 
 def meter_skill(forecasts: pl.DataFrame) -> pl.DataFrame:
-    """Per meter: the model's MAE, the best naive baseline's MAE and the skill against it."""
-    baselines = ("same_time_yesterday", "same_time_last_week")
+    """Per meter: the model's MAE, each baseline's, the best baseline's and the skill against
+    it (vanilla counts for a meter where it forecast every scored row of the meter)."""
     scored = pl.concat([forecasts, naive_forecasts(forecasts)], how="horizontal").filter(
-        pl.all_horizontal(pl.col("energy_kwh", *baselines).is_not_null())
+        pl.all_horizontal(pl.col("energy_kwh", *NAIVE).is_not_null())
     )
+    baselines = (*NAIVE, *[VANILLA_BASELINE][: int(VANILLA_BASELINE in scored.columns)])
     error = {
-        name: (pl.col(name) - pl.col("energy_kwh")).abs().mean().alias(f"{name}_mae")
+        name: pl.when(pl.col(name).null_count() == 0)
+        .then((pl.col(name) - pl.col("energy_kwh")).abs().mean())
+        .alias(f"{name}_mae")
         for name in ("forecast_kwh", *baselines)
     }
     return (
@@ -524,6 +559,9 @@ class FittedModel:
     days."""
 
     booster: xgb.Booster
+    vanilla: dict[str, vanilla_regression.MeterRegression]
+    """Each meter's benchmark regression fitted on the same training rows: the first fallback
+    and the yardstick."""
     band_scale: float
     """From `band_scale_for` on the held-out days."""
     holdout: pl.DataFrame
@@ -532,6 +570,10 @@ class FittedModel:
     train_rows: int
     train_start: date
     holdout_start: date
+
+    def forecast(self, inputs: pl.DataFrame, history: pl.DataFrame, name: str) -> pl.DataFrame:
+        """`forecast` of `inputs` by this model, its vanilla regression where it may not run."""
+        return forecast(self.predictor(), inputs, history, name, self.vanilla)
 
     def predictor(self) -> Predictor:
         return partial(predict, self.booster, band_scale=self.band_scale)
@@ -547,8 +589,11 @@ def fit_period(
     params: TrainingParams,
     issue_hour_utc: int,
 ) -> FittedModel | str:
-    """Train on `features` of [start - train_days, start - holdout_days), calibrate the band on
-    and score the held-out days before `start`; `history` holds the days before the window.
+    """Train on `features` of [start - train_days, start - holdout_days), sampled to
+    `max_train_rows` with more weight on recent days (`ml.forecasting.training_window`), calibrate
+    the band
+    on and score the held-out days before `start`; `history` holds the days before the window.
+    Each meter's vanilla regression is fitted on the same training rows.
 
     Returns why not when the window has fewer than `MIN_TRAIN_DAYS` days of training rows or no
     held-out rows: the period then has no model and its forecasts fall back.
@@ -556,7 +601,18 @@ def fit_period(
     train_start = start - timedelta(days=params.train_days)
     holdout_start = start - timedelta(days=params.holdout_days)
     window = features.filter((pl.col("day") >= train_start) & (pl.col("day") < start))
-    inputs = model_inputs(window, history, issue_hour_utc)
+    sampled = recency_sample(
+        window.filter(pl.col("day") < holdout_start),
+        holdout_start,
+        params.max_train_rows,
+        params.seed,
+        params.recency_half_life_days,
+    )
+    inputs = model_inputs(
+        pl.concat([sampled, window.filter(pl.col("day") >= holdout_start)]),
+        history,
+        issue_hour_utc,
+    )
     is_usable = usable(inputs) & pl.col("energy_kwh").is_not_null()
     training = inputs.filter(is_usable & (pl.col("day") < holdout_start))
     held_out = inputs.filter(is_usable & (pl.col("day") >= holdout_start))
@@ -568,10 +624,14 @@ def fit_period(
     if held_out.height == 0:
         return f"no usable held-out rows in [{holdout_start}, {start})"
     booster = train(training, params)
+    regressions = vanilla_regression.fit(training)
     scale = band_scale_for(held_out["energy_kwh"].to_numpy(), predict(booster, held_out))
-    holdout = forecast(partial(predict, booster, band_scale=scale), held_out, history, "candidate")
+    holdout = forecast(
+        partial(predict, booster, band_scale=scale), held_out, history, "candidate", regressions
+    )
     return FittedModel(
         booster=booster,
+        vanilla=regressions,
         band_scale=scale,
         holdout=holdout,
         metrics=holdout_metrics(holdout),

@@ -112,13 +112,14 @@ def test_training_logs_a_run_with_baselines_and_registers_the_first_champion(
     for name in ("mae", "rmse", "mape", "pinball", "coverage_p10_p90", "skill_vs_best_baseline"):
         assert name in logged.data.metrics, name
     assert "same_time_last_week_mae" in logged.data.metrics
+    assert "vanilla_mae" in logged.data.metrics
     assert "region_mape" in logged.data.metrics
     assert logged.data.tags["dagster_run_id"] == result.run_id
     assert logged.data.tags["dagster_partition"] == WEEK
     assert logged.data.tags["training_window"] == "[2024-01-08, 2024-01-29)"
     assert int(logged.data.tags["delta_version_gold/consumption_features"]) >= 0
     artifacts = {a.path for a in MlflowClient().list_artifacts(run_id)}
-    assert {"feature_importance.json", "residuals.png"} <= artifacts
+    assert {"feature_importance.json", "residuals.png", "vanilla_regressions.json"} <= artifacts
     champion = MlflowClient().get_model_version_by_alias(MODEL_NAME, CHAMPION)
     assert str(champion.version) == metadata["model_version"].value == "1"
     assert logged.data.tags["champion_decision"] == "no champion yet"

@@ -38,13 +38,11 @@ from energy_assets.defs.resources import LakeResource, MlflowResource
 from energy_assets.defs.tables import key, write_metadata
 from energy_assets.settings import Settings, start_date, training_cadence
 from energy_assets.storage.lake import Chunk, Lake, days_in
-from energy_assets.transforms.day_ahead import PROFILE_DAYS, forecast_day
+from energy_assets.transforms.day_ahead import PROFILE_DAYS, Predictors, forecast_day, gold_features
 from energy_assets.transforms.layers import chunks
 from ml.features import HISTORY_DAYS
 from ml.forecasting.model import (
-    GOLD_COLUMNS,
     LEVEL_DAYS,
-    Predictor,
     TrainingParams,
     fit_period,
     period_starts,
@@ -52,7 +50,7 @@ from ml.forecasting.model import (
 )
 
 if TYPE_CHECKING:
-    from ml.tracking import LoggedModel  # mlflow is imported only when a run needs it
+    pass  # mlflow is imported only when a run needs it
 
 GROUP = "forecasting"
 MODEL_KEY = dg.AssetKey(["ml", "day_ahead_model"])
@@ -185,7 +183,7 @@ def _train_period(
 
     issue_hour = Settings.from_env().forecast_issue_hour_utc
     first = period - timedelta(days=params.train_days + LEVEL_DAYS + 1)
-    features = _frame(store.read(GOLD_CONSUMPTION_FEATURES, first, period, GOLD_COLUMNS))
+    features = gold_features(store, first, period)
     fitted = fit_period(features, features, period, params, issue_hour)
     if isinstance(fitted, str):
         return {"period_start": period.isoformat(), "trained": False, "reason": fitted}
@@ -302,7 +300,7 @@ def day_ahead_forecasts(
     suite, region_suite = FORECASTS_CHECKS.fresh(), REGION_CHECKS.fresh()
     regions: list[Chunk] = []
     models: dict[str, int] = {}
-    predictors: dict[str, tuple[LoggedModel | None, Predictor | None]] = {}
+    predictors: Predictors = {}
 
     def checked() -> Iterator[Chunk]:
         for low, high in chunks(start, end):
@@ -382,7 +380,7 @@ def day_ahead_backtest(
         holdout_days=config.holdout_days,
         num_boost_round=config.num_boost_round,
     )
-    features = _frame(store.read(GOLD_CONSUMPTION_FEATURES, columns=GOLD_COLUMNS))
+    features = gold_features(store, None, None)
     result = run_backtest(features, params, settings.forecast_issue_hour_utc, CADENCE)
     suite = BACKTEST_CHECKS.fresh()
     if isinstance(result, str):

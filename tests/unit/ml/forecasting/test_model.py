@@ -71,6 +71,8 @@ def hourly_features(
                         "local_day_of_week": day.weekday(),
                         "is_weekend": day.weekday() >= 5,
                         "is_holiday": False,
+                        "is_bridge_day": False,
+                        "is_end_of_year": False,
                         "month": day.month,
                         "temperature_c": temperature,
                         "observed_temperature_c": temperature,
