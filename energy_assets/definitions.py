@@ -10,6 +10,7 @@ import dagster as dg
 from energy_assets.assets import anomalies as anomaly_assets
 from energy_assets.assets import bronze, gold, silver
 from energy_assets.assets import carbon as carbon_assets
+from energy_assets.assets import clusters as cluster_assets
 from energy_assets.assets import forecasting as forecasting_assets
 from energy_assets.assets import marts as marts_assets
 from energy_assets.automation import alerts, schedules
@@ -36,6 +37,7 @@ ASSETS: list[dg.AssetsDefinition] = [
     forecasting_assets.day_ahead_backtest,
     anomaly_assets.anomalies,
     anomaly_assets.anomaly_evaluation,
+    cluster_assets.meter_clusters,
 ]
 
 ASSET_CHECKS: list[dg.AssetChecksDefinition] = [forecast_automation.forecast_issued_check]
