@@ -42,7 +42,7 @@ class MonthlyClusters:
 
 
 def previous_centroids(rows: pl.DataFrame) -> dict[int, npt.NDArray[np.float64]]:
-    """Profiles by cluster id from `gold/cluster_centroids` rows of one month."""
+    """Centroid profiles by cluster id from `gold/cluster_centroids` rows of one month."""
     ordered = rows.with_columns(
         slot=pl.col("local_hour").cast(pl.Int64)
         + pl.when(pl.col("day_type") == PROFILE_DAY_TYPES[0]).then(0).otherwise(HOURS)
@@ -132,7 +132,6 @@ def cluster_month(
 
 
 def _centroid_rows(fit: Segmentation, ids: list[int], month_start: date) -> pa.Table:
-    counts = np.bincount(fit.labels[fit.labels >= 0], minlength=fit.k)
     slots = np.arange(PROFILE_LENGTH)
     frame = pl.DataFrame(
         {
@@ -140,7 +139,7 @@ def _centroid_rows(fit: Segmentation, ids: list[int], month_start: date) -> pa.T
             "day_type": np.tile(np.array(PROFILE_DAY_TYPES)[slots // HOURS], fit.k),
             "local_hour": np.tile(slots % HOURS, fit.k),
             "relative_load": fit.centroids.reshape(-1),
-            "meters": np.repeat(counts, PROFILE_LENGTH),
+            "meters": np.repeat(fit.meters, PROFILE_LENGTH),
             "day": [month_start] * (fit.k * PROFILE_LENGTH),
         },
         schema_overrides={"day_type": pl.String, "day": pl.Date},

@@ -45,6 +45,11 @@ class Segmentation:
     def k(self) -> int:
         return len(self.centroids)
 
+    @property
+    def meters(self) -> npt.NDArray[np.int64]:
+        """Profiles in each cluster (outliers in none)."""
+        return np.bincount(self.labels[self.labels >= 0], minlength=self.k).astype(np.int64)
+
 
 def outliers(shapes: npt.NDArray[np.float64]) -> tuple[npt.NDArray[np.bool_], float]:
     """Which profiles DBSCAN leaves out of every dense group, and the radius it used."""

@@ -1,16 +1,18 @@
 """Cluster ids that stay put from month to month.
 
-KMeans numbers its clusters arbitrarily on every fit. Each new centroid is matched to one of the
-previous month's (the assignment with the least total distance, Hungarian method) and takes its
-id; a centroid left without a partner (k grew) gets an id never used before. An id whose cluster
-vanished (k shrank) is not reused.
+KMeans numbers its clusters arbitrarily on every fit. Each new centroid takes the id of the
+previous month's centroid nearest to it, closest pairs first: the pair of new and previous
+centroids at the least distance is matched, both leave the pool, and so on. (The assignment with
+the least *total* distance is not used: when a small cluster's members change, it can hand a
+large, settled cluster the small one's id to save a little distance overall.) A centroid left
+without a partner (k grew) gets an id never used before; an id whose cluster vanished (k shrank)
+is not reused.
 """
 
 from __future__ import annotations
 
 import numpy as np
 import numpy.typing as npt
-from scipy.optimize import linear_sum_assignment
 
 
 def stable_ids(
@@ -20,19 +22,23 @@ def stable_ids(
 ) -> list[int]:
     """The id of each new centroid (row of `centroids`), given the previous month's centroids
     by id; fresh ids start at `next_free` or after the largest previous id, whichever is higher."""
-    ids: list[int | None] = [None] * len(centroids)
+    ids: dict[int, int] = {}
     if previous and len(centroids):
         known = sorted(previous)
         before = np.stack([previous[i] for i in known])
-        cost = np.linalg.norm(centroids[:, None, :] - before[None, :, :], axis=2)
-        for new, old in zip(*linear_sum_assignment(cost), strict=True):
-            ids[new] = known[old]
+        distance = np.linalg.norm(centroids[:, None, :] - before[None, :, :], axis=2)
+        taken: set[int] = set()
+        for flat in np.argsort(distance, axis=None, kind="stable"):
+            new, old = divmod(int(flat), len(known))
+            if new not in ids and old not in taken:
+                ids[new] = known[old]
+                taken.add(old)
     fresh = max([next_free, *(i + 1 for i in previous)])
     result: list[int] = []
-    for found in ids:
-        if found is None:
+    for new in range(len(centroids)):
+        if new in ids:
+            result.append(ids[new])
+        else:
             result.append(fresh)
             fresh += 1
-        else:
-            result.append(found)
     return result

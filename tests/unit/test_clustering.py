@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from datetime import date, timedelta
 
 import numpy as np
@@ -20,6 +21,7 @@ from ml.clustering.stable_ids import stable_ids
 
 MONDAY = date(2024, 1, 1)
 HOUR = np.arange(24)
+Shape = Callable[[np.ndarray, bool], np.ndarray]
 
 
 def home(hour: np.ndarray, working: bool) -> np.ndarray:
@@ -35,7 +37,7 @@ def factory(hour: np.ndarray, working: bool) -> np.ndarray:
 
 
 def features(
-    shapes: dict[str, tuple[object, float]],
+    shapes: Mapping[str, tuple[Shape, float]],
     days: int = 14,
     first: date = MONDAY,
     seed: int = 1,
@@ -50,7 +52,7 @@ def features(
         for d in range(days):
             day = first + timedelta(days=d)
             weekend = day.weekday() >= 5
-            hourly = shape(HOUR, not weekend) * scale * rng.lognormal(0.0, 0.05, 24)  # type: ignore[operator]
+            hourly = shape(HOUR, not weekend) * scale * rng.lognormal(0.0, 0.05, 24)
             frames.append(
                 pl.DataFrame(
                     {
@@ -68,7 +70,7 @@ def features(
     return pl.concat(frames)
 
 
-FLEET = {
+FLEET: dict[str, tuple[Shape, float]] = {
     **{f"residential-{i}": (home, 0.5 + 0.1 * i) for i in range(6)},
     **{f"commercial-{i}": (office, 5.0 + i) for i in range(5)},
     **{f"industrial-{i}": (factory, 40.0 + 5 * i) for i in range(4)},
@@ -138,6 +140,14 @@ def test_matched_centroids_keep_their_ids_and_new_ones_get_unused_ids() -> None:
     grown = np.array([[9.0, 1.0], [1.0, 0.0], [5.0, 5.0]])
     assert stable_ids(grown, previous, next_free=12) == [7, 4, 12]
     assert stable_ids(grown, {}) == [0, 1, 2]
+
+
+def test_a_cluster_that_barely_moved_keeps_its_id_when_another_changes_shape() -> None:
+    # The least total distance would swap the ids (4.5 + 3.1 < 0.5 + 8.0).
+    previous = {0: np.array([0.0, 0.0]), 1: np.array([5.0, 0.0])}
+    now = np.array([[0.5, 0.0], [-3.0, -8.0 + np.sqrt(55.0)]])
+    assert stable_ids(now, previous) == [0, 1]
+    assert stable_ids(now[1:], previous) == [0]
 
 
 def test_month_rows_keep_cluster_ids_and_show_a_meter_that_changed_habits() -> None:
