@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 import dagster as dg
 import polars as pl
@@ -45,6 +46,12 @@ def clustered(
         yield Lake(str(root / "lake")), result
 
 
+def logged_months(result: dg.ExecuteInProcessResult) -> list[Any]:
+    value = result.asset_materializations_for_node("meter_clusters")[0].metadata["months"]
+    assert isinstance(value, dg.JsonMetadataValue)
+    return list(value.data)  # type: ignore[arg-type]
+
+
 def test_every_meter_gets_a_segment_and_the_checks_pass(
     clustered: tuple[Lake, dg.ExecuteInProcessResult],
 ) -> None:
@@ -70,7 +77,7 @@ def test_clusters_recover_the_simulated_customer_types(
     clustered: tuple[Lake, dg.ExecuteInProcessResult],
 ) -> None:
     _, result = clustered
-    [month] = result.asset_materializations_for_node("meter_clusters")[0].metadata["months"].data
+    [month] = logged_months(result)
     assert month["adjusted_rand_customer_type"] >= 0.8
     assert 3 <= month["k"] <= 4
 
@@ -81,7 +88,7 @@ def test_the_month_is_logged_to_mlflow_without_meter_ids(
     lake, result = clustered
     MlflowResource().connect(lake, EXPERIMENT)
     client = MlflowClient()
-    [month] = result.asset_materializations_for_node("meter_clusters")[0].metadata["months"].data
+    [month] = logged_months(result)
     run = client.get_run(month["mlflow_run_id"])
     assert run.data.metrics["k"] == month["k"]
     assert run.data.tags["dagster_run_id"] == result.run_id
