@@ -28,6 +28,7 @@ from checks.scorecard import quality_scorecard
 from energy_assets.cleaning import Cleaned, clean_readings, clean_weather
 from energy_assets.lake import Chunk, Lake, days_in
 from energy_assets.sources import simulator
+from energy_assets.transforms.pseudonymise import Pseudonymisation
 from ml.features import HISTORY_DAYS, build_consumption_features
 
 CHUNK_DAYS = 7
@@ -118,11 +119,17 @@ def read_ahead(
 
 
 def silver_readings_chunks(
-    store: Lake, meters: pa.Table, start: date, end: date
+    store: Lake,
+    meters: pa.Table,
+    start: date,
+    end: date,
+    pseudonyms: Pseudonymisation | None = None,
 ) -> Iterator[tuple[Chunk, Cleaned]]:
-    """Silver readings of [start, end) from bronze."""
+    """Silver readings of [start, end) from bronze, meter ids pseudonymised first when
+    `pseudonyms` is given (then `meters` are silver's, pseudonymised too)."""
     for low, high, bronze in read_ahead(store, BRONZE_METER_READINGS, start, end):
-        cleaned = clean_readings(bronze, meters, low, high)
+        received = bronze if pseudonyms is None else pseudonyms.readings(bronze)
+        cleaned = clean_readings(received, meters, low, high)
         yield Chunk(low, high, cleaned.table), cleaned
 
 

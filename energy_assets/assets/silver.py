@@ -30,6 +30,7 @@ from energy_assets.quality import (
 )
 from energy_assets.quarantine import replace_quarantine
 from energy_assets.resources import LakeResource
+from energy_assets.settings import pseudonymisation
 
 GROUP = "silver"
 
@@ -49,13 +50,15 @@ METERS_CHECKS = CheckSuite(key(SILVER_METERS), [matches_contract(SILVER_METERS)]
 @tracks_emissions
 def silver_meters(lake: LakeResource) -> dg.MaterializeResult:
     store = lake.lake()
+    pseudonyms = pseudonymisation()
     cleaned = current_meters(store.read(BRONZE_METERS))
-    written = store.overwrite(SILVER_METERS, cleaned.table)
+    table = cleaned.table if pseudonyms is None else pseudonyms.meters(cleaned.table)
+    written = store.overwrite(SILVER_METERS, table)
     quarantined = replace_quarantine(
         store, cleaned.rejections, rejected_by="silver_meters", source="lake"
     )
     suite = METERS_CHECKS.fresh()
-    suite.observe(cleaned.table)
+    suite.observe(table)
     return dg.MaterializeResult(
         metadata={**write_metadata(written), "quarantined_rows": quarantined},
         check_results=suite.results(),
@@ -88,6 +91,7 @@ def silver_meter_readings(
     context: dg.AssetExecutionContext, lake: LakeResource
 ) -> dg.MaterializeResult:
     store = lake.lake()
+    pseudonyms = pseudonymisation()
     start, end = run_window(context)
     meters = store.read(SILVER_METERS)
     suite = READINGS_CHECKS.fresh()
@@ -96,7 +100,7 @@ def silver_meter_readings(
 
     def checked() -> Iterator[Chunk]:
         nonlocal previous
-        for chunk, cleaned in silver_readings_chunks(store, meters, start, end):
+        for chunk, cleaned in silver_readings_chunks(store, meters, start, end, pseudonyms):
             rejections.extend(cleaned.rejections)
             suite.observe(chunk.table, CheckContext(meters=meters, previous_day=previous))
             previous = chunk.table

@@ -1,0 +1,1 @@
+"""Silver and gold table builders: plain functions over Arrow and polars, no Dagster."""
