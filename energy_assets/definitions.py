@@ -17,6 +17,7 @@ from energy_assets.automation import alerts, schedules
 from energy_assets.automation import conditions as automation_conditions
 from energy_assets.automation import forecasts as forecast_automation
 from energy_assets.automation import landing as landing_automation
+from energy_assets.automation import retention as retention_automation
 from energy_assets.resources import LakeResource
 from energy_assets.tracking import MlflowResource
 
@@ -42,17 +43,19 @@ ASSETS: list[dg.AssetsDefinition] = [
 
 ASSET_CHECKS: list[dg.AssetChecksDefinition] = [forecast_automation.forecast_issued_check]
 
-JOBS: list[dg.UnresolvedAssetJobDefinition] = [
+JOBS: list[dg.UnresolvedAssetJobDefinition | dg.JobDefinition] = [
     schedules.daily_lake_job,
     schedules.model_training_job,
     forecast_automation.day_ahead_forecast_job,
     forecast_automation.forecast_freshness_job,
+    retention_automation.bronze_retention_job,
 ]
 
 SCHEDULES: list[dg.ScheduleDefinition] = [
     schedules.daily_lake_schedule,
     schedules.model_training_schedule,
     forecast_automation.forecast_freshness_schedule,
+    retention_automation.bronze_retention_schedule,
 ]
 
 SENSORS: list[dg.SensorDefinition] = [

@@ -146,3 +146,10 @@ def pseudonymisation() -> Pseudonymisation | None:
     return Pseudonymisation(
         key.encode(), int(decimals) if decimals else DEFAULT_COORDINATE_DECIMALS
     )
+
+
+def bronze_retention_days() -> int | None:
+    """Days of raw bronze readings kept once silver holds them (`ENERGY_BRONZE_RETENTION_DAYS`);
+    unset keeps bronze forever."""
+    value = os.environ.get("ENERGY_BRONZE_RETENTION_DAYS")
+    return int(value) if value else None
