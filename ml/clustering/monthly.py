@@ -16,7 +16,13 @@ import polars as pl
 import pyarrow as pa
 
 from checks.contracts import GOLD_CLUSTER_CENTROIDS, GOLD_METER_CLUSTERS, PROFILE_DAY_TYPES
-from ml.clustering.profiles import HOURS, PROFILE_LENGTH, hourly_energy, meter_profiles
+from ml.clustering.profiles import (
+    HOURS,
+    PROFILE_LENGTH,
+    REASON_TOO_FEW_DAYS,
+    hourly_energy,
+    meter_profiles,
+)
 from ml.clustering.segmentation import Segmentation, agreement, segment
 from ml.clustering.stable_ids import stable_ids
 
@@ -25,7 +31,6 @@ OUTLIER = "outlier"
 PROFILED = (CLUSTERED, OUTLIER)
 """Statuses of a meter that had a profile: between two of them a change of cluster means
 something (a meter without enough data that month has not changed habits)."""
-REASON_NO_COMPLETE_HOUR = "too_few_days"
 
 
 @dataclass(frozen=True)
@@ -81,12 +86,14 @@ def cluster_month(
         },
         schema_overrides={"cluster_id": pl.Int32, "meter_id": pl.String},
     )
+    # A meter with no complete hour at all is absent from the profiles' inputs.
     seen = features["meter_id"].cast(pl.String).unique().to_list()
-    reasons = {m: REASON_NO_COMPLETE_HOUR for m in seen} | profiles.without_profile
+    reasons = {m: REASON_TOO_FEW_DAYS for m in seen} | profiles.without_profile
+    profiled = set(profiles.meter_ids)
     unprofiled = pl.DataFrame(
         {
-            "meter_id": [m for m in reasons if m not in set(profiles.meter_ids)],
-            "status": [r for m, r in reasons.items() if m not in set(profiles.meter_ids)],
+            "meter_id": [m for m in reasons if m not in profiled],
+            "status": [r for m, r in reasons.items() if m not in profiled],
         },
         schema={"meter_id": pl.String, "status": pl.String},
     )
