@@ -3,8 +3,9 @@
 DBSCAN runs first so an odd meter never drags a centroid: its neighbourhood radius is
 `OUTLIER_FACTOR` times the median distance of a profile to its `MIN_SAMPLES`-th nearest
 neighbour (itself counting as the first, as in DBSCAN's `min_samples`), so a meter is an
-outlier when it is several times further from its neighbours than meters usually are. KMeans then tries every k of `K_RANGE` on the remaining profiles and keeps the
-one with the best silhouette.
+outlier when it is several times further from its neighbours than meters usually are. KMeans
+then tries every k of `K_RANGE` on the remaining profiles and keeps the one with the best
+silhouette.
 """
 
 from __future__ import annotations
