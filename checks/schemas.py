@@ -40,17 +40,21 @@ from checks.contracts import (
     BRONZE_METERS,
     BRONZE_QUARANTINE,
     BRONZE_WEATHER,
+    CLUSTER_STATUSES,
     GOLD_ANOMALIES,
     GOLD_ANOMALY_EVALUATION,
     GOLD_CARBON_EMISSIONS,
+    GOLD_CLUSTER_CENTROIDS,
     GOLD_CONSUMPTION_FEATURES,
     GOLD_FORECAST_BACKTEST,
     GOLD_FORECASTS,
+    GOLD_METER_CLUSTERS,
     GOLD_QUALITY_SCORECARD,
     GOLD_REGION_FORECASTS,
     INTERVAL_MINUTES,
     OPS_ALERTS,
     OPS_PIPELINE_EMISSIONS,
+    PROFILE_DAY_TYPES,
     SILVER_METER_READINGS,
     SILVER_METERS,
     SILVER_WEATHER,
@@ -410,6 +414,24 @@ DOMAIN_RULES: dict[str, TableRules] = {
             "emissions_kgco2e": [non_negative()],
         },
         rows=[day_is_utc_date_of("measured_at_utc")],
+    ),
+    GOLD_METER_CLUSTERS.path: TableRules(
+        columns={
+            "status": [pa.Check.isin(CLUSTER_STATUSES)],
+            "previous_status": [pa.Check.isin(CLUSTER_STATUSES)],
+            "distance_to_centroid": [non_negative()],
+            "working_days": [non_negative()],
+            "non_working_days": [non_negative()],
+            "silhouette": [pa.Check.in_range(-1, 1)],
+        }
+    ),
+    GOLD_CLUSTER_CENTROIDS.path: TableRules(
+        columns={
+            "day_type": [pa.Check.isin(PROFILE_DAY_TYPES)],
+            "local_hour": [pa.Check.in_range(0, 23)],
+            "relative_load": [finite()],
+            "meters": [pa.Check.gt(0)],
+        }
     ),
 }
 """Domain rules per table path. Every contract has an entry; every named column exists."""

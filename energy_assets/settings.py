@@ -17,6 +17,7 @@ if TYPE_CHECKING:
     from energy_assets.sources.eco2mix import Eco2mixConfig
     from energy_assets.sources.network import HttpConfig
     from energy_assets.sources.open_meteo import OpenMeteoConfig
+    from energy_assets.transforms.pseudonymise import Pseudonymisation
 
 KNOWN_SOURCES = ("simulator", "landing", "open_meteo", "eco2mix")
 DEFAULT_START_DATE = "2024-01-01"
@@ -191,3 +192,31 @@ def emissions_country() -> str:
 def is_tracking_emissions() -> bool:
     """Whether asset materializations measure their footprint (`ENERGY_TRACK_EMISSIONS`, on)."""
     return os.environ.get("ENERGY_TRACK_EMISSIONS", "1").lower() not in ("0", "false", "no")
+
+
+def pseudonymisation() -> Pseudonymisation | None:
+    """With `ENERGY_PSEUDONYMISE=1`, how meter ids are pseudonymised as they enter silver: the
+    secret `ENERGY_PSEUDONYMISE_KEY` and `ENERGY_PSEUDONYMISE_COORDINATE_DECIMALS` (2). Switched
+    on without a key, the run fails rather than write raw ids."""
+    from energy_assets.transforms.pseudonymise import DEFAULT_COORDINATE_DECIMALS, Pseudonymisation
+
+    if os.environ.get("ENERGY_PSEUDONYMISE", "0").lower() not in ("1", "true", "yes"):
+        return None
+    key = os.environ.get("ENERGY_PSEUDONYMISE_KEY", "")
+    if not key:
+        raise ValueError(
+            "ENERGY_PSEUDONYMISE=1 but ENERGY_PSEUDONYMISE_KEY is not set: refusing to write raw "
+            "meter ids to silver. Set it to a secret of at least 32 bytes (e.g. `openssl rand "
+            "-hex 32`), the same for every run, or set ENERGY_PSEUDONYMISE=0."
+        )
+    decimals = os.environ.get("ENERGY_PSEUDONYMISE_COORDINATE_DECIMALS")
+    return Pseudonymisation(
+        key.encode(), int(decimals) if decimals else DEFAULT_COORDINATE_DECIMALS
+    )
+
+
+def bronze_retention_days() -> int | None:
+    """Days of raw bronze readings kept once silver holds them (`ENERGY_BRONZE_RETENTION_DAYS`);
+    unset keeps bronze forever."""
+    value = os.environ.get("ENERGY_BRONZE_RETENTION_DAYS")
+    return int(value) if value else None

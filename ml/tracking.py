@@ -26,6 +26,9 @@ from mlflow.exceptions import MlflowException
 from mlflow.models import infer_signature
 from mlflow.pyfunc import PythonModel
 
+from checks.contracts import PROFILE_DAY_TYPES
+from ml.clustering import profiles, segmentation
+from ml.clustering.monthly import MonthlyClusters
 from ml.forecasting import model as forecasting
 from ml.forecasting import vanilla
 from ml.forecasting.evaluation import mae
@@ -328,3 +331,68 @@ def load_champion(uri: str, model_name: str = forecasting.MODEL_NAME) -> forecas
     mlflow.set_tracking_uri(uri)
     mlflow.set_registry_uri(uri)
     return load_predictor(f"models:/{model_name}@{CHAMPION}")
+
+
+def log_clustering(clusters: MonthlyClusters, tags: dict[str, str]) -> str:
+    """In the active run: a month's load-profile clustering. Params say how it was fitted, metrics
+    what it found (k, silhouette of every k tried, outliers, agreement with customer types where
+    known), artifacts the centroids as CSV and a plot. No meter id is logged. Returns the run id."""
+    fit = clusters.segmentation
+    mlflow.log_params(
+        {
+            "k_range": f"{segmentation.K_RANGE[0]}-{segmentation.K_RANGE[1]}",
+            "dbscan_min_samples": segmentation.MIN_SAMPLES,
+            "dbscan_outlier_factor": segmentation.OUTLIER_FACTOR,
+            "profile_min_days": profiles.MIN_DAYS,
+        }
+    )
+    status = clusters.meters.column("status").to_pylist()
+    metrics = {
+        "k": float(fit.k),
+        "silhouette": fit.silhouette,
+        "dbscan_radius": fit.radius,
+        "meters_clustered": float(status.count("clustered")),
+        "meters_outliers": float(status.count("outlier")),
+        "meters_without_profile": float(len(status) - len(fit.labels)),
+        **{f"silhouette_k{k}": value for k, value in fit.silhouettes.items()},
+    }
+    if clusters.type_agreement is not None:
+        metrics["adjusted_rand_customer_type"] = clusters.type_agreement
+    mlflow.log_metrics({k: v for k, v in metrics.items() if np.isfinite(v)})
+    mlflow.set_tags(tags)
+    centroids = pl.from_arrow(clusters.centroids)
+    assert isinstance(centroids, pl.DataFrame)
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "centroids.csv"
+        centroids.drop("day").write_csv(path)
+        mlflow.log_artifact(str(path))
+    mlflow.log_figure(centroid_plot(centroids), "centroids.png")
+    run = mlflow.active_run()
+    assert run is not None
+    return str(run.info.run_id)
+
+
+def centroid_plot(centroids: pl.DataFrame) -> Any:
+    """Each cluster's mean profile by local hour, working days beside non-working days."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from matplotlib import pyplot
+
+    figure, axes = pyplot.subplots(1, 2, figsize=(10, 4), sharey=True)
+    for axis, day_type in zip(axes, PROFILE_DAY_TYPES, strict=True):
+        rows = centroids.filter(pl.col("day_type") == day_type)
+        for (cluster,), curve in rows.sort("local_hour").group_by(
+            "cluster_id", maintain_order=True
+        ):
+            axis.plot(
+                curve["local_hour"].to_numpy(),
+                curve["relative_load"].to_numpy(),
+                label=f"cluster {cluster} ({curve['meters'][0]} meters)",
+            )
+        axis.set_title(day_type.replace("_", "-") + " days")
+        axis.set_xlabel("local hour")
+    axes[0].set_ylabel("load / meter's mean hourly load")
+    axes[0].legend(fontsize="small")
+    pyplot.close(figure)
+    return figure

@@ -10,7 +10,13 @@ with app.setup:
     import marimo as mo
     import polars as pl
 
-    from checks.contracts import GOLD_CARBON_EMISSIONS, GOLD_CONSUMPTION_FEATURES, SILVER_METERS
+    from checks.contracts import (
+        GOLD_CARBON_EMISSIONS,
+        GOLD_CLUSTER_CENTROIDS,
+        GOLD_CONSUMPTION_FEATURES,
+        GOLD_METER_CLUSTERS,
+        SILVER_METERS,
+    )
     from energy_assets.exploration import forecast_views, lake_tables
     from energy_assets.settings import configured_lake
     from ml.features import COOLING_BASE_C, HEATING_BASE_C
@@ -315,6 +321,71 @@ def temperature_response(focused):
                 f"(below {HEATING_BASE_C} °C) {_slope(fit.heating_kwh_per_degc)}; cooling slope "
                 f"(above {COOLING_BASE_C} °C) {_slope(fit.cooling_kwh_per_degc)}."
             ),
+        ]
+    )
+    return
+
+
+@app.cell
+def segment_month():
+    _missing = lake_tables.missing_table_message(
+        GOLD_METER_CLUSTERS.path, lake, "materialize gold/meter_clusters for a month"
+    )
+    mo.stop(_missing is not None, mo.md(_missing or ""))
+    _months = lake.partition_days(GOLD_METER_CLUSTERS)
+    segment_pick = mo.ui.dropdown(
+        {f"{m:%Y-%m}": m for m in _months},
+        value=f"{_months[-1]:%Y-%m}",
+        label="Segments of the month",
+    )
+    segment_pick
+    return (segment_pick,)
+
+
+@app.cell
+def segments(segment_pick):
+    _month = segment_pick.value
+    _next = (_month + timedelta(days=32)).replace(day=1)
+    centroids = lake_tables.frame(lake.read(GOLD_CLUSTER_CENTROIDS, _month, _next))
+    segmented = lake_tables.frame(lake.read(GOLD_METER_CLUSTERS, _month, _next))
+    per_cluster = (
+        segmented.with_columns(
+            segment=pl.col("cluster_id").cast(pl.String).fill_null(pl.col("status"))
+        )
+        .group_by("segment", "customer_type")
+        .agg(meters=pl.len())
+        .pivot(on="customer_type", index="segment", values="meters")
+        .fill_null(0)
+        .sort("segment")
+    )
+    moved = segmented.filter("is_cluster_change").select(
+        "meter_id", "customer_type", "previous_cluster_id", "cluster_id", "status"
+    )
+    mo.vstack(
+        [
+            mo.md(
+                f"**Load-profile segments** ({segmented['clusters'][0]} clusters, silhouette "
+                f"{segmented['silhouette'][0] or float('nan'):.2f}): each cluster's mean profile, "
+                "scaled by each meter's mean hourly load, so shape counts and size does not. "
+                "Outliers fit no cluster; meters below lack complete days for a profile."
+            ),
+            mo.ui.altair_chart(
+                alt.Chart(centroids.with_columns(pl.col("cluster_id").cast(pl.String)))
+                .mark_line()
+                .encode(
+                    x=alt.X("local_hour:Q", title="local hour", scale=alt.Scale(domain=[0, 23])),
+                    y=alt.Y("relative_load:Q", title="load / mean hourly load"),
+                    color=alt.Color("cluster_id:N", title="cluster"),
+                    column=alt.Column("day_type:N", title=None),
+                    tooltip=["cluster_id:N", "day_type:N", "local_hour:Q", "meters:Q"],
+                )
+                .properties(height=220, width=360, title="Cluster centroids"),
+                chart_selection=False,
+            ),
+            mo.md("**Meters per segment and customer type**"),
+            mo.ui.table(per_cluster, selection=None),
+            mo.md(f"**Meters that moved** since the previous month: {moved.height}"),
+            mo.ui.table(moved, selection=None),
         ]
     )
     return

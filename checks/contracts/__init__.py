@@ -599,6 +599,63 @@ baseline (`same_time_yesterday`, `same_time_last_week`, `vanilla` the benchmark 
 band, so no pinball or coverage).
 Every forecaster of a day is scored on the same intervals. A backtest replaces its days."""
 
+CLUSTER_STATUSES = ("clustered", "outlier", "too_few_days", "no_consumption")
+"""A meter's outcome in a month's clustering (`gold/meter_clusters.status`)."""
+PROFILE_DAY_TYPES = ("working", "non_working")
+"""The two halves of a load profile: working days, then weekends and public holidays."""
+
+GOLD_METER_CLUSTERS = TableContract(
+    layer="gold",
+    name="meter_clusters",
+    grain="meter x month (`day` is the month's first UTC day)",
+    key=("meter_id", "day"),
+    schema=pa.schema(
+        [
+            _f("meter_id", pa.string(), False),
+            _f("cluster_id", pa.int32()),
+            _f("status", pa.string(), False),
+            _f("previous_cluster_id", pa.int32()),
+            _f("previous_status", pa.string()),
+            _f("is_cluster_change", pa.bool_(), False),
+            _f("distance_to_centroid", pa.float64()),
+            _f("level_kwh", pa.float64()),
+            _f("working_days", pa.int32(), False),
+            _f("non_working_days", pa.int32(), False),
+            _f("customer_type", pa.string()),
+            _f("clusters", pa.int32(), False),
+            _f("silhouette", pa.float64()),
+            DAY,
+        ]
+    ),
+)
+"""Each meter's load-profile segment in a month (`ml.clustering`). `status` is `clustered`,
+`outlier` (DBSCAN: fits no cluster; `cluster_id` null, `distance_to_centroid` to the nearest),
+`too_few_days` or `no_consumption` (no profile). `previous_*` are the meter's previous month;
+`is_cluster_change` is true when it had a profile both months and its cluster differs (an
+outlier has none).
+`level_kwh` is the mean hourly energy the profile was scaled by; `customer_type` is the contract
+label, for comparison. `clusters` and `silhouette` describe the month's KMeans fit."""
+
+GOLD_CLUSTER_CENTROIDS = TableContract(
+    layer="gold",
+    name="cluster_centroids",
+    grain="month x cluster x day type x local hour (`day` is the month's first UTC day)",
+    key=("cluster_id", "day_type", "local_hour", "day"),
+    schema=pa.schema(
+        [
+            _f("cluster_id", pa.int32(), False),
+            _f("day_type", pa.string(), False),
+            _f("local_hour", pa.int8(), False),
+            _f("relative_load", pa.float64(), False),
+            _f("meters", pa.int32(), False),
+            DAY,
+        ]
+    ),
+)
+"""The mean normalised profile of each cluster: `relative_load` is energy in that local hour over
+the meter's mean hourly energy (1.0 = its average hour); `day_type` `working` or `non_working`
+(weekends and public holidays); `meters` in the cluster that month."""
+
 ALL_TABLES: tuple[TableContract, ...] = (
     BRONZE_METER_READINGS,
     BRONZE_WEATHER,
@@ -621,6 +678,8 @@ ALL_TABLES: tuple[TableContract, ...] = (
     GOLD_CARBON_EMISSIONS,
     OPS_PIPELINE_EMISSIONS,
     GOLD_FORECAST_BACKTEST,
+    GOLD_METER_CLUSTERS,
+    GOLD_CLUSTER_CENTROIDS,
 )
 
 

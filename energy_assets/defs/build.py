@@ -14,11 +14,12 @@ from energy_assets.defs.anomalies import assets as anomaly_assets
 from energy_assets.defs.forecasting import assets as forecasting_assets
 from energy_assets.defs.forecasting import automation as forecast_automation
 from energy_assets.defs.lake import automation as lake_automation
-from energy_assets.defs.lake import bronze, gold, silver
+from energy_assets.defs.lake import bronze, gold, retention, silver
 from energy_assets.defs.lake import carbon as carbon_assets
 from energy_assets.defs.marts import assets as marts_assets
 from energy_assets.defs.ops import automation as alerts
 from energy_assets.defs.resources import LakeResource, MlflowResource
+from energy_assets.defs.segments import assets as segment_assets
 
 ASSETS: list[dg.AssetsDefinition] = [
     bronze.bronze_meters,
@@ -37,21 +38,24 @@ ASSETS: list[dg.AssetsDefinition] = [
     forecasting_assets.day_ahead_backtest,
     anomaly_assets.anomalies,
     anomaly_assets.anomaly_evaluation,
+    segment_assets.meter_clusters,
 ]
 
 ASSET_CHECKS: list[dg.AssetChecksDefinition] = [forecast_automation.forecast_issued_check]
 
-JOBS: list[dg.UnresolvedAssetJobDefinition] = [
+JOBS: list[dg.UnresolvedAssetJobDefinition | dg.JobDefinition] = [
     lake_automation.daily_lake_job,
     forecast_automation.model_training_job,
     forecast_automation.day_ahead_forecast_job,
     forecast_automation.forecast_freshness_job,
+    retention.bronze_retention_job,
 ]
 
 SCHEDULES: list[dg.ScheduleDefinition] = [
     lake_automation.daily_lake_schedule,
     forecast_automation.model_training_schedule,
     forecast_automation.forecast_freshness_schedule,
+    retention.bronze_retention_schedule,
 ]
 
 SENSORS: list[dg.SensorDefinition] = [

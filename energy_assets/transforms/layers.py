@@ -27,6 +27,7 @@ from checks.contracts import (
 from energy_assets.sources import simulator
 from energy_assets.storage.lake import Chunk, Lake, days_in
 from energy_assets.transforms.cleaning import Cleaned, clean_readings, clean_weather
+from energy_assets.transforms.pseudonymise import Pseudonymisation
 from energy_assets.transforms.scorecard import quality_scorecard
 from energy_assets.transforms.unit_evidence import CONTEXT_DAYS
 from ml.features import HISTORY_DAYS, build_consumption_features
@@ -126,17 +127,26 @@ def read_ahead(
 
 
 def silver_readings_chunks(
-    store: Lake, meters: pa.Table, start: date, end: date
+    store: Lake,
+    meters: pa.Table,
+    start: date,
+    end: date,
+    pseudonyms: Pseudonymisation | None = None,
 ) -> Iterator[tuple[Chunk, Cleaned]]:
     """Silver readings of [start, end) from bronze, each chunk judged for unit errors with the
-    bronze readings of `CONTEXT_DAYS` on each side."""
+    bronze readings of `CONTEXT_DAYS` on each side; meter ids pseudonymised first when
+    `pseudonyms` is given (then `meters` are silver's, pseudonymised too)."""
     for low, high, bronze in read_ahead(store, BRONZE_METER_READINGS, start, end):
         margin = timedelta(days=CONTEXT_DAYS)
         context = pa.concat_tables(
             store.read(BRONZE_METER_READINGS, first, last, EVIDENCE_COLUMNS, encoded_strings=True)
             for first, last in ((low - margin, low), (high, high + margin))
         )
-        cleaned = clean_readings(bronze, meters, low, high, context=context)
+        if pseudonyms is not None:
+            received, context = pseudonyms.readings(bronze), pseudonyms.readings(context)
+        else:
+            received = bronze
+        cleaned = clean_readings(received, meters, low, high, context=context)
         yield Chunk(low, high, cleaned.table), cleaned
 
 

@@ -24,6 +24,7 @@ from energy_assets.defs.emissions import tracks_emissions
 from energy_assets.defs.partitions import run_window
 from energy_assets.defs.resources import LakeResource
 from energy_assets.defs.tables import key, table_asset, write_checked, write_metadata
+from energy_assets.settings import pseudonymisation
 from energy_assets.storage.lake import Chunk
 from energy_assets.storage.quarantine import replace_quarantine
 from energy_assets.transforms.cleaning import current_meters
@@ -43,13 +44,15 @@ METERS_CHECKS = CheckSuite(key(SILVER_METERS), [matches_contract(SILVER_METERS)]
 @tracks_emissions
 def silver_meters(lake: LakeResource) -> dg.MaterializeResult:
     store = lake.lake()
+    pseudonyms = pseudonymisation()
     cleaned = current_meters(store.read(BRONZE_METERS))
-    written = store.overwrite(SILVER_METERS, cleaned.table)
+    table = cleaned.table if pseudonyms is None else pseudonyms.meters(cleaned.table)
+    written = store.overwrite(SILVER_METERS, table)
     quarantined = replace_quarantine(
         store, cleaned.rejections, rejected_by="silver_meters", source="lake"
     )
     suite = METERS_CHECKS.fresh()
-    suite.observe(cleaned.table)
+    suite.observe(table)
     return dg.MaterializeResult(
         metadata={**write_metadata(written), "quarantined_rows": quarantined},
         check_results=suite.results(),
@@ -75,12 +78,13 @@ def silver_meter_readings(
     context: dg.AssetExecutionContext, lake: LakeResource
 ) -> dg.MaterializeResult:
     store = lake.lake()
+    pseudonyms = pseudonymisation()
     start, end = run_window(context)
     meters = store.read(SILVER_METERS)
     rejections: list[Rejection] = []
 
     def cleaned_chunks() -> Iterator[Chunk]:
-        for chunk, cleaned in silver_readings_chunks(store, meters, start, end):
+        for chunk, cleaned in silver_readings_chunks(store, meters, start, end, pseudonyms):
             rejections.extend(cleaned.rejections)
             yield chunk
 

@@ -50,6 +50,8 @@ VALID_BY_TABLE: dict[str, dict[str, Any]] = {
     "gold/forecast_backtest": {"level": "meter", "forecaster": "forecast", "intervals": 96},
     "bronze/api_responses": {"status": 200},
     "gold/carbon_emissions": {"intensity_source": "eco2mix"},
+    "gold/meter_clusters": {"status": "clustered", "previous_status": None, "silhouette": 0.5},
+    "gold/cluster_centroids": {"day_type": "working", "local_hour": 7, "meters": 3},
     "gold/anomalies": {
         "anomaly_type": "flatline",
         "event_end_utc": T0 + timedelta(hours=1),

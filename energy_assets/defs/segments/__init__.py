@@ -1,0 +1,1 @@
+"""Load-profile segments: the monthly clustering of meters by how they consume."""
