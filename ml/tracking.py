@@ -26,7 +26,7 @@ from mlflow.exceptions import MlflowException
 from mlflow.models import infer_signature
 from mlflow.pyfunc import PythonModel
 
-from checks.contracts import PROFILE_DAY_TYPES
+from checks.contracts.vocabularies import PROFILE_DAY_TYPES
 from ml.clustering import profiles, segmentation
 from ml.clustering.monthly import MonthlyClusters
 from ml.forecasting import model as forecasting

@@ -599,10 +599,6 @@ baseline (`same_time_yesterday`, `same_time_last_week`, `vanilla` the benchmark 
 band, so no pinball or coverage).
 Every forecaster of a day is scored on the same intervals. A backtest replaces its days."""
 
-CLUSTER_STATUSES = ("clustered", "outlier", "too_few_days", "no_consumption")
-"""A meter's outcome in a month's clustering (`gold/meter_clusters.status`)."""
-PROFILE_DAY_TYPES = ("working", "non_working")
-"""The two halves of a load profile: working days, then weekends and public holidays."""
 
 GOLD_METER_CLUSTERS = TableContract(
     layer="gold",

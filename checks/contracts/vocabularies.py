@@ -38,3 +38,7 @@ ANOMALY_SEVERITIES = ("low", "medium", "high")
 """From least to most severe."""
 FEEDBACK_VERDICTS = ("confirmed", "false_alarm")
 """An analyst's verdict on an anomaly event."""
+CLUSTER_STATUSES = ("clustered", "outlier", "too_few_days", "no_consumption")
+"""A meter's outcome in a month's clustering (`gold/meter_clusters.status`)."""
+PROFILE_DAY_TYPES = ("working", "non_working")
+"""The two halves of a load profile: working days, then weekends and public holidays."""

@@ -15,7 +15,8 @@ import numpy.typing as npt
 import polars as pl
 import pyarrow as pa
 
-from checks.contracts import GOLD_CLUSTER_CENTROIDS, GOLD_METER_CLUSTERS, PROFILE_DAY_TYPES
+from checks.contracts import GOLD_CLUSTER_CENTROIDS, GOLD_METER_CLUSTERS
+from checks.contracts.vocabularies import PROFILE_DAY_TYPES
 from ml.clustering.profiles import (
     HOURS,
     PROFILE_LENGTH,

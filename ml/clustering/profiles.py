@@ -16,7 +16,7 @@ import numpy as np
 import numpy.typing as npt
 import polars as pl
 
-from checks.contracts import PROFILE_DAY_TYPES
+from checks.contracts.vocabularies import PROFILE_DAY_TYPES
 
 HOURS = 24
 PROFILE_LENGTH = HOURS * len(PROFILE_DAY_TYPES)

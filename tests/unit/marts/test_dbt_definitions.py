@@ -13,6 +13,7 @@ import yaml
 from checks.contracts.vocabularies import (
     ANOMALY_SEVERITIES,
     ANOMALY_TYPES,
+    CLUSTER_STATUSES,
     FEEDBACK_VERDICTS,
     INTENSITY_SOURCES,
     SCORECARD_STATUSES,
@@ -30,6 +31,11 @@ PYTHON_VOCABULARIES: dict[str, tuple[str, ...]] = {
     "intensity_source": INTENSITY_SOURCES,
 }
 """Columns whose values Python writes to the lake, with the list Python checks them against."""
+TABLE_VOCABULARIES: dict[str, dict[str, tuple[str, ...]]] = {
+    "meter_clusters": {"status": CLUSTER_STATUSES},
+    "meter_segments": {"status": CLUSTER_STATUSES},
+}
+"""Where a table's column shares a name with another vocabulary's (`status`), its own list."""
 DBT_VOCABULARIES = {"season", "summed_by"}
 """Columns whose values the marts make themselves (macros/calendar.sql, pipeline_emissions_summary):
 dbt holds their only list."""
@@ -49,9 +55,9 @@ def _tests(entry: dict[str, Any]) -> Iterator[tuple[str | None, Any]]:
             yield column["name"], test
 
 
-def accepted_values_lists() -> list[tuple[str, str, list[str]]]:
-    """(yml file, column, values) of every accepted-values rule in the dbt project: the
-    `accepted_values` of `column_rules` and dbt's own `accepted_values` tests."""
+def accepted_values_lists() -> list[tuple[str, str, str, list[str]]]:
+    """(yml file, model or source table, column, values) of every accepted-values rule in the dbt
+    project: the `accepted_values` of `column_rules` and dbt's own `accepted_values` tests."""
     found = []
     for path in sorted((DBT_DIR / "models").rglob("*.yml")):
         document = yaml.safe_load(path.read_text()) or {}
@@ -67,9 +73,9 @@ def accepted_values_lists() -> list[tuple[str, str, list[str]]]:
                 where = path.relative_to(DBT_DIR).as_posix()
                 if kind == "column_rules":
                     for ruled, values in arguments.get("accepted_values", {}).items():
-                        found.append((where, ruled, values))
+                        found.append((where, entry["name"], ruled, values))
                 elif kind == "accepted_values" and column is not None:
-                    found.append((where, column, arguments["values"]))
+                    found.append((where, entry["name"], column, arguments["values"]))
     return found
 
 
@@ -84,21 +90,22 @@ def test_the_mape_floor_of_dbt_is_that_of_the_python_metrics() -> None:
 
 
 def test_the_project_has_accepted_values_rules_of_both_kinds_to_compare() -> None:
-    columns = {column for _, column, _ in accepted_values_lists()}
+    columns = {column for _, _, column, _ in accepted_values_lists()}
     assert set(PYTHON_VOCABULARIES) <= columns
     assert columns >= DBT_VOCABULARIES
 
 
 @pytest.mark.parametrize(
-    ("where", "column", "values"),
-    [rule for rule in accepted_values_lists() if rule[1] not in DBT_VOCABULARIES],
+    ("where", "table", "column", "values"),
+    [rule for rule in accepted_values_lists() if rule[2] not in DBT_VOCABULARIES],
     ids=str,
 )
 def test_each_dbt_accepted_values_list_equals_the_python_vocabulary(
-    where: str, column: str, values: list[str]
+    where: str, table: str, column: str, values: list[str]
 ) -> None:
-    assert column in PYTHON_VOCABULARIES, (
+    own = TABLE_VOCABULARIES.get(table, {})
+    assert column in own or column in PYTHON_VOCABULARIES, (
         f"{where}: accepted values of {column} have no Python vocabulary: name it in "
         "PYTHON_VOCABULARIES, or in DBT_VOCABULARIES if the marts make those values"
     )
-    assert values == list(PYTHON_VOCABULARIES[column]), where
+    assert values == list(own.get(column, PYTHON_VOCABULARIES.get(column, ()))), where

@@ -49,6 +49,8 @@ def hourly_days(days: int, daily_kwh: list[float] | None = None) -> pl.DataFrame
                     "local_day_of_week": day.weekday(),
                     "is_weekend": False,
                     "is_holiday": False,
+                    "is_bridge_day": False,
+                    "is_end_of_year": False,
                     "month": day.month,
                     "observed_temperature_c": 8.0,
                     "weather_source": "forecast",

@@ -2,14 +2,13 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from datetime import date, timedelta
-from pathlib import Path
 
 import numpy as np
 import polars as pl
 import pytest
-import yaml
 
-from checks.contracts import CLUSTER_STATUSES, GOLD_CLUSTER_CENTROIDS, GOLD_METER_CLUSTERS
+from checks.contracts import GOLD_CLUSTER_CENTROIDS, GOLD_METER_CLUSTERS
+from checks.contracts.vocabularies import CLUSTER_STATUSES
 from checks.schemas import validate_table
 from ml.clustering.monthly import CLUSTERED, OUTLIER, cluster_month, previous_centroids
 from ml.clustering.profiles import (
@@ -195,16 +194,6 @@ EMPTY_PREVIOUS = pl.DataFrame(
 )
 
 
-def test_python_and_dbt_name_the_same_cluster_statuses() -> None:
+def test_the_clustering_writes_only_the_cluster_statuses_of_the_vocabulary() -> None:
+    # dbt's lists are compared with the vocabulary in tests/unit/marts/test_dbt_definitions.py.
     assert {CLUSTERED, OUTLIER, REASON_TOO_FEW_DAYS, REASON_NO_LEVEL} == set(CLUSTER_STATUSES)
-    mart = yaml.safe_load((DBT / "models/marts/consumption/meter_segments.yml").read_text())
-    [rules] = [t["column_rules"] for t in mart["models"][0]["data_tests"]]
-    assert rules["arguments"]["accepted_values"]["status"] == list(CLUSTER_STATUSES)
-    sources = yaml.safe_load((DBT / "models/staging/_sources.yml").read_text())
-    [gold] = [s for s in sources["sources"] if s["name"] == "gold"]
-    [table] = [t for t in gold["tables"] if t["name"] == "meter_clusters"]
-    [rules] = [t["column_rules"] for t in table["data_tests"]]
-    assert rules["arguments"]["accepted_values"]["status"] == list(CLUSTER_STATUSES)
-
-
-DBT = Path(__file__).resolve().parents[2] / "dbt"
