@@ -44,16 +44,9 @@ from ml.anomaly.history import (
 )
 from ml.anomaly.params import AnomalyParams
 from ml.anomaly.unusual_day import WeekForest
-from ml.forecasting.model import (
-    GOLD_COLUMNS,
-    LEVEL_DAYS,
-    Predictor,
-    TrainingParams,
-    fit_period,
-    period_start,
-    period_starts,
-    predict,
-)
+from ml.forecasting.inputs import GOLD_COLUMNS, LEVEL_DAYS
+from ml.forecasting.model import Predictor, TrainingParams, predict
+from ml.forecasting.periods import fit_period, period_start, period_starts
 
 MODEL_NAME = "bench"
 WARMUP_DAYS = 120

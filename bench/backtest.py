@@ -29,7 +29,9 @@ from bench.lakehouse import ISSUE_HOUR_UTC, _in_subprocess
 from checks.contracts import GOLD_CONSUMPTION_FEATURES
 from energy_assets.storage.lake import Lake
 from ml.forecasting.backtest import run_backtest
-from ml.forecasting.model import GOLD_COLUMNS, LEVEL_DAYS, TrainingParams, period_start
+from ml.forecasting.inputs import GOLD_COLUMNS, LEVEL_DAYS
+from ml.forecasting.model import TrainingParams
+from ml.forecasting.periods import period_start
 
 WARM_UP_DAYS = 91
 """History before the first replayed week, by default."""

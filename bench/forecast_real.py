@@ -38,7 +38,9 @@ from energy_assets.storage.lake import Lake
 from ml.forecasting.backtest import Backtest, run_backtest
 from ml.forecasting.baselines import SAME_TIME_LAST_WEEK, SAME_TIME_YESTERDAY, naive_forecasts
 from ml.forecasting.evaluation import coverage, mape, pinball
-from ml.forecasting.model import GOLD_COLUMNS, TrainingParams, period_start
+from ml.forecasting.inputs import GOLD_COLUMNS
+from ml.forecasting.model import TrainingParams
+from ml.forecasting.periods import period_start
 from ml.forecasting.scorecard_gating import without_bad_days
 from ml.tracking import default_tracking_uri, experiment_id
 

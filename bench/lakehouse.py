@@ -53,7 +53,9 @@ from energy_assets.transforms.layers import (
     silver_readings_chunks,
     silver_weather_chunks,
 )
-from ml.forecasting.model import GOLD_COLUMNS, TrainingParams, fit_period
+from ml.forecasting.inputs import GOLD_COLUMNS
+from ml.forecasting.model import TrainingParams
+from ml.forecasting.periods import fit_period
 
 ISSUE_HOUR_UTC = 12
 HOLDOUT_SHOWN = ("mape", "region_mape", "region_best_baseline_mape", "coverage_p10_p90")

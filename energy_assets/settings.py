@@ -145,7 +145,7 @@ class SourceSettings:
 
 def training_cadence() -> str:
     """`ENERGY_TRAINING_CADENCE` (daily, weekly or monthly; default weekly)."""
-    from ml.forecasting.model import CADENCES
+    from ml.forecasting.periods import CADENCES
 
     cadence = os.environ.get("ENERGY_TRAINING_CADENCE", "weekly")
     if cadence not in CADENCES:

@@ -16,7 +16,8 @@ import polars as pl
 import pyarrow as pa
 
 from checks.contracts import GOLD_CONSUMPTION_FEATURES, WEATHER_FIELDS
-from checks.domain import has_holiday_calendar, meter_key
+from checks.domain.frames import meter_key
+from checks.domain.weather import has_holiday_calendar
 from ml.calendar_effects import bridge_days, end_of_year
 
 HEATING_BASE_C = 15.5

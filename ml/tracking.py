@@ -1,6 +1,6 @@
 """MLflow helpers: the servable forecaster, logging a training run, and the champion alias.
 
-The registered model is a pyfunc taking the rows of `ml.forecasting.model.MODEL_INPUTS` and
+The registered model is a pyfunc taking the rows of `ml.forecasting.inputs.MODEL_INPUTS` and
 answering `p10_kwh`, `forecast_kwh`, `p90_kwh`, so `mlflow models serve models:/<name>@champion`
 forecasts over REST. The `champion` alias moves to a new version only when it beats the current
 champion on the new run's held-out days, and the decision is logged on the run.
@@ -32,6 +32,8 @@ from ml.clustering.monthly import MonthlyClusters
 from ml.forecasting import model as forecasting
 from ml.forecasting import vanilla
 from ml.forecasting.evaluation import mae
+from ml.forecasting.inputs import MODEL_INPUTS
+from ml.forecasting.periods import FittedModel
 
 CHAMPION = "champion"
 OUTPUTS = ("p10_kwh", "forecast_kwh", "p90_kwh")
@@ -75,14 +77,14 @@ class QuantileForecaster(PythonModel):
         self.band_scale = float((context.model_config or {}).get(BAND_SCALE, 1.0))
 
     def predict(self, context: Any, model_input: pd.DataFrame, params: Any = None) -> pd.DataFrame:
-        frame = pl.from_pandas(pd.DataFrame(model_input)[list(forecasting.MODEL_INPUTS)])
+        frame = pl.from_pandas(pd.DataFrame(model_input)[list(MODEL_INPUTS)])
         quantiles = forecasting.predict(self.booster, frame, self.band_scale)
         return pd.DataFrame(quantiles, columns=list(OUTPUTS))
 
 
 def model_frame(inputs: pl.DataFrame) -> pd.DataFrame:
     """The registered model's input columns as pandas (floats, nulls as NaN)."""
-    return inputs.select([pl.col(c).cast(pl.Float64) for c in forecasting.MODEL_INPUTS]).to_pandas()
+    return inputs.select([pl.col(c).cast(pl.Float64) for c in MODEL_INPUTS]).to_pandas()
 
 
 def load_predictor(model_uri: str) -> forecasting.Predictor:
@@ -103,7 +105,7 @@ class LoggedModel:
 
 
 def log_training(
-    fitted: forecasting.FittedModel,
+    fitted: FittedModel,
     model_name: str,
     params: dict[str, Any],
     metrics: dict[str, float],

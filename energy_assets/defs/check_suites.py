@@ -17,7 +17,7 @@ import pyarrow as pa
 from checks import domain
 from checks.contracts import TableContract
 from checks.result import CheckOutcome
-from checks.schemas import validate_table
+from checks.schemas.validation import validate_table
 from checks.unit_corrections import unit_corrections
 
 

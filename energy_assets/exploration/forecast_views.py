@@ -18,14 +18,8 @@ from energy_assets.settings import mlflow_tracking_uri
 from energy_assets.storage.lake import Lake
 from ml.features import COOLING_BASE_C, HEATING_BASE_C
 from ml.forecasting.evaluation import forecast_metrics
-from ml.forecasting.model import (
-    GOLD_COLUMNS,
-    LEVEL_DAYS,
-    MODEL_NAME,
-    Predictor,
-    forecast,
-    model_inputs,
-)
+from ml.forecasting.inputs import GOLD_COLUMNS, LEVEL_DAYS, model_inputs
+from ml.forecasting.model import MODEL_NAME, Predictor, forecast
 
 DAY_TYPES = ("as scheduled", "working day", "weekend", "public holiday")
 
@@ -121,8 +115,8 @@ def tracking_uri(lake: Lake) -> str | None:
 
 @dataclass(frozen=True)
 class WhatIfDay:
-    """A day's gold feature rows (`ml.forecasting.model.GOLD_COLUMNS`) for some meters, and the days
-    before it that levels, profiles and fallbacks are computed from."""
+    """A day's gold feature rows (`ml.forecasting.inputs.GOLD_COLUMNS`) for some meters, and the
+    days before it that levels, profiles and fallbacks are computed from."""
 
     day: date
     target: pl.DataFrame
@@ -190,7 +184,7 @@ def what_if_curve(
     model_name: str = MODEL_NAME,
 ) -> pl.DataFrame:
     """The day-ahead forecast of the day under other conditions (`with_conditions`), built as
-    production builds it (`ml.forecasting.model.model_inputs`, then `forecast`: the model, or its
+    production builds it (`ml.forecasting.inputs.model_inputs`, then `forecast`: the model, or its
     named fallbacks), summed per interval over the meters: `forecast_kwh`, `p10_kwh`, `p90_kwh`,
     and how many meters fell back. Summed bands are conservative, as in gold `region_forecasts`."""
     target = with_conditions(what_if.target, mean_temperature_c, day_type)

@@ -24,14 +24,10 @@ from checks.contracts import BRONZE_LANDING_FILES, BRONZE_METERS
 from checks.contracts.vocabularies import LANDING_KINDS, LandingKind
 from checks.quarantine import Rejection
 from energy_assets.settings import start_date
-from energy_assets.sources.landing import (
-    ParsedFile,
-    file_sha256,
-    list_landing_files,
-    parse_meters_file,
-    parse_readings_file,
-    parse_weather_file,
-)
+from energy_assets.sources.landing.files import ParsedFile, file_sha256, list_landing_files
+from energy_assets.sources.landing.meters import parse_meters_file
+from energy_assets.sources.landing.readings import parse_readings_file
+from energy_assets.sources.landing.weather import parse_weather_file
 from energy_assets.sources.reading_limits import accepted_days
 from energy_assets.storage.lake import Lake
 from energy_assets.transforms.cleaning import current_meters

@@ -20,7 +20,8 @@ from checks.contracts import (
     SILVER_WEATHER,
     WEATHER_FIELDS,
 )
-from checks.domain import flatline_expr, meter_key
+from checks.domain.flatlines import flatline_expr
+from checks.domain.frames import meter_key
 from checks.quarantine import Rejection
 from energy_assets.transforms.unit_evidence import in_stretches, wh_stretches
 

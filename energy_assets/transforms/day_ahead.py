@@ -25,15 +25,9 @@ from checks.contracts import (
 from energy_assets.storage.lake import Lake
 from energy_assets.transforms.cleaning import clean_readings
 from ml.features import HISTORY_DAYS, build_consumption_features, issue_time_utc
-from ml.forecasting.model import (
-    GOLD_COLUMNS,
-    LEVEL_DAYS,
-    Predictor,
-    forecast,
-    forecast_rows,
-    model_inputs,
-    period_start,
-)
+from ml.forecasting.inputs import GOLD_COLUMNS, LEVEL_DAYS, model_inputs
+from ml.forecasting.model import Predictor, forecast, forecast_rows
+from ml.forecasting.periods import period_start
 from ml.forecasting.scorecard_gating import without_bad_days
 
 if TYPE_CHECKING:

@@ -22,7 +22,7 @@ from datetime import timedelta
 import polars as pl
 
 from ml.anomaly.events import CONFIRMERS, Event
-from ml.forecasting.model import LEVEL_DAYS
+from ml.forecasting.inputs import LEVEL_DAYS
 
 CONSEQUENCE_DAYS = LEVEL_DAYS + 2
 """Days after an event ends that the meter's expectations may still carry it: the level window

@@ -16,16 +16,9 @@ import polars as pl
 
 from ml.forecasting.baselines import NAIVE, VANILLA_BASELINE, baseline_names, naive_forecasts
 from ml.forecasting.evaluation import forecast_metrics, mae, mape, rmse
-from ml.forecasting.model import (
-    LEVEL_DAYS,
-    TrainingParams,
-    fit_period,
-    forecast,
-    holdout_metrics,
-    meter_skill,
-    model_inputs,
-    period_starts,
-)
+from ml.forecasting.inputs import LEVEL_DAYS, model_inputs
+from ml.forecasting.model import TrainingParams, forecast, holdout_metrics, meter_skill
+from ml.forecasting.periods import fit_period, period_starts
 
 MODEL = "backtest"
 FORECAST = "forecast"

@@ -40,7 +40,7 @@ from energy_assets.defs.forecasting.assets import FORECAST_DAYS, MODEL_KEY, TRAI
 from energy_assets.defs.resources import MlflowResource
 from energy_assets.defs.tables import key
 from energy_assets.storage.lake import Lake
-from ml.forecasting.model import MODEL_INPUTS, model_inputs
+from ml.forecasting.inputs import MODEL_INPUTS, model_inputs
 from ml.tracking import CHAMPION, OUTPUTS, load_predictor, model_frame
 from tests.integration.pipeline import built_lake
 

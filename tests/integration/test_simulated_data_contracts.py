@@ -18,8 +18,8 @@ from checks.contracts import (
     SILVER_METERS,
     SILVER_WEATHER,
 )
-from checks.domain import interval_alignment
-from checks.schemas import validate_table
+from checks.domain.alignment import interval_alignment
+from checks.schemas.validation import validate_table
 from energy_assets.sources import simulator
 from energy_assets.storage.lake import Lake
 from energy_assets.transforms.cleaning import current_meters

@@ -61,7 +61,9 @@ from ml.anomaly.history import (
 )
 from ml.anomaly.params import AnomalyParams
 from ml.anomaly.unusual_day import WeekForest
-from ml.forecasting.model import GOLD_COLUMNS, LEVEL_DAYS, Predictor, period_start
+from ml.forecasting.inputs import GOLD_COLUMNS, LEVEL_DAYS
+from ml.forecasting.model import Predictor
+from ml.forecasting.periods import period_start
 
 if TYPE_CHECKING:
     from ml.tracking import LoggedModel

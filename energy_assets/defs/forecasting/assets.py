@@ -41,13 +41,9 @@ from energy_assets.storage.lake import Chunk, Lake, days_in
 from energy_assets.transforms.day_ahead import PROFILE_DAYS, Predictors, forecast_day, gold_features
 from energy_assets.transforms.layers import chunks
 from ml.features import HISTORY_DAYS
-from ml.forecasting.model import (
-    LEVEL_DAYS,
-    TrainingParams,
-    fit_period,
-    period_starts,
-    region_rows,
-)
+from ml.forecasting.inputs import LEVEL_DAYS
+from ml.forecasting.model import TrainingParams, region_rows
+from ml.forecasting.periods import fit_period, period_starts
 
 if TYPE_CHECKING:
     pass  # mlflow is imported only when a run needs it

@@ -13,20 +13,13 @@ import pyarrow as pa
 import pytest
 
 from checks.contracts import SILVER_METER_READINGS
-from checks.domain import (
-    completeness,
-    dst_day_lengths,
-    duplicate_keys,
-    flatline_mask,
-    flatlines,
-    freshness,
-    holiday_calendars,
-    interval_alignment,
-    latest_instant,
-    meter_key,
-    unit_jumps,
-    weather_coverage,
-)
+from checks.domain.alignment import dst_day_lengths, interval_alignment
+from checks.domain.completeness import completeness, duplicate_keys
+from checks.domain.flatlines import flatline_mask, flatlines
+from checks.domain.frames import meter_key
+from checks.domain.freshness import freshness, latest_instant
+from checks.domain.units import unit_jumps
+from checks.domain.weather import holiday_calendars, weather_coverage
 from checks.result import MAX_EXAMPLES, CheckOutcome
 
 T0 = datetime(2024, 1, 1, tzinfo=UTC)

@@ -22,7 +22,8 @@ from checks.contracts import (
     TableContract,
 )
 from checks.result import MAX_EXAMPLES, CheckOutcome
-from checks.schemas import DOMAIN_RULES, pandera_schema, schema_for, to_pandas, validate_table
+from checks.schemas.rules import DOMAIN_RULES
+from checks.schemas.validation import pandera_schema, schema_for, to_pandas, validate_table
 
 T0 = datetime(2024, 1, 1, tzinfo=UTC)
 

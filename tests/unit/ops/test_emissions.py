@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 
 from checks.contracts import OPS_PIPELINE_EMISSIONS
-from checks.schemas import validate_table
+from checks.schemas.validation import validate_table
 from energy_assets.ops.emissions import Footprint, emissions_rows, measured, record
 from energy_assets.storage.lake import Lake
 

@@ -8,7 +8,7 @@ import pytest
 
 from checks import api
 from checks.contracts import BRONZE_GRID_CARBON_INTENSITY, BRONZE_METER_READINGS, SILVER_METERS
-from checks.schemas import validate_table
+from checks.schemas.validation import validate_table
 from energy_assets.sources import eco2mix, network
 from energy_assets.sources.http import HttpClient
 from energy_assets.transforms.cleaning import clean_readings, current_meters

@@ -13,15 +13,10 @@ import pytest
 
 from checks.contracts import BRONZE_METER_READINGS, BRONZE_METERS, BRONZE_WEATHER
 from checks.quarantine import quarantine_table
-from energy_assets.sources.landing import (
-    SOURCE,
-    ParsedFile,
-    file_sha256,
-    list_landing_files,
-    parse_meters_file,
-    parse_readings_file,
-    parse_weather_file,
-)
+from energy_assets.sources.landing.files import SOURCE, ParsedFile, file_sha256, list_landing_files
+from energy_assets.sources.landing.meters import parse_meters_file
+from energy_assets.sources.landing.readings import parse_readings_file
+from energy_assets.sources.landing.weather import parse_weather_file
 
 INGESTED = datetime(2024, 11, 5, 8, 30, tzinfo=UTC)
 BATCH = "batch-1"

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from energy_assets.sources.landing import parse_meters_file
+from energy_assets.sources.landing.meters import parse_meters_file
 from energy_assets.sources.landing_inbox import (
     InboxFile,
     Verdict,

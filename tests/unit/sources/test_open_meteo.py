@@ -7,7 +7,7 @@ import pyarrow.compute as pc
 
 from checks import api
 from checks.contracts import BRONZE_WEATHER
-from checks.schemas import validate_table
+from checks.schemas.validation import validate_table
 from energy_assets.sources import network, open_meteo
 from energy_assets.sources.http import HttpClient
 from tests.fixtures.recorded_api import Reply, fixture_text, recorded_api

@@ -3,7 +3,7 @@ from __future__ import annotations
 from datetime import date
 from pathlib import Path
 
-from energy_assets.sources.landing import parse_readings_file
+from energy_assets.sources.landing.readings import parse_readings_file
 from energy_assets.sources.reading_limits import accepted_days
 from tests.unit.sources.test_landing import (
     BATCH,

@@ -11,7 +11,7 @@ from checks.contracts import (
     SILVER_METER_READINGS,
     SILVER_METERS,
 )
-from checks.schemas import validate_table
+from checks.schemas.validation import validate_table
 from energy_assets.transforms.carbon import carbon_emissions, country_factors
 
 DAY = date(2024, 3, 30)

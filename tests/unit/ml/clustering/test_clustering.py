@@ -9,7 +9,7 @@ import pytest
 
 from checks.contracts import GOLD_CLUSTER_CENTROIDS, GOLD_METER_CLUSTERS
 from checks.contracts.vocabularies import CLUSTER_STATUSES
-from checks.schemas import validate_table
+from checks.schemas.validation import validate_table
 from ml.clustering.monthly import CLUSTERED, OUTLIER, cluster_month, previous_centroids
 from ml.clustering.profiles import (
     REASON_NO_LEVEL,

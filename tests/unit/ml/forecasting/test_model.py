@@ -13,7 +13,7 @@ import pytest
 
 from checks.contracts import GOLD_FORECAST_BACKTEST, GOLD_FORECASTS, GOLD_REGION_FORECASTS
 from checks.forecasts import fallback_share
-from checks.schemas import validate_table
+from checks.schemas.validation import validate_table
 from ml.forecasting.backtest import daily_scores, run_backtest
 from ml.forecasting.baselines import (
     FLEET_PROFILE,
@@ -24,22 +24,17 @@ from ml.forecasting.baselines import (
     known_at_issue,
     naive_forecasts,
 )
+from ml.forecasting.inputs import MIN_HISTORY_DAYS, fallback_reasons, meter_levels, model_inputs
 from ml.forecasting.model import (
-    MIN_HISTORY_DAYS,
     TrainingParams,
     expected_consumption,
-    fallback_reasons,
-    fit_period,
     forecast,
     forecast_rows,
-    meter_levels,
-    model_inputs,
-    period_start,
-    period_starts,
     predict,
     region_rows,
     train,
 )
+from ml.forecasting.periods import fit_period, period_start, period_starts
 
 ISSUE_HOUR = 12
 

@@ -10,7 +10,9 @@ import polars as pl
 import pytest
 
 from ml.forecasting import vanilla
-from ml.forecasting.model import TrainingParams, fit_period, forecast, model_inputs
+from ml.forecasting.inputs import model_inputs
+from ml.forecasting.model import TrainingParams, forecast
+from ml.forecasting.periods import fit_period
 from tests.unit.ml.forecasting.test_model import ISSUE_HOUR, hourly_features
 
 

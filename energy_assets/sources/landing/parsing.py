@@ -1,0 +1,296 @@
+"""Column parsing shared by the landing parsers: stripped strings, numbers, intervals, booleans,
+instants (offset or the meter's local time), and splitting rows into good rows and rejections.
+"""
+
+from __future__ import annotations
+
+import gc
+import zoneinfo
+from collections.abc import Callable, Sequence
+from dataclasses import replace
+from datetime import datetime
+from functools import lru_cache
+from pathlib import Path
+
+import polars as pl
+import pyarrow as pa
+
+from checks.contracts import (
+    INTERVAL_MINUTES,
+)
+from checks.quarantine import Rejection
+from energy_assets.sources.landing.files import (
+    SOURCE,
+    ParsedFile,
+    _as_utc,
+    _Ctx,
+    _FileRejectedError,
+    _load,
+    file_sha256,
+)
+
+_TRUE = ("true", "t", "1", "yes", "y")
+_FALSE = ("false", "f", "0", "no", "n")
+_TIMESTAMP_RE = (
+    r"^(?i)(?P<date>\d{4}-\d{2}-\d{2})[T ](?P<h>\d{2}):(?P<m>\d{2})"
+    r"(?::(?P<s>\d{2})(?:[.,](?P<frac>\d{1,9}))?)?"
+    r"\s*(?:(?P<z>Z)|(?P<sign>[+-])(?P<oh>\d{2})(?::?(?P<om>\d{2}))?)?$"
+)
+_TIMESTAMP_HINT = "expected ISO 8601 like 2024-03-31T02:15:00, 2024-03-31T00:15:00Z or +02:00"
+_UTC_TS = pl.Datetime("us", "UTC")
+_MAX_OFFSET_MINUTES = 18 * 60
+
+
+# --- column parsing helpers -------------------------------------------------------------------
+
+
+def _cleaned(raw: pl.DataFrame) -> pl.DataFrame:
+    """Values stripped of surrounding whitespace, empty strings as null."""
+    return raw.with_columns(
+        pl.col(c).str.strip_chars().replace("", None) for c in raw.columns
+    ).with_row_index("_row")
+
+
+def _opt(frame: pl.DataFrame, name: str) -> pl.Expr:
+    """A (cleaned) column, or a null string when the file lacks it."""
+    return pl.col(name) if name in frame.columns else pl.lit(None, pl.String)
+
+
+def _float(col: pl.Expr, name: str) -> tuple[pl.Expr, pl.Expr]:
+    """A float column and its error (not a number, not finite)."""
+    value = col.cast(pl.Float64, strict=False)
+    error = (
+        pl.when(col.is_not_null() & value.is_null())
+        .then(pl.format(f"{name} is not a number: {{}}", col))
+        .when(value.is_nan() | value.is_infinite())
+        .then(pl.format(f"{name} is not finite: {{}}", col))
+    )
+    return value, error
+
+
+def _interval(col: pl.Expr) -> tuple[pl.Expr, pl.Expr]:
+    """An interval length in minutes and its error (not one of the supported lengths)."""
+    number = col.cast(pl.Float64, strict=False)
+    value = number.cast(pl.Int64, strict=False)
+    good = number.is_not_null() & (number == number.round(0)) & value.is_in(INTERVAL_MINUTES)
+    allowed = ", ".join(str(m) for m in INTERVAL_MINUTES)
+    error = pl.when(col.is_not_null() & ~good.fill_null(False)).then(
+        pl.format(f"interval_minutes is not one of {allowed}: {{}}", col)
+    )
+    return pl.when(good).then(value), error
+
+
+def _bool(col: pl.Expr, name: str) -> tuple[pl.Expr, pl.Expr]:
+    lowered = col.str.to_lowercase()
+    value = pl.when(lowered.is_in(_TRUE)).then(True).when(lowered.is_in(_FALSE)).then(False)
+    error = pl.when(col.is_not_null() & value.is_null()).then(
+        pl.format(f"{name} is not a boolean: {{}}", col)
+    )
+    return value, error
+
+
+@lru_cache(maxsize=1)
+def _iana_zones() -> frozenset[str]:
+    return frozenset(zoneinfo.available_timezones()) | {"UTC"}
+
+
+@lru_cache(maxsize=256)
+def _polars_knows_zone(zone: str) -> bool:
+    try:
+        pl.Series([datetime(2000, 1, 1)]).dt.replace_time_zone(zone)
+    except Exception:  # polars raises ComputeError (or others) for unknown zones
+        return False
+    return True
+
+
+def _with_instant(
+    frame: pl.DataFrame,
+    *,
+    raw: str,
+    zone: str,
+    out: str,
+    rank_keys: Sequence[str] | None,
+    no_zone_reason: str,
+    label: str | None = None,
+) -> pl.DataFrame:
+    """Adds `out` (UTC instant) and `out + '_error'` from the ISO 8601 strings of column `raw`.
+
+    With an offset or `Z` the string is an instant; without one it is local time of the zone in
+    column `zone`. Ambiguous local times: the first appearance per `rank_keys` + local time is the
+    earlier instant, later ones the later instant (`rank_keys=None`: always the earlier).
+    """
+    label = label or raw
+    parts = pl.col(raw).str.extract_groups(_TIMESTAMP_RE)
+
+    def part(name: str) -> pl.Expr:
+        return pl.col("_ts").struct.field(name)
+
+    fraction_us = part("frac").str.pad_end(6, "0").str.slice(0, 6).cast(pl.Int64).fill_null(0)
+    local = pl.concat_str(
+        [part("date"), pl.lit("T"), part("h"), pl.lit(":"), part("m"), pl.lit(":"), part("s")],
+        ignore_nulls=False,
+    )
+    local = (
+        pl.when(part("s").is_null())
+        .then(
+            pl.concat_str(
+                [part("date"), pl.lit("T"), part("h"), pl.lit(":"), part("m"), pl.lit(":00")]
+            )
+        )
+        .otherwise(local)
+    )
+    local_ts = local.str.strptime(
+        pl.Datetime("us"), "%Y-%m-%dT%H:%M:%S", strict=False
+    ) + pl.duration(microseconds=fraction_us)
+    sign = pl.when(part("sign") == "-").then(-1).otherwise(1)
+    offset = (
+        pl.when(part("z").is_not_null())
+        .then(0)
+        .when(part("sign").is_not_null())
+        .then(sign * (part("oh").cast(pl.Int64) * 60 + part("om").cast(pl.Int64).fill_null(0)))
+    )
+    frame = frame.with_columns(parts.alias("_ts")).with_columns(
+        local_ts.alias("_local"), offset.alias("_offset")
+    )
+    aware = (pl.col("_local") - pl.duration(minutes=pl.col("_offset"))).dt.replace_time_zone("UTC")
+    naive_rows = frame.filter(pl.col("_local").is_not_null() & pl.col("_offset").is_null())
+    zones = naive_rows.get_column(zone).drop_nulls().unique().sort().to_list()
+    bad_zones = [z for z in zones if not _polars_knows_zone(z)]
+    earliest: pl.Expr = pl.lit(None, _UTC_TS)
+    latest: pl.Expr = pl.lit(None, _UTC_TS)
+    for z in zones:
+        if z in bad_zones:
+            continue
+        local = pl.col("_local")
+        in_zone = pl.col(zone) == z
+        for choice in ("earliest", "latest"):
+            converted = local.dt.replace_time_zone(
+                z, ambiguous=choice, non_existent="null"
+            ).dt.convert_time_zone("UTC")
+            if choice == "earliest":
+                earliest = pl.when(in_zone).then(converted).otherwise(earliest)
+            else:
+                latest = pl.when(in_zone).then(converted).otherwise(latest)
+    frame = frame.with_columns(earliest.alias("_earliest"), latest.alias("_latest"))
+    # an ambiguous local time (DST fall-back): the first appearance is the earlier instant
+    ambiguous = frame.filter(pl.col("_earliest") != pl.col("_latest"))
+    if rank_keys is None or ambiguous.is_empty():
+        repeats: list[int] = []
+    else:
+        later = pl.int_range(pl.len()).over([*rank_keys, "_local"]) > 0
+        repeats = ambiguous.filter(later).get_column("_row").to_list()
+    from_local = (
+        pl.when(pl.col("_row").is_in(repeats))
+        .then(pl.col("_latest"))
+        .otherwise(pl.col("_earliest"))
+    )
+    instant = pl.when(pl.col("_offset").is_not_null()).then(aware).otherwise(from_local)
+    frame = frame.with_columns(instant.alias(out))
+    error = (
+        pl.when(pl.col(raw).is_null())
+        .then(pl.lit(f"missing {label}"))
+        .when(pl.col("_local").is_null())
+        .then(pl.format(f"unparsable {label}: {{}} ({_TIMESTAMP_HINT})", pl.col(raw)))
+        .when(pl.col("_offset").abs() > _MAX_OFFSET_MINUTES)
+        .then(pl.format(f"unparsable {label}: offset out of range in {{}}", pl.col(raw)))
+        .when(pl.col("_offset").is_null() & pl.col(zone).is_null())
+        .then(pl.lit(no_zone_reason))
+        .when(pl.col("_offset").is_null() & pl.col(zone).is_in(bad_zones))
+        .then(pl.format("unknown time zone {}", pl.col(zone)))
+        .when(pl.col(out).is_null())
+        .then(
+            pl.format(
+                f"nonexistent local {label} {{}} in {{}} (skipped by a daylight-saving change)",
+                pl.col(raw),
+                pl.col(zone),
+            )
+        )
+    )
+    return frame.with_columns(error.alias(f"{out}_error")).drop(
+        "_ts", "_local", "_offset", "_earliest", "_latest"
+    )
+
+
+def _reasons(errors: Sequence[pl.Expr]) -> pl.Expr:
+    """All row errors joined by '; ', null when there is none."""
+    joined = pl.concat_str(list(errors), separator="; ", ignore_nulls=True)
+    return pl.when(joined != "").then(joined).alias("_reason")
+
+
+def _split(
+    ctx: _Ctx, raw: pl.DataFrame, frame: pl.DataFrame, *, day: pl.Expr
+) -> tuple[pl.DataFrame, list[Rejection]]:
+    """The rows without `_reason`, and one Rejection (raw values, reason) per row with one."""
+    bad_mask = frame.get_column("_reason").is_not_null()
+    good = frame.filter(~bad_mask)
+    if not bad_mask.any():
+        return good, []
+    bad = frame.filter(bad_mask).select(
+        "_reason",
+        day.fill_null(ctx.ingested_day).alias("_day"),
+        _opt(frame, "meter_id").alias("_meter_id"),
+        _opt(frame, "location_id").alias("_location_id"),
+    )
+    columns = [bad.get_column(c).to_list() for c in bad.columns]
+    source_file = str(ctx.path)
+    # a million small objects: the cyclic GC would rescan them over and over (3x slower)
+    gc_was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        records = raw.filter(bad_mask).to_dicts()
+        rejections = [
+            Rejection(
+                record=record,
+                reason=reason,
+                day=rejection_day,
+                meter_id=meter_id,
+                location_id=location_id,
+                source_file=source_file,
+            )
+            for record, reason, rejection_day, meter_id, location_id in zip(
+                records, *columns, strict=True
+            )
+        ]
+    finally:
+        if gc_was_enabled:
+            gc.enable()
+    return good, rejections
+
+
+def _finish(ctx: _Ctx, frame: pl.DataFrame, rejections: list[Rejection]) -> ParsedFile:
+    table = frame.to_arrow()
+    rows = pa.Table.from_arrays(
+        [table.column(f.name).cast(f.type) for f in ctx.schema], schema=ctx.schema
+    )
+    return ParsedFile(str(ctx.path), ctx.sha256, rows, rejections)
+
+
+def _run(
+    path: Path,
+    *,
+    schema: pa.Schema,
+    batch_id: str,
+    ingested_at_utc: datetime,
+    max_bytes: int,
+    required: Sequence[str],
+    optional: Sequence[str],
+    parse: Callable[[_Ctx, pl.DataFrame], ParsedFile],
+) -> ParsedFile:
+    path = Path(path)
+    ctx = _Ctx(path, file_sha256(path), schema, batch_id, _as_utc(ingested_at_utc))
+    try:
+        raw, malformed = _load(ctx, required=required, optional=optional, max_bytes=max_bytes)
+        parsed = parse(ctx, raw)
+    except _FileRejectedError as exc:
+        return ctx.reject_file(exc.reason, exc.columns)
+    if malformed:
+        parsed = replace(parsed, rejections=malformed + parsed.rejections)
+    return parsed
+
+
+def _common(ctx: _Ctx) -> list[pl.Expr]:
+    return [
+        pl.lit(ctx.ingested_at_utc).cast(_UTC_TS).alias("ingested_at_utc"),
+        pl.lit(ctx.batch_id).alias("batch_id"),
+        pl.lit(SOURCE).alias("source"),
+    ]

@@ -1,0 +1,137 @@
+"""Training periods: the cadences, the period holding a day, and fitting the model of a period on
+every day before it (`fit_period`, `FittedModel`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+from functools import partial
+from typing import TYPE_CHECKING
+
+import polars as pl
+
+from ml.forecasting import vanilla as vanilla_regression
+from ml.forecasting.inputs import model_inputs, usable
+from ml.forecasting.model import (
+    Predictor,
+    TrainingParams,
+    band_scale_for,
+    forecast,
+    holdout_metrics,
+    predict,
+    train,
+)
+from ml.forecasting.training_window import recency_sample
+
+if TYPE_CHECKING:
+    import xgboost as xgb  # imported when training or predicting, not when definitions load
+
+CADENCES = ("daily", "weekly", "monthly")
+"""How often a model is retrained: each training period's model forecasts the days of the period
+and is trained only on the days before it."""
+
+
+def period_start(day: date, cadence: str) -> date:
+    """The first day of the training period holding `day` (weeks start on Mondays)."""
+    if cadence == "daily":
+        return day
+    if cadence == "weekly":
+        return day - timedelta(days=day.weekday())
+    if cadence == "monthly":
+        return day.replace(day=1)
+    raise ValueError(f"unknown training cadence {cadence!r}: use one of {', '.join(CADENCES)}")
+
+
+def period_starts(first_day: date, end_day: date, cadence: str) -> list[date]:
+    """The training periods starting in [first_day, end_day)."""
+    days = (first_day + timedelta(days=n) for n in range((end_day - first_day).days))
+    return [day for day in days if period_start(day, cadence) == day]
+
+
+@dataclass(frozen=True)
+class FittedModel:
+    """A model trained for the period starting `period_start`, and how it did on its held-out
+    days."""
+
+    booster: xgb.Booster
+    vanilla: dict[str, vanilla_regression.MeterRegression]
+    """Each meter's benchmark regression fitted on the same training rows: the first fallback
+    and the yardstick."""
+    band_scale: float
+    """From `band_scale_for` on the held-out days."""
+    holdout: pl.DataFrame
+    """Held-out forecasts (from `forecast`) of the rows the model may run on."""
+    metrics: dict[str, float]
+    train_rows: int
+    train_start: date
+    holdout_start: date
+
+    def forecast(self, inputs: pl.DataFrame, history: pl.DataFrame, name: str) -> pl.DataFrame:
+        """`forecast` of `inputs` by this model, its vanilla regression where it may not run."""
+        return forecast(self.predictor(), inputs, history, name, self.vanilla)
+
+    def predictor(self) -> Predictor:
+        return partial(predict, self.booster, band_scale=self.band_scale)
+
+
+MIN_TRAIN_DAYS = 14
+
+
+def fit_period(
+    features: pl.DataFrame,
+    history: pl.DataFrame,
+    start: date,
+    params: TrainingParams,
+    issue_hour_utc: int,
+) -> FittedModel | str:
+    """Train on `features` of [start - train_days, start - holdout_days), sampled to
+    `max_train_rows` with more weight on recent days (`ml.forecasting.training_window`), calibrate
+    the band
+    on and score the held-out days before `start`; `history` holds the days before the window.
+    Each meter's vanilla regression is fitted on the same training rows.
+
+    Returns why not when the window has fewer than `MIN_TRAIN_DAYS` days of training rows or no
+    held-out rows: the period then has no model and its forecasts fall back.
+    """
+    train_start = start - timedelta(days=params.train_days)
+    holdout_start = start - timedelta(days=params.holdout_days)
+    window = features.filter((pl.col("day") >= train_start) & (pl.col("day") < start))
+    sampled = recency_sample(
+        window.filter(pl.col("day") < holdout_start),
+        holdout_start,
+        params.max_train_rows,
+        params.seed,
+        params.recency_half_life_days,
+    )
+    inputs = model_inputs(
+        pl.concat([sampled, window.filter(pl.col("day") >= holdout_start)]),
+        history,
+        issue_hour_utc,
+    )
+    is_usable = usable(inputs) & pl.col("energy_kwh").is_not_null()
+    training = inputs.filter(is_usable & (pl.col("day") < holdout_start))
+    held_out = inputs.filter(is_usable & (pl.col("day") >= holdout_start))
+    days = training["day"].n_unique()
+    if days < MIN_TRAIN_DAYS:
+        return (
+            f"{days} days with usable training rows before {holdout_start} (needs {MIN_TRAIN_DAYS})"
+        )
+    if held_out.height == 0:
+        return f"no usable held-out rows in [{holdout_start}, {start})"
+    booster = train(training, params)
+    regressions = vanilla_regression.fit(training)
+    scale = band_scale_for(held_out["energy_kwh"].to_numpy(), predict(booster, held_out))
+    holdout = forecast(
+        partial(predict, booster, band_scale=scale), held_out, history, "candidate", regressions
+    )
+    return FittedModel(
+        booster=booster,
+        vanilla=regressions,
+        band_scale=scale,
+        holdout=holdout,
+        metrics=holdout_metrics(holdout),
+        train_rows=training.height,
+        train_start=train_start,
+        holdout_start=holdout_start,
+    )
