@@ -13,9 +13,11 @@ from checks.contracts import (
     BRONZE_GRID_CARBON_INTENSITY,
     BRONZE_QUARANTINE,
     GOLD_ANOMALIES,
+    GOLD_CLUSTER_CENTROIDS,
     GOLD_CONSUMPTION_FEATURES,
     GOLD_FORECAST_BACKTEST,
     GOLD_FORECASTS,
+    GOLD_METER_CLUSTERS,
     GOLD_QUALITY_SCORECARD,
     GOLD_REGION_FORECASTS,
     OPS_PIPELINE_EMISSIONS,
@@ -31,10 +33,12 @@ FORECAST_TABLES = (GOLD_FORECASTS, GOLD_REGION_FORECASTS, GOLD_FORECAST_BACKTEST
 NETWORK_ONLY = (BRONZE_API_RESPONSES,)  # written only when a network source is configured
 MEASURED = (OPS_PIPELINE_EMISSIONS,)  # partitioned by the day of measurement, one row per run
 ANOMALY_TABLES = (GOLD_ANOMALIES,)  # the anomalies group's, not these runs
+MONTHLY = (GOLD_METER_CLUSTERS, GOLD_CLUSTER_CENTROIDS)  # the segments group's monthly partitions
 PARTITIONED = [
     t
     for t in ALL_TABLES
-    if t.partitioned and t not in FORECAST_TABLES + NETWORK_ONLY + MEASURED + ANOMALY_TABLES
+    if t.partitioned
+    and t not in FORECAST_TABLES + NETWORK_ONLY + MEASURED + ANOMALY_TABLES + MONTHLY
 ]
 VOLATILE = {"rejected_at_utc"}  # when a row was quarantined is the only thing a re-run changes
 
