@@ -43,6 +43,7 @@ from checks.contracts import (
     SILVER_WEATHER,
 )
 from energy_assets.sources import simulator
+from energy_assets.sources.simulator.source import simulated_readings, simulated_weather
 from energy_assets.storage.lake import Chunk, Lake
 from energy_assets.transforms.cleaning import current_meters
 from energy_assets.transforms.layers import (
@@ -111,13 +112,15 @@ def run_layer(
         labels: list[Chunk] = []
 
         def readings() -> Iterator[Chunk]:
-            for chunk, labelled in bronze_reading_chunks(config, [], start, end):
+            for chunk, labelled in bronze_reading_chunks([simulated_readings(config)], start, end):
                 labels.append(labelled)
                 yield chunk
 
         written = store.replace_chunks(BRONZE_METER_READINGS, readings())
         store.replace_chunks(BRONZE_ANOMALY_LABELS, labels)
-        store.replace_chunks(BRONZE_WEATHER, bronze_weather_chunks(config, [], start, end))
+        store.replace_chunks(
+            BRONZE_WEATHER, bronze_weather_chunks([simulated_weather(config)], start, end)
+        )
     elif layer == "silver":
         meters_table = store.read(SILVER_METERS)
         written = store.replace_chunks(

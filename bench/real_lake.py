@@ -27,6 +27,7 @@ from checks.contracts import (
     SILVER_WEATHER,
 )
 from energy_assets.sources import landing
+from energy_assets.sources.base import Received
 from energy_assets.storage.lake import Lake
 from energy_assets.transforms.cleaning import current_meters
 from energy_assets.transforms.layers import (
@@ -91,10 +92,14 @@ def import_real_set(name: str, root: str, issue_hour_utc: int) -> tuple[date, da
     )
     first = pc.min(readings["day"]).as_py()
     end = pc.max(readings["day"]).as_py() + timedelta(days=1)
-    store.replace_chunks(
-        BRONZE_METER_READINGS, (c for c, _ in bronze_reading_chunks(None, [readings], first, end))
+    received = Received(
+        landing.SOURCE,
+        {BRONZE_METER_READINGS.name: [readings], BRONZE_WEATHER.name: [weather[0]]},
     )
-    store.replace_chunks(BRONZE_WEATHER, bronze_weather_chunks(None, [weather[0]], first, end))
+    store.replace_chunks(
+        BRONZE_METER_READINGS, (c for c, _ in bronze_reading_chunks([received], first, end))
+    )
+    store.replace_chunks(BRONZE_WEATHER, bronze_weather_chunks([received], first, end))
     store.replace_chunks(
         SILVER_METER_READINGS, (c for c, _ in silver_readings_chunks(store, meters, first, end))
     )

@@ -19,7 +19,6 @@ if TYPE_CHECKING:
     from energy_assets.sources.open_meteo import OpenMeteoConfig
     from energy_assets.transforms.pseudonymise import Pseudonymisation
 
-KNOWN_SOURCES = ("simulator", "landing", "open_meteo", "eco2mix")
 DEFAULT_START_DATE = "2024-01-01"
 DEFAULT_LAKE_ROOT = Path(__file__).resolve().parents[1] / "lake"
 """The embedded lake: `lake/` in the repository, wherever a command is started from."""
@@ -65,11 +64,6 @@ class Settings:
         sources = tuple(
             s.strip() for s in os.environ.get("ENERGY_SOURCES", "simulator").split(",") if s.strip()
         )
-        unknown = sorted(set(sources) - set(KNOWN_SOURCES))
-        if unknown:
-            raise ValueError(
-                f"ENERGY_SOURCES names unknown sources {unknown}; known: {list(KNOWN_SOURCES)}"
-            )
         return cls(
             sources=sources,
             simulator_seed=int(os.environ.get("ENERGY_SIM_SEED", "42")),

@@ -20,11 +20,22 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from checks.contracts import BRONZE_LANDING_FILES, BRONZE_METERS
+from checks.contracts import (
+    BRONZE_LANDING_FILES,
+    BRONZE_METER_READINGS,
+    BRONZE_METERS,
+    BRONZE_WEATHER,
+)
 from checks.contracts.vocabularies import LANDING_KINDS, LandingKind
 from checks.quarantine import Rejection
 from energy_assets.settings import start_date
-from energy_assets.sources.landing.files import ParsedFile, file_sha256, list_landing_files
+from energy_assets.sources.base import Received, SourceRun
+from energy_assets.sources.landing.files import (
+    SOURCE,
+    ParsedFile,
+    file_sha256,
+    list_landing_files,
+)
 from energy_assets.sources.landing.meters import parse_meters_file
 from energy_assets.sources.landing.readings import parse_readings_file
 from energy_assets.sources.landing.weather import parse_weather_file
@@ -272,3 +283,35 @@ def landing_files(
         if inferred is not None:
             inferred.update(parsed.inferred_intervals)
     return rows, rejected
+
+
+@dataclass(frozen=True)
+class LandingSource:
+    """Files dropped in the landing folder of a local lake (object stores have none)."""
+
+    name: str = SOURCE
+    api_tables: frozenset[str] = frozenset()
+
+    def meters(self, run: SourceRun) -> Received:
+        if not run.store.is_local:
+            return Received(self.name)
+        rows, rejected = landing_files(run.store, "meters")
+        return Received(self.name, {BRONZE_METERS.name: rows}, rejected_files=rejected)
+
+    def readings(self, run: SourceRun, start: date, end: date) -> Received:
+        if not run.store.is_local:
+            return Received(self.name)
+        inferred: dict[str, int] = {}
+        rows, rejected = landing_files(run.store, "readings", (start, end), inferred)
+        return Received(
+            self.name,
+            {BRONZE_METER_READINGS.name: rows},
+            rejected_files=rejected,
+            inferred_intervals=inferred,
+        )
+
+    def weather(self, run: SourceRun, start: date, end: date) -> Received:
+        if not run.store.is_local:
+            return Received(self.name)
+        rows, rejected = landing_files(run.store, "weather", (start, end))
+        return Received(self.name, {BRONZE_WEATHER.name: rows}, rejected_files=rejected)

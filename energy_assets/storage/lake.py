@@ -38,6 +38,17 @@ def days_in(start: date, end: date) -> Iterator[date]:
         current += timedelta(days=1)
 
 
+def within_days(table: pa.Table, start: date, end: date) -> pa.Table:
+    """The rows of `table` whose `day` lies in [start, end)."""
+    days = table["day"]
+    return table.filter(
+        pc.and_(
+            pc.greater_equal(days, pa.scalar(start, pa.date32())),
+            pc.less(days, pa.scalar(end, pa.date32())),
+        )
+    )
+
+
 def window_predicate(start: date, end: date, extra: str | None = None) -> str:
     """The Delta predicate selecting the half-open window of days [start, end)."""
     predicate = f"day >= '{start.isoformat()}' AND day < '{end.isoformat()}'"

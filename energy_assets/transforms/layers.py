@@ -13,7 +13,6 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import date, timedelta
 
 import pyarrow as pa
-import pyarrow.compute as pc
 
 from checks.contracts import (
     BRONZE_ANOMALY_LABELS,
@@ -24,8 +23,8 @@ from checks.contracts import (
     SILVER_WEATHER,
     TableContract,
 )
-from energy_assets.sources import simulator
-from energy_assets.storage.lake import Chunk, Lake, days_in
+from energy_assets.sources.base import Received, Rows
+from energy_assets.storage.lake import Chunk, Lake, within_days
 from energy_assets.transforms.cleaning import Cleaned, clean_readings, clean_weather
 from energy_assets.transforms.pseudonymise import Pseudonymisation
 from energy_assets.transforms.scorecard import quality_scorecard
@@ -54,16 +53,7 @@ def chunks(start: date, end: date, size: int = CHUNK_DAYS) -> Iterator[tuple[dat
 
 
 def _rows_between(tables: Sequence[pa.Table], low: date, high: date) -> list[pa.Table]:
-    def within(table: pa.Table) -> pa.Table:
-        days = table["day"]
-        return table.filter(
-            pc.and_(
-                pc.greater_equal(days, pa.scalar(low, pa.date32())),
-                pc.less(days, pa.scalar(high, pa.date32())),
-            )
-        )
-
-    return [within(t) for t in tables]
+    return [within_days(t, low, high) for t in tables]
 
 
 def _concat(contract: TableContract, parts: Sequence[pa.Table]) -> pa.Table:
@@ -72,37 +62,34 @@ def _concat(contract: TableContract, parts: Sequence[pa.Table]) -> pa.Table:
     return pa.concat_tables([p.select(contract.columns).cast(contract.schema) for p in parts])
 
 
+def _received_between(received: Sequence[Received], low: date, high: date) -> Rows:
+    merged: Rows = {}
+    for source in received:
+        for name, tables in source.between(low, high).items():
+            merged.setdefault(name, []).extend(tables)
+    return merged
+
+
+def _chunk(contract: TableContract, low: date, high: date, rows: Rows) -> Chunk:
+    return Chunk(low, high, _concat(contract, rows.get(contract.name, [])))
+
+
 def bronze_reading_chunks(
-    config: simulator.SimulatorConfig | None, received: Sequence[pa.Table], start: date, end: date
+    received: Sequence[Received], start: date, end: date
 ) -> Iterator[tuple[Chunk, Chunk]]:
-    """Bronze readings and anomaly labels of [start, end): simulated (when `config` is given)
-    plus rows already received from other sources."""
+    """Bronze readings and anomaly labels of [start, end) from what each source sent, in order."""
     for low, high in chunks(start, end):
-        readings, labels = [], []
-        if config is not None:
-            for day in days_in(low, high):
-                simulated = simulator.simulate_readings(config, day)
-                readings.append(simulated.readings)
-                labels.append(simulated.labels)
-        readings.extend(_rows_between(received, low, high))
+        rows = _received_between(received, low, high)
         yield (
-            Chunk(low, high, _concat(BRONZE_METER_READINGS, readings)),
-            Chunk(low, high, _concat(BRONZE_ANOMALY_LABELS, labels)),
+            _chunk(BRONZE_METER_READINGS, low, high, rows),
+            _chunk(BRONZE_ANOMALY_LABELS, low, high, rows),
         )
 
 
-def bronze_weather_chunks(
-    config: simulator.SimulatorConfig | None, received: Sequence[pa.Table], start: date, end: date
-) -> Iterator[Chunk]:
-    """Bronze weather of [start, end): simulated (when `config` is given) plus rows received."""
+def bronze_weather_chunks(received: Sequence[Received], start: date, end: date) -> Iterator[Chunk]:
+    """Bronze weather of [start, end) from what each source sent, in order."""
     for low, high in chunks(start, end):
-        parts = (
-            [simulator.simulate_weather(config, day) for day in days_in(low, high)]
-            if config is not None
-            else []
-        )
-        parts.extend(_rows_between(received, low, high))
-        yield Chunk(low, high, _concat(BRONZE_WEATHER, parts))
+        yield _chunk(BRONZE_WEATHER, low, high, _received_between(received, low, high))
 
 
 def read_ahead(

@@ -21,6 +21,7 @@ from checks.contracts import (
 from checks.domain.alignment import interval_alignment
 from checks.schemas.validation import validate_table
 from energy_assets.sources import simulator
+from energy_assets.sources.simulator.source import simulated_readings, simulated_weather
 from energy_assets.storage.lake import Lake
 from energy_assets.transforms.cleaning import current_meters
 from energy_assets.transforms.layers import (
@@ -45,12 +46,14 @@ def built(tmp_path_factory) -> Lake:
     lake.overwrite(SILVER_METERS, meters)
     labels = []
     readings = []
-    for chunk, labelled in bronze_reading_chunks(CONFIG, [], START, END):
+    for chunk, labelled in bronze_reading_chunks([simulated_readings(CONFIG)], START, END):
         readings.append(chunk)
         labels.append(labelled)
     lake.replace_chunks(BRONZE_METER_READINGS, readings)
     lake.replace_chunks(BRONZE_ANOMALY_LABELS, labels)
-    lake.replace_chunks(BRONZE_WEATHER, bronze_weather_chunks(CONFIG, [], START, END))
+    lake.replace_chunks(
+        BRONZE_WEATHER, bronze_weather_chunks([simulated_weather(CONFIG)], START, END)
+    )
     lake.replace_chunks(
         SILVER_METER_READINGS, (c for c, _ in silver_readings_chunks(lake, meters, START, END))
     )

@@ -1,7 +1,6 @@
 """Bronze assets: what the sources sent, as received, tagged with source, ingestion and batch."""
 
 from collections.abc import Iterator
-from datetime import UTC, date, datetime
 
 import dagster as dg
 import pyarrow as pa
@@ -15,29 +14,29 @@ from checks.contracts import (
     BRONZE_WEATHER,
     TableContract,
 )
-from checks.quarantine import Rejection
 from energy_assets.defs.check_suites import CheckSuite, check_result, matches_contract
 from energy_assets.defs.emissions import tracks_emissions
 from energy_assets.defs.partitions import DAILY, SINGLE_RUN, run_window
 from energy_assets.defs.resources import LakeResource
 from energy_assets.defs.tables import key, table_asset, write_checked, write_metadata
-from energy_assets.settings import Settings, SourceSettings
-from energy_assets.sources import eco2mix, landing, landing_inbox, network, open_meteo, simulator
+from energy_assets.settings import Settings
+from energy_assets.sources.base import Received, SourceRun
+from energy_assets.sources.registry import api_sources, configured
 from energy_assets.storage.lake import Chunk, Lake
 from energy_assets.storage.quarantine import replace_quarantine
-from energy_assets.transforms.cleaning import current_meters
 from energy_assets.transforms.layers import bronze_reading_chunks, bronze_weather_chunks
 
 GROUP = "bronze"
 
 
-def _simulator_config(settings: Settings) -> simulator.SimulatorConfig | None:
-    """The simulator's configuration, or None when the simulator is not a source."""
-    if "simulator" not in settings.sources:
-        return None
-    return simulator.SimulatorConfig(
-        seed=settings.simulator_seed, n_meters=settings.simulator_meters
-    )
+def _run(lake: LakeResource) -> tuple[Settings, SourceRun]:
+    """The run's settings, and what its sources may consult."""
+    settings = Settings.from_env()
+    return settings, SourceRun(lake.lake(), settings)
+
+
+def _rows(received: list[Received], table: TableContract) -> list[pa.Table]:
+    return [t for r in received for t in r.rows.get(table.name, [])]
 
 
 METERS_CHECKS = CheckSuite(key(BRONZE_METERS), [matches_contract(BRONZE_METERS)])
@@ -52,27 +51,17 @@ METERS_CHECKS = CheckSuite(key(BRONZE_METERS), [matches_contract(BRONZE_METERS)]
 )
 @tracks_emissions
 def bronze_meters(context: dg.AssetExecutionContext, lake: LakeResource) -> dg.MaterializeResult:
-    settings = Settings.from_env()
-    store = lake.lake()
-    parts: list[pa.Table] = []
-    rejected: dict[str, list[Rejection]] = {}
-    config = _simulator_config(settings)
-    if config is not None:
-        parts.append(simulator.simulate_meters(config))
-    if _uses_landing(store, settings):
-        rows, rejected = landing_inbox.landing_files(store, "meters")
-        parts.extend(rows)
-    if eco2mix.SOURCE in settings.sources:
-        described_at = datetime.now(UTC)
-        grid = SourceSettings.from_env().eco2mix
-        parts.append(eco2mix.region_meters(grid, described_at, f"{eco2mix.SOURCE}-meters"))
+    settings, run = _run(lake)
+    store = run.store
+    received = [source.meters(run) for source in configured(settings.sources)]
+    parts = _rows(received, BRONZE_METERS)
     table = (
         pa.concat_tables([p.cast(BRONZE_METERS.schema) for p in parts])
         if parts
         else (BRONZE_METERS.schema.empty_table())
     )
     result = store.overwrite(BRONZE_METERS, table)
-    quarantined = _quarantine_files(store, "bronze_meters", rejected)
+    quarantined = _quarantine_files(store, "bronze_meters", received)
     suite = METERS_CHECKS.fresh()
     suite.observe(table)
     context.log.info("bronze meters: %d rows from %s", table.num_rows, ", ".join(settings.sources))
@@ -90,7 +79,10 @@ INTENSITY_CHECKS = CheckSuite(
 
 
 def api_check_specs(table: TableContract) -> list[dg.AssetCheckSpec]:
-    """The checks of an asset fed by network sources: schema drift blocks, failed requests warn."""
+    """The checks of an asset fed by network sources (none when no registered source fetches
+    its rows): schema drift blocks, failed requests warn."""
+    if not api_sources(table.name):
+        return []
     return [
         dg.AssetCheckSpec(
             "api_schema",
@@ -108,44 +100,24 @@ def api_check_specs(table: TableContract) -> list[dg.AssetCheckSpec]:
     ]
 
 
-def _api_results(
-    table: TableContract, source: str, window: network.SourceWindow
-) -> list[dg.AssetCheckResult]:
+def _api_results(table: TableContract, received: list[Received]) -> list[dg.AssetCheckResult]:
+    """The API checks of `table`, over every configured source's responses (none configured:
+    nothing fetched, both pass), named after the sources that can fetch its rows."""
+    if not api_sources(table.name):
+        return []
+    sources = ", ".join(api_sources(table.name))
+    responses = sum(r.responses for r in received)
+    requests = sum(r.requests for r in received)
+    rejections = [rejection for r in received for rejection in r.api_rejections]
     return [
+        check_result(key(table), [api.schema_drift(sources, responses, rejections)], "api_schema"),
         check_result(
-            key(table), [api.schema_drift(source, len(window.fetched), window.rejections)], name
-        )
-        if name == "api_schema"
-        else check_result(
             key(table),
-            [api.fetch_failures(source, window.requests, window.rejections)],
-            name,
+            [api.fetch_failures(sources, requests, rejections)],
+            "api_fetch",
             dg.AssetCheckSeverity.WARN,
-        )
-        for name in ("api_schema", "api_fetch")
-    ]
-
-
-def _eco2mix_window(
-    store: Lake, settings: Settings, start: date, end: date
-) -> network.SourceWindow:
-    if eco2mix.SOURCE not in settings.sources:
-        return network.SourceWindow()
-    config = SourceSettings.from_env()
-    return network.network_window(
-        store,
-        config.is_replay,
-        eco2mix.SOURCE,
-        start,
-        end,
-        lambda: network.fetch_eco2mix(
-            config.http.client(eco2mix.SOURCE, config.eco2mix.headers()),
-            config.eco2mix,
-            start,
-            end,
         ),
-        network.eco2mix_consumption,
-    )
+    ]
 
 
 @dg.multi_asset(
@@ -189,22 +161,23 @@ def _eco2mix_window(
 def bronze_meter_readings(
     context: dg.AssetExecutionContext, lake: LakeResource
 ) -> Iterator[dg.MaterializeResult]:
-    settings = Settings.from_env()
-    store = lake.lake()
+    settings, run = _run(lake)
+    store = run.store
     start, end = run_window(context)
     readings_suite, labels_suite = READINGS_CHECKS.fresh(), LABELS_CHECKS.fresh()
     labels: list[Chunk] = []
-    inferred: dict[str, int] = {}
-    landing_rows, rejected = _landing_rows(store, settings, "readings", start, end, inferred)
-    grid = _eco2mix_window(store, settings, start, end)
-    intensity = grid.table("intensity")
+    received = [source.readings(run, start, end) for source in configured(settings.sources)]
+    intensity_parts = _rows(received, BRONZE_GRID_CARBON_INTENSITY)
+    intensity = (
+        pa.concat_tables(intensity_parts)
+        if intensity_parts
+        else BRONZE_GRID_CARBON_INTENSITY.schema.empty_table()
+    )
     intensity_suite = INTENSITY_CHECKS.fresh()
     intensity_suite.observe(intensity)
 
     def checked_readings() -> Iterator[Chunk]:
-        for readings, labelled in bronze_reading_chunks(
-            _simulator_config(settings), [*landing_rows, *grid.readings], start, end
-        ):
+        for readings, labelled in bronze_reading_chunks(received, start, end):
             readings_suite.observe(readings.table)
             labels_suite.observe(labelled.table)
             labels.append(labelled)
@@ -213,18 +186,17 @@ def bronze_meter_readings(
     readings = store.replace_chunks(BRONZE_METER_READINGS, checked_readings())
     labels_written = store.replace_chunks(BRONZE_ANOMALY_LABELS, labels)
     intensity_written = store.replace_window(BRONZE_GRID_CARBON_INTENSITY, intensity, start, end)
-    quarantined = _quarantine_files(store, "bronze_meter_readings", rejected)
+    quarantined = _quarantine_files(store, "bronze_meter_readings", received)
+    inferred = {meter: m for r in received for meter, m in r.inferred_intervals.items()}
     yield dg.MaterializeResult(
         asset_key=key(BRONZE_METER_READINGS),
         metadata={
             **write_metadata(readings, start, end),
             "sources": ", ".join(settings.sources),
-            "quarantined_rows": quarantined + len(grid.rejections),
-            "api_responses": len(grid.fetched),
+            **_received_metadata(quarantined, received),
             "intervals_inferred_from_cadence": dg.MetadataValue.json(inferred),
         },
-        check_results=readings_suite.results()
-        + _api_results(BRONZE_METER_READINGS, eco2mix.SOURCE, grid),
+        check_results=readings_suite.results() + _api_results(BRONZE_METER_READINGS, received),
     )
     yield dg.MaterializeResult(
         asset_key=key(BRONZE_GRID_CARBON_INTENSITY),
@@ -238,31 +210,26 @@ def bronze_meter_readings(
     )
 
 
-def _quarantine_files(store: Lake, step: str, rejected: dict[str, list[Rejection]]) -> int:
-    return replace_quarantine(
-        store,
-        [r for rejections in rejected.values() for r in rejections],
-        rejected_by=step,
-        source=landing.SOURCE,
-        files=list(rejected),
+def _quarantine_files(store: Lake, step: str, received: list[Received]) -> int:
+    """Quarantine the rejected rows of the files each source read; return rows written."""
+    return sum(
+        replace_quarantine(
+            store,
+            [rejection for rejections in r.rejected_files.values() for rejection in rejections],
+            rejected_by=step,
+            source=r.source,
+            files=list(r.rejected_files),
+        )
+        for r in received
     )
 
 
-def _uses_landing(store: Lake, settings: Settings) -> bool:
-    return "landing" in settings.sources and store.is_local
-
-
-def _landing_rows(
-    store: Lake,
-    settings: Settings,
-    kind: landing.LandingKind,
-    start: date,
-    end: date,
-    inferred: dict[str, int] | None = None,
-) -> tuple[list[pa.Table], dict[str, list[Rejection]]]:
-    if not _uses_landing(store, settings):
-        return [], {}
-    return landing_inbox.landing_files(store, kind, (start, end), inferred)
+def _received_metadata(quarantined: int, received: list[Received]) -> dict[str, int]:
+    """Rows quarantined (files and API records) and API responses received by a bronze run."""
+    return {
+        "quarantined_rows": quarantined + sum(len(r.api_rejections) for r in received),
+        "api_responses": sum(r.responses for r in received),
+    }
 
 
 WEATHER_CHECKS = CheckSuite(key(BRONZE_WEATHER), [matches_contract(BRONZE_WEATHER)])
@@ -278,49 +245,16 @@ WEATHER_CHECKS = CheckSuite(key(BRONZE_WEATHER), [matches_contract(BRONZE_WEATHE
 )
 @tracks_emissions
 def bronze_weather(context: dg.AssetExecutionContext, lake: LakeResource) -> dg.MaterializeResult:
-    settings = Settings.from_env()
-    store = lake.lake()
+    settings, run = _run(lake)
+    store = run.store
     start, end = run_window(context)
-    landing_rows, rejected = _landing_rows(store, settings, "weather", start, end)
-    weather = _open_meteo_window(store, settings, start, end)
-    chunks = bronze_weather_chunks(
-        _simulator_config(settings), [*landing_rows, *weather.weather], start, end
-    )
+    received = [source.weather(run, start, end) for source in configured(settings.sources)]
+    chunks = bronze_weather_chunks(received, start, end)
     metadata, checked = write_checked(
         store, BRONZE_WEATHER, WEATHER_CHECKS.fresh(), chunks, (start, end)
     )
-    quarantined = _quarantine_files(store, "bronze_weather", rejected)
+    quarantined = _quarantine_files(store, "bronze_weather", received)
     return dg.MaterializeResult(
-        metadata={
-            **metadata,
-            "quarantined_rows": quarantined + len(weather.rejections),
-            "api_responses": len(weather.fetched),
-        },
-        check_results=checked + _api_results(BRONZE_WEATHER, open_meteo.SOURCE, weather),
-    )
-
-
-def _open_meteo_window(
-    store: Lake, settings: Settings, start: date, end: date
-) -> network.SourceWindow:
-    if open_meteo.SOURCE not in settings.sources:
-        return network.SourceWindow()
-    meters = current_meters(store.read(BRONZE_METERS)).table
-    today = datetime.now(UTC).date()
-    config = SourceSettings.from_env()
-    return network.network_window(
-        store,
-        config.is_replay,
-        open_meteo.SOURCE,
-        start,
-        end,
-        lambda: network.fetch_open_meteo(
-            config.http.client(open_meteo.SOURCE),
-            open_meteo.locations_of(meters, config.open_meteo),
-            start,
-            end,
-            config.open_meteo,
-            today,
-        ),
-        network.open_meteo_weather,
+        metadata={**metadata, **_received_metadata(quarantined, received)},
+        check_results=checked + _api_results(BRONZE_WEATHER, received),
     )

@@ -13,6 +13,7 @@ from checks.contracts import (
     SILVER_WEATHER,
 )
 from energy_assets.sources import simulator
+from energy_assets.sources.simulator.source import simulated_readings, simulated_weather
 from energy_assets.storage.lake import Lake, days_in
 from energy_assets.transforms.cleaning import current_meters
 from energy_assets.transforms.layers import (
@@ -37,9 +38,12 @@ def lake(tmp_path_factory) -> Lake:
     meters = current_meters(simulator.simulate_meters(CONFIG)).table
     lake.overwrite(SILVER_METERS, meters)
     lake.replace_chunks(
-        BRONZE_METER_READINGS, (r for r, _ in bronze_reading_chunks(CONFIG, [], FIRST, END))
+        BRONZE_METER_READINGS,
+        (r for r, _ in bronze_reading_chunks([simulated_readings(CONFIG)], FIRST, END)),
     )
-    lake.replace_chunks(BRONZE_WEATHER, bronze_weather_chunks(CONFIG, [], FIRST, END))
+    lake.replace_chunks(
+        BRONZE_WEATHER, bronze_weather_chunks([simulated_weather(CONFIG)], FIRST, END)
+    )
     lake.replace_chunks(
         SILVER_METER_READINGS, (c for c, _ in silver_readings_chunks(lake, meters, FIRST, END))
     )
