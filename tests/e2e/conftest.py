@@ -140,8 +140,11 @@ def lake(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return lake
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def browser() -> Iterator[Browser]:
+    """One Chromium for the e2e tests, closed after the last of them: Playwright's sync API keeps
+    an asyncio loop running in the main thread while it is open, and tests after this package
+    (Dagster's automation evaluation) start loops of their own."""
     if not CHROMIUM.exists():
         pytest.fail(f"{CHROMIUM} is missing: apt-get install chromium (.ci/run installs it)")
     with sync_playwright() as playwright:

@@ -1,5 +1,3 @@
-{{ config(tags=['rebuilt_whole']) }}
-
 with source as (
     select * from {{ source('gold', 'meter_clusters') }}
 ),

@@ -1,5 +1,3 @@
-{{ config(tags=['rebuilt_whole']) }}
-
 {#- A cluster's usual customer type is the contract label most of its meters carry that month;
     a meter whose label differs behaves like another kind of customer. -#}
 with stg_meter_clusters as (
