@@ -125,3 +125,32 @@ def marts_environment(
                 os.environ.pop(name, None)
             else:
                 os.environ[name] = value
+
+
+PROJECT_FILES = ("*.sql", "*.yml", "*.md", ".sqlfluff")
+"""What dbt parses (models, macros, tests, docs, settings): the files a manifest is built from."""
+GENERATED_FOLDERS = frozenset({"target", "logs", "dbt_packages"})
+"""What dbt writes inside its project, never a source of the manifest."""
+
+
+def is_manifest_stale(project_dir: Path, manifest: Path) -> bool:
+    """Whether the manifest is missing or older than a file of the dbt project it was parsed from
+    (the Makefile's rule), so a process loading the definitions parses again only then: several
+    processes of one run (`dagster dev`'s steps) must not rewrite a manifest another is reading."""
+    if not manifest.exists():
+        return True
+    built = manifest.stat().st_mtime
+    target = manifest.parent.resolve()
+    return any(
+        path.stat().st_mtime > built
+        for pattern in PROJECT_FILES
+        for path in project_dir.rglob(pattern)
+        if target not in path.resolve().parents
+        and "logs" not in path.relative_to(project_dir).parts
+    )
+
+
+def replace_manifest(parsed: Path, manifest: Path) -> None:
+    """Move a freshly parsed manifest into place in one rename, so a reader never sees it half
+    written."""
+    os.replace(parsed, manifest)

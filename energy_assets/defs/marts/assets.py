@@ -12,6 +12,8 @@ The manifest is prepared at setup time (`make setup` runs `dbt parse`) or by `da
 never parsed when this module is imported elsewhere.
 """
 
+import os
+import shutil
 import sys
 from collections.abc import Iterator, Mapping
 from pathlib import Path
@@ -72,11 +74,16 @@ def dbt_resource() -> DbtCliResource:
 
 
 def prepare_if_dev() -> None:
-    """Under `dagster dev`, parse the project again with this environment's dbt: what
-    `DbtProject.prepare_if_dev` does, but that looks for `dbt` on PATH, which a clean shell lacks.
-    Elsewhere the manifest comes from `make setup`."""
-    if using_dagster_dev():
-        dbt_resource().cli(["parse", "--quiet"], target_path=PROJECT.target_path).wait()
+    """Under `dagster dev`, parse the project again with this environment's dbt when a project
+    file changed since the manifest: what `DbtProject.prepare_if_dev` does, but that looks for
+    `dbt` on PATH, which a clean shell lacks, and parses in every process that loads the
+    definitions. The new manifest replaces the old in one rename. Elsewhere the manifest comes
+    from `make setup`."""
+    if using_dagster_dev() and marts_io.is_manifest_stale(DBT_DIR, PROJECT.manifest_path):
+        parsing = PROJECT.manifest_path.parent / f"parse-{os.getpid()}"
+        dbt_resource().cli(["parse", "--quiet"], target_path=parsing).wait()
+        marts_io.replace_manifest(parsing / "manifest.json", PROJECT.manifest_path)
+        shutil.rmtree(parsing, ignore_errors=True)
 
 
 prepare_if_dev()

@@ -120,3 +120,28 @@ def test_the_lake_plugin_views_are_read_from_parallel_cursors_without_writes(
                 )
             assert counts == [(1,)] * 4
             assert con.execute("select count(*) from gold.forecasts").fetchone() == (0,)
+
+
+def _project_with_manifest(root: Path) -> tuple[Path, Path]:
+    (root / "models").mkdir(parents=True)
+    (root / "models" / "a.sql").write_text("select 1")
+    (root / "target").mkdir()
+    manifest = root / "target" / "manifest.json"
+    manifest.write_text("{}")
+    os.utime(root / "models" / "a.sql", (1_000, 1_000))
+    os.utime(manifest, (2_000, 2_000))
+    return root, manifest
+
+
+def test_a_manifest_newer_than_every_project_file_is_not_parsed_again(tmp_path: Path) -> None:
+    project, manifest = _project_with_manifest(tmp_path)
+    (project / "target" / "run_results.json").write_text("{}")
+    assert not marts_io.is_manifest_stale(project, manifest)
+
+
+def test_a_changed_model_or_a_missing_manifest_makes_the_manifest_stale(tmp_path: Path) -> None:
+    project, manifest = _project_with_manifest(tmp_path)
+    os.utime(project / "models" / "a.sql", (3_000, 3_000))
+    assert marts_io.is_manifest_stale(project, manifest)
+    manifest.unlink()
+    assert marts_io.is_manifest_stale(project, manifest)
