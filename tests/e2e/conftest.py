@@ -15,7 +15,7 @@ import socket
 import subprocess
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path
 
 import pytest
@@ -89,11 +89,9 @@ def started(argv: list[str], env: dict[str, str], url: str, log: Path) -> Iterat
         while True:
             if process.poll() is not None:
                 pytest.fail(f"{' '.join(argv)} exited with {process.returncode}:\n{tail(log)}")
-            try:
+            with suppress(requests.RequestException):
                 if requests.get(url, timeout=10).status_code < 500:
                     break
-            except requests.RequestException:
-                pass
             if time.monotonic() > deadline:
                 pytest.fail(f"{url} did not answer; {' '.join(argv)} said:\n{tail(log)}")
             time.sleep(1)

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from contextlib import suppress
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import Page, expect
 
 from tests.e2e.conftest import REPO, Steps, clean_env, free_port, started
@@ -54,11 +56,9 @@ def open_page(page: Page, url: str) -> None:
     """Open a page of the UI, past the community dialog shown on a first visit."""
     page.goto(url)
     skip = page.get_by_role("button", name="Skip")
-    try:
+    with suppress(PlaywrightError):  # the dialog was not shown
         skip.wait_for(timeout=5_000)
         skip.click()
-    except Exception:  # the dialog was not shown
-        pass
 
 
 def test_make_dev_serves_every_asset_group_and_no_code_location_error(
