@@ -24,6 +24,7 @@ from checks.contracts import (
     BRONZE_LANDING_FILES,
     BRONZE_METER_READINGS,
     BRONZE_METERS,
+    BRONZE_QUARANTINE,
     BRONZE_WEATHER,
 )
 from checks.contracts.vocabularies import LANDING_KINDS, LandingKind
@@ -33,8 +34,11 @@ from energy_assets.sources.base import Received, SourceRun
 from energy_assets.sources.landing.files import (
     SOURCE,
     ParsedFile,
+    extension,
     file_sha256,
+    is_settled,
     list_landing_files,
+    refused_files,
 )
 from energy_assets.sources.landing.meters import parse_meters_file
 from energy_assets.sources.landing.readings import parse_readings_file
@@ -55,25 +59,35 @@ class InboxFile:
     path: Path
     kind: LandingKind
     mtime_ns: int
+    refusal: str | None = None
+    """Why the file is not read at all (hidden, another extension), if so."""
 
     @property
     def position(self) -> Position:
         return (self.mtime_ns, str(self.path))
 
 
-def waiting_files(landing_root: Path, after: Position | None, limit: int) -> list[InboxFile]:
-    """Up to `limit` files waiting in the inbox, meters files first (readings and weather refer
-    to them), each kind in arrival order (mtime, path).
+def waiting_files(
+    landing_root: Path, after: Position | None, limit: int, now: datetime | None = None
+) -> list[InboxFile]:
+    """Up to `limit` settled files waiting in the inbox (sub-folders included; files it does not
+    read carry their `refusal`), meters files first (readings and weather refer to them), each
+    kind in arrival order (mtime, path). A file still being written (`is_settled`) waits for a
+    later look.
 
     Files after the cursor `after` (the newest position already judged) come before files at or
     before it (stragglers with old mtimes, or a file that could not be moved), so a stuck file
     cannot starve new arrivals and an old-looking file is never skipped.
     """
+    now = now or datetime.now(UTC)
     files = []
     for kind in LANDING_KINDS:
-        for path in list_landing_files(landing_root, kind):
+        listed = [(path, None) for path in list_landing_files(landing_root, kind)]
+        for path, refusal in [*listed, *refused_files(landing_root, kind)]:
             try:
-                files.append(InboxFile(path, kind, path.stat().st_mtime_ns))
+                if refusal is None and not is_settled(path, now):
+                    continue
+                files.append(InboxFile(path, kind, path.stat().st_mtime_ns, refusal))
             except FileNotFoundError:  # moved away between listing and stat
                 continue
     files.sort(
@@ -131,12 +145,16 @@ def judge(
     parse: Callable[[], ParsedFile],
     today: date,
 ) -> Verdict:
-    """A duplicate when the same bytes were already accepted (`accepted`: sha256 -> path; the file
-    is then not parsed); else accepted with at least one good row, rejected with none.
+    """Rejected unread when the inbox does not read such a file (`file.refusal`); a duplicate
+    when the same bytes were already accepted (`accepted`: sha256 -> path; the file is then not
+    parsed); else accepted with at least one good row, rejected with none.
 
     A rejected or duplicate file carries its quarantine rows; an accepted file's rejected rows
     are quarantined by the bronze run that reads it.
     """
+    if file.refusal is not None:
+        refused = refusal_rejection(file.path, file.refusal, today)
+        return Verdict(file, sha256, "rejected", 0, [refused], reason=file.refusal)
     if sha256 in accepted:
         reason = f"duplicate: same content as {accepted[sha256]}, already ingested"
         record = {"file": str(file.path), "sha256": sha256}
@@ -155,6 +173,12 @@ def judge(
     return Verdict(file, sha256, "accepted", rows, parsed.rejections, first_day, last_day, partly)
 
 
+def refusal_rejection(path: Path, reason: str, today: date) -> Rejection:
+    """The quarantine row of a file the inbox does not read."""
+    record = {"file": str(path), "size_bytes": path.stat().st_size}
+    return Rejection(record, reason, day=today, source_file=str(path))
+
+
 def destination(landing_root: Path, verdict: Verdict) -> Path:
     """Where a judged file goes: `_processed/<kind>/` or `_rejected/<kind>/`, under its own name
     unless that is taken (then the name carries the first 12 hex digits of its hash)."""
@@ -162,8 +186,12 @@ def destination(landing_root: Path, verdict: Verdict) -> Path:
     folder = Path(landing_root) / aside / verdict.file.kind
     name = verdict.file.path
     target = folder / name.name
+    if name.name.startswith("."):
+        target = folder / f"_hidden{name.name}"
     if target.exists():
-        target = folder / f"{name.stem}.{verdict.sha256[:12]}{name.suffix}"
+        suffix = extension(name)
+        stem = name.name[: len(name.name) - len(suffix)]
+        target = folder / f"{stem}.{verdict.sha256[:12]}{suffix}"
     return target
 
 
@@ -231,13 +259,34 @@ def landing_parser(store: Lake, kind: LandingKind) -> LandingParser:
         zones = {m["meter_id"]: m["timezone"] for m in meters}
         intervals = {m["meter_id"]: m["interval_minutes"] for m in meters if m["interval_minutes"]}
         days = accepted_days(start_date(), datetime.now(UTC).date())
+        refused = rejected_meters(store)
         return lambda path, batch, at: parse_readings_file(
-            path, zones, intervals, batch_id=batch, ingested_at_utc=at, days=days
+            path,
+            zones,
+            intervals,
+            batch_id=batch,
+            ingested_at_utc=at,
+            days=days,
+            rejected_meters=refused,
         )
     locations = {m["location_id"]: m["timezone"] for m in meters}
     return lambda path, batch, at: parse_weather_file(
         path, locations, batch_id=batch, ingested_at_utc=at
     )
+
+
+def rejected_meters(store: Lake) -> dict[str, str]:
+    """Meter -> why a landing meters file's row describing it was rejected (its readings then
+    point there instead of saying the meter was never described)."""
+    quarantine = store.read(BRONZE_QUARANTINE).select(
+        ["source", "source_file", "meter_id", "reason"]
+    )
+    refused = {}
+    for row in quarantine.filter(pc.equal(quarantine["source"], SOURCE)).to_pylist():
+        source_file = row["source_file"] or ""
+        if row["meter_id"] and f"{Path('meters')}/" in source_file.replace("\\", "/"):
+            refused[row["meter_id"]] = f"{row['reason']} (in {source_file})"
+    return refused
 
 
 def landing_batch_id(sha256: str) -> str:
@@ -256,14 +305,20 @@ def landing_files(
     Each file's rows are received when the file arrived (`arrived_at_utc`). The files are those
     the landing sensor accepted (`landing/_processed/`; with a window, only those whose days meet
     it) and those still waiting in the inbox, each content once: a re-run of a day gives the same
-    rows whether or not the sensor has judged its files yet.
+    rows whether or not the sensor has judged its files yet. A waiting file still being written
+    (`is_settled`) is left for a later run; one the inbox does not read (hidden, another
+    extension) is rejected with why.
     """
     parse = landing_parser(store, kind)
     rows, rejected, seen = [], {}, set()
     root = store.landing_root
+    now = datetime.now(UTC)
+    for path, reason in refused_files(root, kind):
+        rejected[str(path)] = [refusal_rejection(path, reason, now.date())]
     skipped = outside_window(store.read(BRONZE_LANDING_FILES), *window) if window else set()
     archived = [p for p in archived_files(root, kind) if str(p) not in skipped]
-    for path in [*archived, *list_landing_files(root, kind)]:
+    waiting = [p for p in list_landing_files(root, kind) if is_settled(p, now)]
+    for path in [*archived, *waiting]:
         sha = file_sha256(path)
         if sha in seen:
             continue

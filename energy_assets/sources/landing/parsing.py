@@ -8,7 +8,7 @@ import gc
 import zoneinfo
 from collections.abc import Callable, Sequence
 from dataclasses import replace
-from datetime import datetime
+from datetime import date, datetime
 from functools import lru_cache
 from pathlib import Path
 
@@ -172,15 +172,23 @@ def _with_instant(
             else:
                 latest = pl.when(in_zone).then(converted).otherwise(latest)
     frame = frame.with_columns(earliest.alias("_earliest"), latest.alias("_latest"))
-    # an ambiguous local time (DST fall-back): the first appearance is the earlier instant
-    ambiguous = frame.filter(pl.col("_earliest") != pl.col("_latest"))
-    if rank_keys is None or ambiguous.is_empty():
-        repeats: list[int] = []
+    # an ambiguous local time (DST fall-back): in a file in time order the first appearance is
+    # the earlier instant; in a file sorted newest first (more of the key's consecutive local
+    # times fall than rise) the first appearance is the later one
+    ambiguous_mask = pl.col("_earliest") != pl.col("_latest")
+    if rank_keys is None or frame.select(ambiguous_mask.fill_null(False).any()).item() is False:
+        later_instants: list[int] = []
     else:
-        later = pl.int_range(pl.len()).over([*rank_keys, "_local"]) > 0
-        repeats = ambiguous.filter(later).get_column("_row").to_list()
+        step = pl.col("_local").diff().over(rank_keys)
+        newest_first = (step < pl.duration()).sum().over(rank_keys) > (
+            step > pl.duration()
+        ).sum().over(rank_keys)
+        repeat = pl.int_range(pl.len()).over([*rank_keys, "_local"]) > 0
+        later_instants = (
+            frame.filter(ambiguous_mask & (repeat != newest_first)).get_column("_row").to_list()
+        )
     from_local = (
-        pl.when(pl.col("_row").is_in(repeats))
+        pl.when(pl.col("_row").is_in(later_instants))
         .then(pl.col("_latest"))
         .otherwise(pl.col("_earliest"))
     )
@@ -217,6 +225,17 @@ def _reasons(errors: Sequence[pl.Expr]) -> pl.Expr:
     return pl.when(joined != "").then(joined).alias("_reason")
 
 
+def _written_day(frame: pl.DataFrame, ctx: _Ctx) -> pl.Expr:
+    """The date written at the start of a row's `timestamp` when it is a real date inside the
+    lake's days (a row whose time does not parse still concerns that day), else null."""
+    if "timestamp" not in frame.columns:
+        return pl.lit(None, pl.Date)
+    written = pl.col("timestamp").str.extract(r"^(\d{4}-\d{2}-\d{2})").str.to_date(strict=False)
+    if ctx.days is None:
+        return written
+    return pl.when(written.is_between(*ctx.days)).then(written)
+
+
 def _split(
     ctx: _Ctx, raw: pl.DataFrame, frame: pl.DataFrame, *, day: pl.Expr
 ) -> tuple[pl.DataFrame, list[Rejection]]:
@@ -227,7 +246,7 @@ def _split(
         return good, []
     bad = frame.filter(bad_mask).select(
         "_reason",
-        day.fill_null(ctx.ingested_day).alias("_day"),
+        day.fill_null(_written_day(frame, ctx)).fill_null(ctx.ingested_day).alias("_day"),
         _opt(frame, "meter_id").alias("_meter_id"),
         _opt(frame, "location_id").alias("_location_id"),
     )
@@ -275,14 +294,20 @@ def _run(
     required: Sequence[str],
     optional: Sequence[str],
     parse: Callable[[_Ctx, pl.DataFrame], ParsedFile],
+    days: tuple[date, date] | None = None,
+    reshape: Callable[[_Ctx, pl.DataFrame], pl.DataFrame] | None = None,
 ) -> ParsedFile:
+    """Read a file, `reshape` it (e.g. wide to long) and `parse` it; a file-level problem
+    rejects the whole file."""
     path = Path(path)
-    ctx = _Ctx(path, file_sha256(path), schema, batch_id, _as_utc(ingested_at_utc))
+    ctx = _Ctx(path, file_sha256(path), schema, batch_id, _as_utc(ingested_at_utc), days)
     try:
-        raw, malformed = _load(ctx, required=required, optional=optional, max_bytes=max_bytes)
+        raw, malformed = _load(
+            ctx, required=required, optional=optional, max_bytes=max_bytes, reshape=reshape
+        )
         parsed = parse(ctx, raw)
     except _FileRejectedError as exc:
-        return ctx.reject_file(exc.reason, exc.columns)
+        return ctx.reject_file(exc.reason, exc.columns, exc.days)
     if malformed:
         parsed = replace(parsed, rejections=malformed + parsed.rejections)
     return parsed

@@ -32,6 +32,7 @@ from energy_assets.sources.landing.parsing import (
     _split,
     _with_instant,
 )
+from energy_assets.sources.landing.wide import wide_to_long
 from energy_assets.sources.reading_limits import day_error, energy_error
 
 READING_REQUIRED = ("meter_id", "timestamp")
@@ -51,19 +52,26 @@ def parse_readings_file(
     ingested_at_utc: datetime,
     max_bytes: int = DEFAULT_MAX_BYTES,
     days: tuple[date, date] | None = None,
+    rejected_meters: Mapping[str, str] | None = None,
 ) -> ParsedFile:
-    """A readings file as `bronze/meter_readings` rows.
+    """A readings file (long, or wide: see `landing.wide`) as `bronze/meter_readings` rows.
 
     `days` (first, last; inclusive), when given, bounds the UTC day a reading may start on: rows
     outside are rejected, filed on the day the file was ingested.
 
     `meter_timezones` (meter -> IANA zone) names the described meters: rows of any other meter are
-    rejected. `meter_intervals` (meter -> minutes) supplies `interval_minutes` where the row has
+    rejected, pointing at the meter's own rejection when `rejected_meters` (meter -> reason)
+    names it. `meter_intervals` (meter -> minutes) supplies `interval_minutes` where the row has
     none (needed to turn `power_kw` into energy). `energy_kwh` is the value converted by the
     file's declared unit: kWh as is, Wh / 1000, kW x interval_minutes / 60.
 
+    A reading coarser than its meter's declared grid (an hourly row, or hourly cadence, for a
+    15-minute meter) is rejected: putting it in the first slot would leave the others empty,
+    spreading it would invent a profile nobody measured.
+
     The file is rejected whole when it has no energy column or several (mixed units).
     """
+    refused = dict(rejected_meters or {})
 
     def parse(ctx: _Ctx, raw: pl.DataFrame) -> ParsedFile:
         energy_columns = [c for c in ENERGY_COLUMNS if c in raw.columns]
@@ -122,6 +130,16 @@ def parse_readings_file(
         meter_error = (
             pl.when(pl.col("meter_id").is_null())
             .then(pl.lit("missing meter_id"))
+            .when(~described & pl.col("meter_id").is_in(list(refused)))
+            .then(
+                pl.format(
+                    "meter {} was rejected when described: {}",
+                    pl.col("meter_id"),
+                    pl.col("meter_id").replace_strict(
+                        refused, default=None, return_dtype=pl.String
+                    ),
+                )
+            )
             .when(~described)
             .then(pl.format("meter never described: {}", pl.col("meter_id")))
         )
@@ -150,6 +168,18 @@ def parse_readings_file(
                 )
             ),
             estimated_error,
+            pl.when(
+                interval_error.is_null()
+                & (pl.coalesce(row_interval, cadence) > meter_interval).fill_null(False)
+            ).then(
+                pl.format(
+                    "reading covers {} minutes, coarser than meter {}'s {}-minute grid "
+                    "(not put into one slot, not spread over a profile nobody measured)",
+                    pl.coalesce(row_interval, cadence),
+                    pl.col("meter_id"),
+                    meter_interval,
+                )
+            ),
         ]
         frame = frame.with_columns(_reasons(errors))
         day = pl.col("_start").dt.date()
@@ -185,4 +215,6 @@ def parse_readings_file(
         required=READING_REQUIRED,
         optional=READING_OPTIONAL,
         parse=parse,
+        days=days,
+        reshape=wide_to_long,
     )

@@ -73,8 +73,14 @@ def test_a_meter_whose_cadence_stays_ambiguous_is_quarantined_alone(tmp_path: Pa
     assert all("no clear cadence" in r.reason for r in parsed.rejections)
 
 
-def test_a_declared_interval_wins_over_the_cadence(tmp_path: Path) -> None:
+def test_a_cadence_coarser_than_the_declared_interval_is_quarantined_not_squeezed_into_it(
+    tmp_path: Path,
+) -> None:
     parsed = readings(write(tmp_path, "r.csv", half_hourly("power_kw")), intervals={"m1": 15})
 
-    assert set(column(parsed, "interval_minutes")) == {15}
+    assert parsed.rows.num_rows == 0
     assert parsed.inferred_intervals == {}
+    assert {r.reason for r in parsed.rejections} == {
+        "reading covers 30 minutes, coarser than meter m1's 15-minute grid "
+        "(not put into one slot, not spread over a profile nobody measured)"
+    }

@@ -294,18 +294,33 @@ def test_kw_readings_become_energy_over_the_row_or_meter_interval(tmp_path: Path
         "r.csv",
         """
 meter_id,timestamp,power_kw,interval_minutes
-m1,2024-01-15T10:00Z,2.0,60
+m1,2024-01-15T10:00Z,2.0,15
 m1,2024-01-15T11:00Z,2.0,
 m2,2024-01-15T10:00Z,2.0,
 """,
     )
 
-    parsed = readings(path)
+    parsed = readings(path, intervals={"m1": 60, "m2": 30})
 
     assert parsed.rejections == []
-    assert column(parsed, "energy_kwh") == [2.0, 0.5, 1.0]  # 60, 15 (m1) and 30 (m2) minutes
-    assert column(parsed, "interval_minutes") == [60, 15, 30]
+    assert column(parsed, "energy_kwh") == [0.5, 2.0, 1.0]  # 15, 60 (m1) and 30 (m2) minutes
+    assert column(parsed, "interval_minutes") == [15, 60, 30]
     assert set(column(parsed, "reported_unit")) == {"kW"}
+
+
+def test_readings_coarser_than_the_meters_grid_are_quarantined_not_put_into_one_slot(
+    tmp_path: Path,
+) -> None:
+    hourly = "".join(f"m1,2024-01-15T{h:02d}:00Z,4.0\n" for h in range(6))
+    path = write(tmp_path, "r.csv", "meter_id,timestamp,energy_kwh\n" + hourly)
+
+    parsed = readings(path)  # m1 declares a 15-minute grid
+
+    assert parsed.rows.num_rows == 0
+    assert len(parsed.rejections) == 6
+    assert "reading covers 60 minutes, coarser than meter m1's 15-minute grid" in (
+        parsed.rejections[0].reason
+    )
 
 
 def test_kw_readings_without_any_known_interval_are_rejected(tmp_path: Path) -> None:
@@ -446,7 +461,7 @@ def test_fall_back_occurrences_are_counted_per_meter(tmp_path: Path) -> None:
         "m1,2024-10-27T02:00:00,1\nm2,2024-10-27T02:00:00,1\nm1,2024-10-27T02:00:00,1\n",
     )
 
-    assert column(readings(path), "interval_start_utc") == [
+    assert column(readings(path, intervals={"m1": 60, "m2": 60}), "interval_start_utc") == [
         utc(2024, 10, 27, 0, 0),
         utc(2024, 10, 27, 0, 0),
         utc(2024, 10, 27, 1, 0),
@@ -543,7 +558,7 @@ ghost,2024-01-16T10:00:00,4
         "energy_kwh": "2",
     }
     assert first.day == date(2024, 1, 15)  # the day the row would have landed in
-    assert second.day == INGESTED.date()  # local time of an unknown zone: day of rejection
+    assert second.day == date(2024, 1, 16)  # local time of an unknown zone: the date written
 
 
 def test_unparsable_timestamps_and_values_reject_the_row_with_its_raw_strings(
@@ -717,7 +732,7 @@ def test_a_file_with_an_unknown_extension_is_rejected_whole(tmp_path: Path) -> N
     path = write(tmp_path, "r.xlsx", "meter_id,timestamp,energy_kwh\nm1,2024-01-15T10:00Z,1\n")
 
     assert only_rejection(readings(path)) == (
-        "unknown extension '.xlsx': expected one of ('.csv', '.parquet')"
+        "unknown extension '.xlsx': expected one of ('.csv', '.csv.gz', '.parquet')"
     )
 
 

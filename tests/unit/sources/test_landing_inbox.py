@@ -38,9 +38,17 @@ def test_meters_and_new_arrivals_come_first_and_files_older_than_the_cursor_are_
     put(tmp_path, "readings", ".partial.csv", "x", mtime_s=250)
     cursor = (150 * 10**9, str(tmp_path / "zzz"))
 
-    names = [f.path.name for f in waiting_files(tmp_path, cursor, limit=10)]
+    files = waiting_files(tmp_path, cursor, limit=10)
 
-    assert names == ["a.csv", "b.csv", "copied-with-old-mtime.csv"]
+    assert [f.path.name for f in files] == [
+        "a.csv",
+        "b.csv",
+        ".partial.csv",
+        "copied-with-old-mtime.csv",
+    ]
+    assert [f.refusal for f in files if f.refusal] == [
+        "hidden file (a name starting with '.') is not read"
+    ]
     assert [f.path.name for f in waiting_files(tmp_path, None, limit=2)] == [
         "a.csv",
         "copied-with-old-mtime.csv",
