@@ -283,10 +283,24 @@ def rejected_meters(store: Lake) -> dict[str, str]:
     )
     refused = {}
     for row in quarantine.filter(pc.equal(quarantine["source"], SOURCE)).to_pylist():
-        source_file = row["source_file"] or ""
-        if row["meter_id"] and f"{Path('meters')}/" in source_file.replace("\\", "/"):
-            refused[row["meter_id"]] = f"{row['reason']} (in {source_file})"
+        if (
+            row["meter_id"]
+            and row["source_file"]
+            and _kind_of(store, row["source_file"]) == "meters"
+        ):
+            refused[row["meter_id"]] = f"{row['reason']} (in {row['source_file']})"
     return refused
+
+
+def _kind_of(store: Lake, path: str) -> str | None:
+    """The landing kind a file belongs to, waiting or moved aside; None outside the folder."""
+    try:
+        parts = Path(path).relative_to(store.landing_root).parts
+    except ValueError:
+        return None
+    if parts and parts[0] in (PROCESSED, REJECTED):
+        parts = parts[1:]
+    return parts[0] if len(parts) > 1 else None
 
 
 def landing_batch_id(sha256: str) -> str:
@@ -307,10 +321,12 @@ def landing_files(
     it) and those still waiting in the inbox, each content once: a re-run of a day gives the same
     rows whether or not the sensor has judged its files yet. A waiting file still being written
     (`is_settled`) is left for a later run; one the inbox does not read (hidden, another
-    extension) is rejected with why.
+    extension) and a second copy of the same bytes are rejected with why.
     """
     parse = landing_parser(store, kind)
-    rows, rejected, seen = [], {}, set()
+    rows: list[pa.Table] = []
+    rejected: dict[str, list[Rejection]] = {}
+    seen: dict[str, str] = {}
     root = store.landing_root
     now = datetime.now(UTC)
     for path, reason in refused_files(root, kind):
@@ -321,8 +337,11 @@ def landing_files(
     for path in [*archived, *waiting]:
         sha = file_sha256(path)
         if sha in seen:
+            reason = f"duplicate: same content as {seen[sha]}, already ingested"
+            record = {"file": str(path), "sha256": sha}
+            rejected[str(path)] = [Rejection(record, reason, now.date(), source_file=str(path))]
             continue
-        seen.add(sha)
+        seen[sha] = str(path)
         parsed = parse(path, landing_batch_id(sha), arrived_at_utc(path))
         table = parsed.rows
         if window is not None:
