@@ -409,7 +409,7 @@ def _row_kinds() -> list[Kind]:
         )
     )
     sydney = [f"{h:02d}:00" for h in range(24)]
-    fall_back = sydney[:3] + ["02:00"] + sydney[3:]  # 25 local hours on 2024-04-07
+    fall_back = [*sydney[:3], "02:00", *sydney[3:]]  # 25 local hours on 2024-04-07
     add(
         simple(
             30,

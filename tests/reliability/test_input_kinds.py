@@ -7,7 +7,6 @@ The kinds are data (`input_kinds.KINDS`); one inbox holds them all and one run l
 from __future__ import annotations
 
 from collections.abc import Iterator
-from pathlib import Path
 
 import polars as pl
 import pytest
