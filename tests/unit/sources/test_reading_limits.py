@@ -27,7 +27,7 @@ def test_a_power_that_overflows_when_converted_is_quarantined_and_the_rest_lands
         "m1,2024-01-15T10:30Z,2.0,30\n",
     )
 
-    parsed = readings(path)
+    parsed = readings(path, intervals={"m1": 30})
 
     assert column(parsed, "energy_kwh") == [1.0]
     (rejection,) = parsed.rejections
@@ -66,7 +66,7 @@ def test_a_national_grid_in_kw_even_sent_in_wh_is_below_the_ceiling(tmp_path: Pa
         "m1,2024-01-15T10:30Z,56197000000,30\n",
     )
 
-    parsed = readings(path)
+    parsed = readings(path, intervals={"m1": 30})
 
     assert parsed.rejections == []
     assert column(parsed, "energy_kwh") == [28098500.0, 28098500000.0]
