@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import os
+import time
 from datetime import date
 
 import dagster as dg
@@ -18,6 +20,7 @@ from checks.contracts import (
 from energy_assets.definitions import defs
 from energy_assets.defs.build import ASSETS
 from energy_assets.defs.lake.automation import landing_sensor
+from energy_assets.sources.landing.files import SETTLE_SECONDS
 from tests.integration.test_landing_source import drop, readings_csv
 
 DAY = date(2024, 10, 27)
@@ -59,6 +62,9 @@ def test_files_dropped_in_landing_are_ingested_once_and_bad_ones_quarantined_and
         lake, "readings", "ghost.csv", "meter_id,timestamp,energy_kwh\nGHOST,2024-10-27T10:00Z,1\n"
     )
     drop(lake, "readings", "empty.csv", "")
+    # an empty file may be an upload just begun: it is judged once unchanged for the settle time
+    settled = time.time() - SETTLE_SECONDS - 1
+    os.utime(lake.landing_root / "readings" / "empty.csv", (settled, settled))
     drop(
         lake, "readings", "badtime.csv", "meter_id,timestamp,energy_kwh\nHOME-1,27/10/2024 10h,1\n"
     )
