@@ -85,7 +85,7 @@ def waiting_files(
         listed = [(path, None) for path in list_landing_files(landing_root, kind)]
         for path, refusal in [*listed, *refused_files(landing_root, kind)]:
             try:
-                if refusal is None and not is_settled(path, now):
+                if not is_settled(path, now, end_mark_counts=refusal is None):
                     continue
                 files.append(InboxFile(path, kind, path.stat().st_mtime_ns, refusal))
             except FileNotFoundError:  # moved away between listing and stat
@@ -330,7 +330,8 @@ def landing_files(
     root = store.landing_root
     now = datetime.now(UTC)
     for path, reason in refused_files(root, kind):
-        rejected[str(path)] = [refusal_rejection(path, reason, now.date())]
+        if is_settled(path, now, end_mark_counts=False):
+            rejected[str(path)] = [refusal_rejection(path, reason, now.date())]
     skipped = outside_window(store.read(BRONZE_LANDING_FILES), *window) if window else set()
     archived = [p for p in archived_files(root, kind) if str(p) not in skipped]
     waiting = [p for p in list_landing_files(root, kind) if is_settled(p, now)]

@@ -156,14 +156,15 @@ def refused_files(landing_root: Path, kind: LandingKind) -> list[tuple[Path, str
     return refused
 
 
-def is_settled(path: Path, now: datetime) -> bool:
+def is_settled(path: Path, now: datetime, *, end_mark_counts: bool = True) -> bool:
     """Whether a file is complete: it ends with its end mark (a CSV's final newline, Parquet's
     `PAR1` footer), or it has not changed for `SETTLE_SECONDS`. A file still being written (an
-    upload, a copy) is not read: its last line may be cut (`1.75` read as `1`)."""
+    upload, a copy) is not read: its last line may be cut (`1.75` read as `1`). A file refused
+    unread (a hidden upload in progress) is judged only by its age (`end_mark_counts=False`)."""
     stat = path.stat()
     if now.timestamp() - stat.st_mtime >= SETTLE_SECONDS:
         return True
-    if stat.st_size == 0:
+    if stat.st_size == 0 or not end_mark_counts:
         return False
     end_mark = {".csv": b"\n", ".parquet": b"PAR1"}.get(extension(path))
     if end_mark is None:

@@ -86,6 +86,18 @@ def test_a_file_without_its_end_mark_is_complete_only_once_unchanged_for_the_set
     assert is_settled(cut, now)
 
 
+def test_a_hidden_upload_is_left_alone_until_unchanged_for_the_settle_time(tmp_path: Path) -> None:
+    now = datetime.now(UTC)
+    upload = put(
+        tmp_path, "readings/.export.csv.part", (HEADER + "m1,2024-03-04T10:00Z,1\n").encode()
+    )
+
+    assert not is_settled(upload, now, end_mark_counts=False)
+    old = now.timestamp() - SETTLE_SECONDS - 1
+    os.utime(upload, (old, old))
+    assert is_settled(upload, now, end_mark_counts=False)
+
+
 def test_an_unterminated_quote_is_reported_with_the_lines_it_folded(tmp_path: Path) -> None:
     path = put(
         tmp_path,
