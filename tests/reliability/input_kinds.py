@@ -840,6 +840,17 @@ def _file_kinds() -> list[Kind]:
     )
     add(
         Kind(
+            87,
+            "hidden_upload_in_progress",
+            {"readings/.k87_upload.csv.part": text(LONG + hourly(m(87), hours=range(5)))},
+            meters=((m(87), *UTC60),),
+            sent=5,
+            waiting=5,
+            fresh=frozenset({"readings/.k87_upload.csv.part"}),
+        )
+    )
+    add(
+        Kind(
             86,
             "same_bytes_twice",
             {
