@@ -275,11 +275,16 @@ def _run(
     required: Sequence[str],
     optional: Sequence[str],
     parse: Callable[[_Ctx, pl.DataFrame], ParsedFile],
+    frame: pl.DataFrame | None = None,
 ) -> ParsedFile:
     path = Path(path)
-    ctx = _Ctx(path, file_sha256(path), schema, batch_id, _as_utc(ingested_at_utc))
+    sha256 = file_sha256(path) if frame is None else ""
+    ctx = _Ctx(path, sha256, schema, batch_id, _as_utc(ingested_at_utc))
     try:
-        raw, malformed = _load(ctx, required=required, optional=optional, max_bytes=max_bytes)
+        if frame is None:
+            raw, malformed = _load(ctx, required=required, optional=optional, max_bytes=max_bytes)
+        else:
+            raw, malformed = frame, []
         parsed = parse(ctx, raw)
     except _FileRejectedError as exc:
         return ctx.reject_file(exc.reason, exc.columns)

@@ -51,8 +51,13 @@ def parse_readings_file(
     ingested_at_utc: datetime,
     max_bytes: int = DEFAULT_MAX_BYTES,
     days: tuple[date, date] | None = None,
+    frame: pl.DataFrame | None = None,
 ) -> ParsedFile:
     """A readings file as `bronze/meter_readings` rows.
+
+    `frame`, when given, holds the rows (every column a string, e.g. decoded messages) instead of
+    the file, which then only names them in rejections; its extra columns stay in the rejected
+    records.
 
     `days` (first, last; inclusive), when given, bounds the UTC day a reading may start on: rows
     outside are rejected, filed on the day the file was ingested.
@@ -185,4 +190,5 @@ def parse_readings_file(
         required=READING_REQUIRED,
         optional=READING_OPTIONAL,
         parse=parse,
+        frame=frame,
     )

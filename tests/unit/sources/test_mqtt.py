@@ -1,0 +1,177 @@
+from __future__ import annotations
+
+import json
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+import pyarrow as pa
+import pytest
+
+from checks.contracts import BRONZE_METER_READINGS
+from energy_assets.settings import MqttSettings
+from energy_assets.sources.mqtt.messages import message_origin, parse_messages
+from energy_assets.sources.mqtt.payload import day_bounds, decode_payload
+from energy_assets.sources.mqtt.spool import (
+    Message,
+    first_of_each,
+    spool,
+    spool_rows,
+    spooled_for,
+)
+from energy_assets.storage.lake import Lake
+
+AT = datetime(2026, 12, 1, 12, 0, tzinfo=UTC)
+ZONES = {"M1": "Europe/Paris", "M2": "UTC"}
+INTERVALS = {"M1": 15, "M2": 15}
+DAYS = (date(2024, 1, 1), date(2026, 12, 31))
+
+
+def spooled(*payloads: object, topic: str = "meters/M1/readings") -> pa.Table:
+    """Spool rows of messages received one second apart (strings are sent as they are)."""
+    messages = [
+        Message(
+            topic,
+            (p if isinstance(p, str) else json.dumps(p)).encode(),
+            i + 1,
+            AT.replace(second=i),
+        )
+        for i, p in enumerate(payloads)
+    ]
+    return spool_rows(messages, AT)
+
+
+def test_a_payload_holds_one_reading_or_a_list_and_values_become_strings() -> None:
+    one = decode_payload('{"meter_id": "M1", "timestamp": "2026-12-01T00:00Z", "energy_kwh": 1.5}')
+    assert one.error is None
+    assert one.readings == [
+        {"meter_id": "M1", "timestamp": "2026-12-01T00:00Z", "energy_kwh": "1.5"}
+    ]
+    many = decode_payload(
+        json.dumps(
+            [
+                {"meter_id": "M1", "timestamp": "t1", "energy_wh": 250, "is_estimated": True},
+                {"meter_id": "M1", "timestamp": "t2", "power_w": 1200, "interval_minutes": 15},
+            ]
+        )
+    )
+    assert many.error is None
+    assert many.readings[0] == {
+        "meter_id": "M1",
+        "timestamp": "t1",
+        "energy_wh": "250",
+        "is_estimated": "true",
+    }
+    assert many.readings[1]["power_kw"] == "1.2"  # W converted to the parser's kW
+
+
+@pytest.mark.parametrize(
+    ("payload", "reason"),
+    [
+        ("not json {", "payload is not JSON"),
+        ("[]", "empty list"),
+        ('"text"', "must be a JSON object"),
+        ('{"meter_id": "M1", "timestamp": "t"}', "no energy field"),
+        ('{"meter_id": "M1", "timestamp": "t", "energy_kwh": 1, "energy_wh": 1}', "several"),
+        ('{"meter_id": "M1", "timestamp": "t", "energy_kwh": 1, "volts": 230}', "unknown fields"),
+        ('{"meter_id": "M1", "timestamp": "t", "energy_kwh": [1]}', "single values"),
+        ('{"meter_id": "M1", "timestamp": "t", "power_w": "lots"}', "power_w is not a number"),
+        ('[{"meter_id": "M1", "timestamp": "t", "energy_kwh": 1}, 3]', "reading 1: "),
+    ],
+)
+def test_a_malformed_payload_is_refused_whole_with_its_reason(payload: str, reason: str) -> None:
+    decoded = decode_payload(payload)
+    assert decoded.readings == []
+    assert decoded.error is not None and reason in decoded.error
+
+
+def test_day_bounds_cover_utc_days_local_neighbours_and_the_day_received() -> None:
+    received = date(2026, 12, 5)
+    late = [{"timestamp": "2026-12-01T23:45:00+01:00"}]
+    assert day_bounds(late, received) == (date(2026, 12, 1), received)
+    local = [{"timestamp": "2026-12-05T00:15:00"}]
+    assert day_bounds(local, received) == (date(2026, 12, 4), date(2026, 12, 6))
+    assert day_bounds([{"timestamp": "soon"}], received) == (received, received)
+
+
+def test_messages_parse_by_the_landing_rules_and_each_row_keeps_its_message() -> None:
+    messages = spooled(
+        {"meter_id": "M1", "timestamp": "2026-12-01T01:00:00", "energy_wh": 250},
+        [
+            {"meter_id": "M2", "timestamp": "2026-12-01T00:00:00Z", "energy_kwh": 0.5},
+            {"meter_id": "M2", "timestamp": "2026-12-01T00:15:00Z", "energy_kwh": 0.7},
+        ],
+        {"meter_id": "M2", "timestamp": "2026-12-01T00:30:00Z", "power_w": 2000},
+    )
+    parsed = parse_messages(messages, ZONES, INTERVALS, DAYS)
+
+    rows = {
+        (r["meter_id"], r["interval_start_utc"].isoformat()): r for r in parsed.rows.to_pylist()
+    }
+    assert parsed.rows.schema == BRONZE_METER_READINGS.schema
+    paris = rows[("M1", "2026-12-01T00:00:00+00:00")]  # local time of the meter's zone
+    assert paris["energy_kwh"] == 0.25 and paris["reported_unit"] == "Wh"
+    assert rows[("M2", "2026-12-01T00:30:00+00:00")]["energy_kwh"] == 0.5  # 2 kW x 15 min
+    keys = messages["message_key"].to_pylist()
+    assert rows[("M2", "2026-12-01T00:15:00+00:00")]["batch_id"] == f"mqtt-{keys[1][:16]}"
+    assert rows[("M2", "2026-12-01T00:15:00+00:00")]["ingested_at_utc"] == AT.replace(second=1)
+    assert {r["source"] for r in rows.values()} == {"mqtt"}
+    assert all(rejections == [] for rejections in parsed.rejections.values())
+    assert len(parsed.rejections) == 3
+
+
+def test_bad_messages_are_rejected_with_the_raw_payload_and_good_ones_kept() -> None:
+    good = {"meter_id": "M2", "timestamp": "2026-12-01T00:00:00Z", "energy_kwh": 0.5}
+    bad = [
+        "garbage, not JSON",
+        {"meter_id": "GHOST", "timestamp": "2026-12-01T00:00:00Z", "energy_kwh": 0.5},
+        {"meter_id": "M2", "timestamp": "yesterday-ish", "energy_kwh": 0.5},
+        {
+            "meter_id": "M2",
+            "timestamp": "2026-12-01T00:15:00Z",
+            "energy_kwh": 1,
+            "interval_minutes": -15,
+        },
+    ]
+    messages = spooled(good, *bad)
+    parsed = parse_messages(messages, ZONES, INTERVALS, DAYS)
+
+    assert parsed.rows.num_rows == 1
+    by_origin = {o: r for o, r in parsed.rejections.items() if r}
+    assert len(by_origin) == 4
+    reasons = [r[0].reason for r in by_origin.values()]
+    assert "payload is not JSON" in reasons[0]
+    assert "meter never described: GHOST" in reasons[1]
+    assert "unparsable timestamp" in reasons[2]
+    assert "interval_minutes" in reasons[3]
+    second = messages.slice(2, 1).to_pylist()[0]
+    rejection = by_origin[message_origin(second)][0]
+    assert rejection.record["payload"] == second["payload"]
+    assert rejection.source_file == f"mqtt://meters/M1/readings#{second['message_key']}"
+    assert rejection.day == AT.date()  # filed on the day the message arrived
+
+
+def test_a_redelivered_message_is_read_once_from_the_spool(tmp_path: Path) -> None:
+    store = Lake(str(tmp_path))
+    reading = json.dumps({"meter_id": "M2", "timestamp": "2026-12-01T00:00:00Z", "energy_kwh": 1})
+    first = Message("meters/M2/readings", reading.encode(), 7, AT)
+    spool(store, [first], AT)
+    spool(store, [Message(first.topic, first.payload, 3, AT.replace(minute=5))], AT)
+
+    read = spooled_for(store, date(2026, 12, 1), date(2026, 12, 2))
+    assert read.num_rows == 1
+    assert read["message_id"].to_pylist() == [7]  # the first received is kept
+    assert spooled_for(store, date(2026, 12, 3), date(2026, 12, 4)).num_rows == 0
+    assert first_of_each(read).num_rows == 1
+
+
+def test_mqtt_settings_come_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("ENERGY_MQTT_URL", "mqtts://broker.example:8884")
+    monkeypatch.setenv("ENERGY_MQTT_TOPICS", "a/+/readings, b/#")
+    monkeypatch.setenv("ENERGY_MQTT_USERNAME", "meter-gw")
+    settings = MqttSettings.from_env()
+    assert (settings.host, settings.port, settings.is_tls) == ("broker.example", 8884, True)
+    assert settings.topics == ("a/+/readings", "b/#")
+    assert (settings.username, settings.qos) == ("meter-gw", 1)
+    monkeypatch.setenv("ENERGY_MQTT_URL", "http://nope")
+    with pytest.raises(ValueError, match="ENERGY_MQTT_URL"):
+        MqttSettings.from_env()
