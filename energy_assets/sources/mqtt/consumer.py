@@ -40,6 +40,7 @@ class Consumer:
         self._buffer: list[tuple[int, Message]] = []
         self._connection = 0
         self._oldest: datetime | None = None
+        self._stopping = False
         client = mqtt.Client(
             CallbackAPIVersion.VERSION2,
             client_id=settings.client_id,
@@ -56,6 +57,7 @@ class Consumer:
         client.on_connect_fail = self._on_connect_fail
         client.on_disconnect = self._on_disconnect
         client.on_message = self._on_message
+        client.on_subscribe = self._on_subscribe
         self.client = client
 
     @property
@@ -76,11 +78,20 @@ class Consumer:
     def topics(self) -> str:
         return ", ".join(self.settings.topics)
 
+    def _on_subscribe(self, _c: mqtt.Client, _u: Any, _mid: int, reasons: Any, _p: Any) -> None:
+        granted = [str(reason) for reason in reasons]
+        LOG.info("subscribed to %s (granted: %s)", self.topics, ", ".join(granted))
+
     def _on_connect_fail(self, _client: mqtt.Client, _userdata: Any) -> None:
         LOG.warning("broker %s unreachable; retrying with backoff", self._broker)
 
     def _on_disconnect(self, _c: mqtt.Client, _u: Any, _f: Any, reason: Any, _p: Any) -> None:
-        LOG.warning("disconnected from %s (%s); reconnecting with backoff", self._broker, reason)
+        if self._stopping:
+            LOG.info("disconnected from %s", self._broker)
+        else:
+            LOG.warning(
+                "disconnected from %s (%s); reconnecting with backoff", self._broker, reason
+            )
 
     def _on_message(self, _client: mqtt.Client, _userdata: Any, msg: mqtt.MQTTMessage) -> None:
         now = datetime.now(UTC)
@@ -133,5 +144,6 @@ class Consumer:
                     self.flush()
             self.flush()
         finally:
+            self._stopping = True
             self.client.disconnect()
             self.client.loop_stop()

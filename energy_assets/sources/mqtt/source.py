@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 
+import pyarrow as pa
+
 from checks.contracts import BRONZE_METER_READINGS, BRONZE_METERS
 from energy_assets.settings import start_date
 from energy_assets.sources.base import Received, SourceRun
@@ -15,14 +17,13 @@ from energy_assets.storage.lake import Lake, within_days
 from energy_assets.transforms.cleaning import current_meters
 
 
-def parse_spooled(store: Lake, start: date, end: date) -> ParsedMessages:
-    """The messages that can touch days [start, end), parsed against the meters bronze
-    describes now (all their rows and rejections, whatever day they fall on)."""
+def parse_against_meters(store: Lake, messages: pa.Table) -> ParsedMessages:
+    """Messages parsed against the meters bronze describes now, by the landing parser's rules."""
     meters = current_meters(store.read(BRONZE_METERS)).table.to_pylist()
     zones = {m["meter_id"]: m["timezone"] for m in meters}
     intervals = {m["meter_id"]: m["interval_minutes"] for m in meters if m["interval_minutes"]}
     days = accepted_days(start_date(), datetime.now(UTC).date())
-    return parse_messages(spooled_for(store, start, end), zones, intervals, days)
+    return parse_messages(messages, zones, intervals, days)
 
 
 @dataclass(frozen=True)
@@ -36,7 +37,7 @@ class MqttSource:
         return Received(self.name)
 
     def readings(self, run: SourceRun, start: date, end: date) -> Received:
-        parsed = parse_spooled(run.store, start, end)
+        parsed = parse_against_meters(run.store, spooled_for(run.store, start, end))
         return Received(
             self.name,
             {BRONZE_METER_READINGS.name: [within_days(parsed.rows, start, end)]},

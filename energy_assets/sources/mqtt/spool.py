@@ -81,7 +81,8 @@ def spooled_for(store: Lake, start: date, end: date) -> pa.Table:
 
 
 def spooled_after(store: Lake, after: datetime | None) -> pa.Table:
-    """The distinct messages spooled after `after` (all when None), for the streaming sensor."""
+    """The rows spooled after `after` (all when None), redeliveries included: the streaming
+    sensor's new messages, whose newest `spooled_at_utc` is its next cursor."""
     at = BRONZE_MQTT_MESSAGES.schema.field("spooled_at_utc").type
     newer = None if after is None else ds.field("spooled_at_utc") > pa.scalar(after, at)
-    return first_of_each(store.read(BRONZE_MQTT_MESSAGES, filter_expression=newer))
+    return store.read(BRONZE_MQTT_MESSAGES, filter_expression=newer)
