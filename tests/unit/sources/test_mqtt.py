@@ -3,12 +3,16 @@ from __future__ import annotations
 import json
 from datetime import UTC, date, datetime
 from pathlib import Path
+from types import SimpleNamespace
 
 import pyarrow as pa
 import pytest
+from paho.mqtt.packettypes import PacketTypes
+from paho.mqtt.reasoncodes import ReasonCode
 
-from checks.contracts import BRONZE_METER_READINGS
+from checks.contracts import BRONZE_METER_READINGS, BRONZE_MQTT_MESSAGES
 from energy_assets.settings import MqttSettings
+from energy_assets.sources.mqtt.consumer import Consumer
 from energy_assets.sources.mqtt.messages import message_origin, parse_messages
 from energy_assets.sources.mqtt.payload import day_bounds, decode_payload
 from energy_assets.sources.mqtt.spool import (
@@ -24,6 +28,7 @@ AT = datetime(2026, 12, 1, 12, 0, tzinfo=UTC)
 ZONES = {"M1": "Europe/Paris", "M2": "UTC"}
 INTERVALS = {"M1": 15, "M2": 15}
 DAYS = (date(2024, 1, 1), date(2026, 12, 31))
+OK = ReasonCode(PacketTypes.CONNACK, "Success")
 
 
 def spooled(*payloads: object, topic: str = "meters/M1/readings") -> pa.Table:
@@ -175,3 +180,76 @@ def test_mqtt_settings_come_from_the_environment(monkeypatch: pytest.MonkeyPatch
     monkeypatch.setenv("ENERGY_MQTT_URL", "http://nope")
     with pytest.raises(ValueError, match="ENERGY_MQTT_URL"):
         MqttSettings.from_env()
+
+
+class RecordingClient:
+    """Stands in for paho's client: records subscriptions and acknowledgements."""
+
+    def __init__(self) -> None:
+        self.acks: list[int] = []
+        self.subscribed: list[list[tuple[str, int]]] = []
+
+    def subscribe(self, topics: list[tuple[str, int]]) -> None:
+        self.subscribed.append(topics)
+
+    def ack(self, mid: int, qos: int) -> None:
+        self.acks.append(mid)
+
+
+def consumer_on(store: Lake, monkeypatch: pytest.MonkeyPatch) -> tuple[Consumer, RecordingClient]:
+    monkeypatch.setenv("ENERGY_MQTT_URL", "mqtt://127.0.0.1:1")
+    consumer = Consumer(MqttSettings.from_env(), store)
+    client = RecordingClient()
+    consumer.client = client  # type: ignore[assignment]
+    return consumer, client
+
+
+def delivery(mid: int, payload: str = '{"meter_id": "M2"}') -> SimpleNamespace:
+    return SimpleNamespace(topic="meters/M2/readings", payload=payload.encode(), mid=mid)
+
+
+def test_messages_are_acknowledged_only_once_the_spool_holds_them(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    store = Lake(str(tmp_path))
+    consumer, client = consumer_on(store, monkeypatch)
+    consumer._on_connect(consumer.client, None, SimpleNamespace(session_present=False), OK, None)
+    consumer._on_message(consumer.client, None, delivery(1))  # type: ignore[arg-type]
+    consumer._on_message(consumer.client, None, delivery(2, "not json"))  # type: ignore[arg-type]
+    assert client.acks == []
+
+    assert consumer.flush() == 2
+    assert client.acks == [1, 2]
+    assert client.subscribed == [[("meters/+/readings", 1)]]  # QoS 1
+    assert store.read(BRONZE_MQTT_MESSAGES)["message_id"].to_pylist() == [1, 2]
+
+
+def test_a_failed_spool_write_keeps_the_batch_unacknowledged_to_retry(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    blocked = tmp_path / "lake"
+    blocked.write_text("a file where the lake folder should be")
+    consumer, client = consumer_on(Lake(str(blocked)), monkeypatch)
+    consumer._on_message(consumer.client, None, delivery(5))  # type: ignore[arg-type]
+
+    assert consumer.flush() == 0
+    assert client.acks == []
+    blocked.unlink()
+    assert consumer.flush() == 1
+    assert client.acks == [5]
+
+
+def test_a_message_from_before_a_reconnection_is_spooled_but_left_to_the_broker(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    store = Lake(str(tmp_path))
+    consumer, client = consumer_on(store, monkeypatch)
+    resumed = SimpleNamespace(session_present=True)
+    consumer._on_connect(consumer.client, None, resumed, OK, None)
+    consumer._on_message(consumer.client, None, delivery(1))  # type: ignore[arg-type]
+    consumer._on_connect(consumer.client, None, resumed, OK, None)  # the broker came back
+    consumer._on_message(consumer.client, None, delivery(1, '{"meter_id": "M1"}'))  # type: ignore[arg-type]
+
+    assert consumer.flush() == 2
+    assert client.acks == [1]  # packet id 1 of the new connection only
+    assert store.read(BRONZE_MQTT_MESSAGES).num_rows == 2
