@@ -54,13 +54,12 @@ def mqtt_sensor(
     selection = rebuilt_assets(graph, "readings")
     requests, days = [], []
     parsed = parse_against_meters(store, first_of_each(messages))
-    refused = {origin: r for origin, r in parsed.rejections.items() if r}
     replace_quarantine(
         store,
-        [rejection for rejections in refused.values() for rejection in rejections],
+        [rejection for rejections in parsed.rejections.values() for rejection in rejections],
         rejected_by=bronze.bronze_meter_readings.node_def.name,
         source=SOURCE,
-        files=list(refused),
+        files=list(parsed.rejections),
     )
     for day in sorted(set(parsed.rows["day"].to_pylist())):
         tags = range_tags(DAILY, day, day)
@@ -78,7 +77,7 @@ def mqtt_sensor(
         "%d messages spooled since %s, %d with quarantined readings; rebuilding %s",
         messages.num_rows,
         after or "the start",
-        len(refused),
+        len(parsed.rejections),
         ", ".join(days) or "no past day",
     )
     return dg.SensorResult(run_requests=requests, cursor=newest.isoformat())

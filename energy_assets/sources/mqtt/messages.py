@@ -30,8 +30,11 @@ REF = "mqtt_reading"
 
 @dataclass(frozen=True)
 class ParsedMessages:
-    """Good rows in the bronze schema; rejections by message origin, an entry for every message
-    (empty when clean, so a re-parse clears what an earlier one quarantined)."""
+    """Good rows in the bronze schema; rejections by origin, for the messages that have some.
+
+    Only those: quarantine rows are replaced by origin, and a window's thousands of clean
+    messages would make a predicate the Delta writer cannot parse (it crashes near 50,000).
+    """
 
     rows: pa.Table
     rejections: dict[str, list[Rejection]]
@@ -72,12 +75,14 @@ def parse_messages(
     rejected as they would be in a file.
     """
     records = messages.to_pylist()
-    rejections: dict[str, list[Rejection]] = {message_origin(m): [] for m in records}
+    rejections: dict[str, list[Rejection]] = {}
     groups: dict[str, list[dict[str, str | None]]] = {}
     for index, message in enumerate(records):
         decoded = decode_payload(message["payload"])
         if decoded.error is not None:
-            rejections[message_origin(message)].append(_rejection(message, decoded.error))
+            rejections.setdefault(message_origin(message), []).append(
+                _rejection(message, decoded.error)
+            )
         for position, reading in enumerate(decoded.readings):
             energy = next(f for f in ENERGY_FIELDS if f in reading)
             groups.setdefault(energy, []).append({**reading, REF: f"{index}:{position}"})
@@ -102,7 +107,7 @@ def parse_messages(
             ref = str(reading.pop(REF))
             rejected.add(ref)
             message = records[int(ref.split(":", maxsplit=1)[0])]
-            rejections[message_origin(message)].append(
+            rejections.setdefault(message_origin(message), []).append(
                 _rejection(
                     message,
                     rejection.reason,

@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 import json
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -10,11 +10,13 @@ import pytest
 from paho.mqtt.packettypes import PacketTypes
 from paho.mqtt.reasoncodes import ReasonCode
 
-from checks.contracts import BRONZE_METER_READINGS, BRONZE_MQTT_MESSAGES
-from energy_assets.settings import MqttSettings
+from checks.contracts import BRONZE_METER_READINGS, BRONZE_METERS, BRONZE_MQTT_MESSAGES
+from energy_assets.settings import MqttSettings, Settings
+from energy_assets.sources.base import SourceRun
 from energy_assets.sources.mqtt.consumer import Consumer
 from energy_assets.sources.mqtt.messages import message_origin, parse_messages
 from energy_assets.sources.mqtt.payload import day_bounds, decode_payload
+from energy_assets.sources.mqtt.source import MqttSource
 from energy_assets.sources.mqtt.spool import (
     Message,
     first_of_each,
@@ -120,8 +122,7 @@ def test_messages_parse_by_the_landing_rules_and_each_row_keeps_its_message() ->
     assert rows[("M2", "2026-12-01T00:15:00+00:00")]["batch_id"] == f"mqtt-{keys[1][:16]}"
     assert rows[("M2", "2026-12-01T00:15:00+00:00")]["ingested_at_utc"] == AT.replace(second=1)
     assert {r["source"] for r in rows.values()} == {"mqtt"}
-    assert all(rejections == [] for rejections in parsed.rejections.values())
-    assert len(parsed.rejections) == 3
+    assert parsed.rejections == {}
 
 
 def test_bad_messages_are_rejected_with_the_raw_payload_and_good_ones_kept() -> None:
@@ -141,7 +142,7 @@ def test_bad_messages_are_rejected_with_the_raw_payload_and_good_ones_kept() -> 
     parsed = parse_messages(messages, ZONES, INTERVALS, DAYS)
 
     assert parsed.rows.num_rows == 1
-    by_origin = {o: r for o, r in parsed.rejections.items() if r}
+    by_origin = parsed.rejections
     assert len(by_origin) == 4
     reasons = [r[0].reason for r in by_origin.values()]
     assert "payload is not JSON" in reasons[0]
@@ -253,3 +254,46 @@ def test_a_message_from_before_a_reconnection_is_spooled_but_left_to_the_broker(
     assert consumer.flush() == 2
     assert client.acks == [1]  # packet id 1 of the new connection only
     assert store.read(BRONZE_MQTT_MESSAGES).num_rows == 2
+
+
+def test_the_source_reads_the_window_of_the_spool_and_nothing_before_any_message(
+    tmp_path: Path,
+) -> None:
+    store = Lake(str(tmp_path))
+    run = SourceRun(store, Settings(("mqtt",), 42, 0, 12))
+    day = date(2026, 12, 1)
+    assert MqttSource().readings(run, day, day + timedelta(days=1)).rows == {
+        BRONZE_METER_READINGS.name: [BRONZE_METER_READINGS.schema.empty_table()]
+    }
+    store.overwrite(
+        BRONZE_METERS,
+        pa.Table.from_pylist(
+            [
+                {
+                    "source": "landing",
+                    "meter_id": "M2",
+                    "location_id": "L",
+                    "timezone": "UTC",
+                    "interval_minutes": 15,
+                    "ingested_at_utc": AT,
+                    "batch_id": "b",
+                }
+            ],
+            schema=BRONZE_METERS.schema,
+        ),
+    )
+    published = [
+        {"meter_id": "M2", "timestamp": f"{d}T00:00:00Z", "energy_kwh": 1}
+        for d in ("2026-11-30", "2026-12-01")
+    ]
+    messages = [
+        Message("meters/M2/readings", json.dumps(p).encode(), i, AT)
+        for i, p in enumerate([*published, {"meter_id": "M9", "timestamp": "x", "energy_kwh": 1}])
+    ]
+    spool(store, messages, AT)
+
+    received = MqttSource().readings(run, day, day + timedelta(days=1))
+    rows = received.rows[BRONZE_METER_READINGS.name][0]
+    assert rows["day"].to_pylist() == [day]
+    (reason,) = [r.reason for rs in received.rejected_files.values() for r in rs]
+    assert reason.startswith("meter never described: M9; unparsable timestamp: x")
