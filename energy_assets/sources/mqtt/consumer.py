@@ -23,7 +23,7 @@ import paho.mqtt.client as mqtt
 from paho.mqtt.enums import CallbackAPIVersion
 
 from energy_assets.settings import MqttSettings
-from energy_assets.sources.mqtt.spool import Message, spool
+from energy_assets.sources.mqtt.spool import COMPACT_EVERY, Message, compact, spool
 from energy_assets.storage.lake import Lake
 
 LOG = logging.getLogger(__name__)
@@ -36,6 +36,7 @@ class Consumer:
         self.settings = settings
         self.store = store
         self.spooled = 0
+        self.commits = 0
         self._lock = threading.Lock()
         self._buffer: list[tuple[int, Message]] = []
         self._connection = 0
@@ -130,8 +131,20 @@ class Consumer:
             if received_on == connection:
                 self.client.ack(message.message_id, self.settings.qos)
         self.spooled += len(batch)
+        self.commits += 1
         LOG.info("spooled %d messages (%d in all)", len(batch), self.spooled)
+        if self.commits % COMPACT_EVERY == 0:
+            self._compact()
         return len(batch)
+
+    def _compact(self) -> None:
+        """Compact the spool; a failure is logged and tried again `COMPACT_EVERY` commits on."""
+        try:
+            LOG.info("compacted the spool: %d small files rewritten", compact(self.store))
+        except Exception:
+            LOG.exception(
+                "compacting the spool failed; the next attempt is in %d commits", COMPACT_EVERY
+            )
 
     def run(self, stop: threading.Event) -> None:
         """Consume until `stop` is set, then spool what is buffered and disconnect."""

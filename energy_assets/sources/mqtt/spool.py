@@ -4,6 +4,8 @@ The consumer appends a micro-batch in one Delta commit and only then acknowledge
 broker, so a message is either in the spool or still owned by the broker (at least once). A crash
 between the commit and the acknowledgement makes the broker redeliver it: readers keep the first
 row of each `message_key`, so a redelivered message counts once (exactly-once effect).
+The consumer compacts the spool every `COMPACT_EVERY` commits, so a day of one-second batches
+does not leave readers 86,400 files to open.
 """
 
 from __future__ import annotations
@@ -19,6 +21,9 @@ import pyarrow.dataset as ds
 from checks.contracts import BRONZE_MQTT_MESSAGES
 from energy_assets.sources.mqtt.payload import day_bounds, decode_payload
 from energy_assets.storage.lake import Lake, WriteResult
+
+COMPACT_EVERY = 500
+"""Spool commits between two compactions."""
 
 
 @dataclass(frozen=True)
@@ -60,6 +65,15 @@ def spool_rows(messages: list[Message], spooled_at_utc: datetime) -> pa.Table:
 def spool(store: Lake, messages: list[Message], spooled_at_utc: datetime) -> WriteResult:
     """Append a micro-batch in one commit (concurrent commits are retried by the lake)."""
     return store.append(BRONZE_MQTT_MESSAGES, spool_rows(messages, spooled_at_utc))
+
+
+def compact(store: Lake) -> int:
+    """Rewrite the spool's small files (one per micro-batch) into few, in one commit that keeps
+    every row; return the files removed. Readers of an older version are unaffected."""
+    table = store.delta_table(BRONZE_MQTT_MESSAGES)
+    if table is None:
+        return 0
+    return int(table.optimize.compact()["numFilesRemoved"])
 
 
 def first_of_each(messages: pa.Table) -> pa.Table:

@@ -19,6 +19,7 @@ from energy_assets.sources.mqtt.payload import day_bounds, decode_payload
 from energy_assets.sources.mqtt.source import MqttSource
 from energy_assets.sources.mqtt.spool import (
     Message,
+    compact,
     first_of_each,
     spool,
     spool_rows,
@@ -297,3 +298,14 @@ def test_the_source_reads_the_window_of_the_spool_and_nothing_before_any_message
     assert rows["day"].to_pylist() == [day]
     (reason,) = [r.reason for rs in received.rejected_files.values() for r in rs]
     assert reason.startswith("meter never described: M9; unparsable timestamp: x")
+
+
+def test_compacting_the_spool_keeps_every_row_in_fewer_files(tmp_path: Path) -> None:
+    store = Lake(str(tmp_path))
+    for i in range(3):
+        spool(store, [Message("t", f"m{i}".encode(), i, AT)], AT)
+    before = store.read(BRONZE_MQTT_MESSAGES).sort_by("message_id")
+
+    assert compact(store) == 3
+    assert store.read(BRONZE_MQTT_MESSAGES).sort_by("message_id").equals(before)
+    assert len(store.delta_table(BRONZE_MQTT_MESSAGES).file_uris()) == 1  # type: ignore[union-attr]
