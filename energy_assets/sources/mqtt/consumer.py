@@ -1,12 +1,12 @@
 """The MQTT consumer: a persistent QoS 1 session whose messages are spooled, then acknowledged.
 
 Messages arrive on paho's network thread and wait in a buffer; the main loop appends the buffer
-to the spool every `batch_seconds` (or at `batch_messages`) in one commit and only then
-acknowledges each message (`manual_ack`). Killed at any point, the consumer loses nothing the
-broker accepted: unacknowledged messages stay in the session and are redelivered when it comes
-back (the spool keeps one row per message key). A message received before a reconnection is
-spooled but not acknowledged on the new connection, where its packet id may name another message;
-the broker redelivers it and the duplicate is removed on read.
+to the spool in one commit (at `batch_messages`, after `batch_seconds`, or when deliveries
+pause) and only then acknowledges each message (`manual_ack`). Killed at any point, the consumer
+loses nothing the broker accepted: unacknowledged messages stay in the session and are
+redelivered when it comes back (the spool keeps one row per message key). A message received
+before a reconnection is spooled but not acknowledged on the new connection, where its packet id
+may name another message; the broker redelivers it and the duplicate is removed on read.
 
 A broker that is down or goes away is retried with exponential backoff (1 s doubling to
 `max_backoff_seconds`), each failure logged; a failed spool write keeps the batch and retries it.
@@ -27,6 +27,8 @@ from energy_assets.sources.mqtt.spool import COMPACT_EVERY, Message, compact, sp
 from energy_assets.storage.lake import Lake
 
 LOG = logging.getLogger(__name__)
+QUIET_SECONDS = 0.1
+"""A pause in deliveries this long ends a micro-batch."""
 
 
 class Consumer:
@@ -102,12 +104,20 @@ class Consumer:
             self._oldest = self._oldest or now
 
     def _due(self) -> bool:
+        """A batch is written when full, when its oldest message has waited `batch_seconds`, or
+        when the broker has gone quiet for `QUIET_SECONDS`: a broker holds back further messages
+        until the ones in flight are acknowledged (mosquitto's default: 20), so waiting longer
+        would only slow the stream down."""
         with self._lock:
             if not self._buffer or self._oldest is None:
                 return False
-            waited = (datetime.now(UTC) - self._oldest).total_seconds()
-            return len(self._buffer) >= self.settings.batch_messages or (
-                waited >= self.settings.batch_seconds
+            now = datetime.now(UTC)
+            waited = (now - self._oldest).total_seconds()
+            quiet = (now - self._buffer[-1][1].received_utc).total_seconds()
+            return (
+                len(self._buffer) >= self.settings.batch_messages
+                or waited >= self.settings.batch_seconds
+                or quiet >= QUIET_SECONDS
             )
 
     def flush(self) -> int:
@@ -152,7 +162,7 @@ class Consumer:
         self.client.connect_async(self.settings.host, self.settings.port, keepalive=30)
         self.client.loop_start()
         try:
-            while not stop.wait(min(0.2, self.settings.batch_seconds)):
+            while not stop.wait(QUIET_SECONDS / 2):
                 if self._due():
                     self.flush()
             self.flush()
