@@ -109,7 +109,12 @@ class ConsumerProcess:
         self.process: subprocess.Popen[bytes] | None = None
 
     def start(self) -> None:
+        """Start it and wait until it has subscribed."""
         offset = self.log.stat().st_size if self.log.exists() else 0
+        self.launch()
+        self.wait_for_log("subscribed to", offset)
+
+    def launch(self) -> None:
         with self.log.open("ab") as out:
             self.process = subprocess.Popen(
                 [sys.executable, "-m", "energy_assets.cli", "mqtt-consume"],
@@ -118,14 +123,18 @@ class ConsumerProcess:
                 stdout=out,
                 stderr=subprocess.STDOUT,
             )
-        wait_for("the consumer to subscribe", lambda: self._subscribed(offset))
 
-    def _subscribed(self, offset: int) -> bool | int:
-        assert self.process is not None
-        if self.process.poll() is not None:
-            raise AssertionError(f"consumer exited: {self.log.read_text()[-2000:]}")
-        text = self.log.read_bytes()[offset:].decode()
-        return "subscribed to" in text or len(text)
+    def wait_for_log(self, line: str, offset: int = 0) -> None:
+        """Wait until the log (from `offset`) holds `line`; fail if the consumer exits."""
+
+        def logged() -> bool | int:
+            assert self.process is not None
+            if self.process.poll() is not None:
+                raise AssertionError(f"consumer exited: {self.log.read_text()[-2000:]}")
+            text = self.log.read_bytes()[offset:].decode()
+            return line in text or len(text)
+
+        wait_for(f"{line!r} in the consumer's log", logged)
 
     def kill(self) -> None:
         """kill -9: no chance to spool or acknowledge what it holds."""
@@ -270,3 +279,31 @@ def assert_landed_once(lake: Lake, quarantined_by_sensor: int) -> None:
     assert set(payloads) == set(MALFORMED)
     for payload, reason in MALFORMED.items():
         assert reason in payloads[payload]
+
+
+def test_a_consumer_started_before_its_broker_retries_with_backoff_then_spools(
+    lake: Lake, tmp_path: Path
+) -> None:
+    folder = tmp_path / "broker"
+    folder.mkdir()
+    broker = Broker(folder)  # not started yet
+    env = {**os.environ, "ENERGY_MQTT_URL": broker.url, "ENERGY_MQTT_MAX_BACKOFF_SECONDS": "2"}
+    consumer = ConsumerProcess(env, tmp_path / "consumer.log")
+    consumer.launch()
+    try:
+        consumer.wait_for_log("unreachable; retrying with backoff")
+        broker.start()
+        consumer.wait_for_log("subscribed to")
+        gateway = mqtt.Client(CallbackAPIVersion.VERSION2, client_id="late-gateway")
+        gateway.connect("127.0.0.1", broker.port)
+        gateway.loop_start()
+        gateway.publish(
+            "meters/MQ-00/readings", json.dumps(reading(0, 0)), qos=1
+        ).wait_for_publish()
+        gateway.loop_stop()
+        wait_for("the message in the spool", lambda: distinct_spooled(lake) == 1 or 0)
+        assert consumer.stop() == 0
+    finally:
+        if consumer.process is not None and consumer.process.poll() is None:
+            consumer.kill()
+        broker.stop()
