@@ -149,6 +149,16 @@ class ConsumerProcess:
 
 
 @pytest.fixture
+def consumers() -> Iterator[list[ConsumerProcess]]:
+    """The consumers a test starts; any still running when it ends (a failure) is killed."""
+    started: list[ConsumerProcess] = []
+    yield started
+    for consumer in started:
+        if consumer.process is not None and consumer.process.poll() is None:
+            consumer.kill()
+
+
+@pytest.fixture
 def broker(tmp_path: Path) -> Iterator[Broker]:
     folder = tmp_path / "broker"
     folder.mkdir()
@@ -209,7 +219,12 @@ def publish_with_faults(broker: Broker, consumer: ConsumerProcess) -> list[tuple
 
 @pytest.mark.slow
 def test_a_day_published_through_a_broker_restart_and_a_killed_consumer_lands_exactly_once(
-    lake: Lake, instance: dg.DagsterInstance, broker: Broker, tmp_path: Path, monkeypatch
+    lake: Lake,
+    instance: dg.DagsterInstance,
+    broker: Broker,
+    consumers: list[ConsumerProcess],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     monkeypatch.setenv("ENERGY_SOURCES", "landing,mqtt")
     describe_meters(lake)
@@ -223,6 +238,7 @@ def test_a_day_published_through_a_broker_restart_and_a_killed_consumer_lands_ex
         "ENERGY_MQTT_MAX_BACKOFF_SECONDS": "2",
     }
     consumer = ConsumerProcess(env, tmp_path / "consumer.log")
+    consumers.append(consumer)
     consumer.start()
     started = time.monotonic()
     stream = publish_with_faults(broker, consumer)
@@ -282,13 +298,14 @@ def assert_landed_once(lake: Lake, quarantined_by_sensor: int) -> None:
 
 
 def test_a_consumer_started_before_its_broker_retries_with_backoff_then_spools(
-    lake: Lake, tmp_path: Path
+    lake: Lake, consumers: list[ConsumerProcess], tmp_path: Path
 ) -> None:
     folder = tmp_path / "broker"
     folder.mkdir()
     broker = Broker(folder)  # not started yet
     env = {**os.environ, "ENERGY_MQTT_URL": broker.url, "ENERGY_MQTT_MAX_BACKOFF_SECONDS": "2"}
     consumer = ConsumerProcess(env, tmp_path / "consumer.log")
+    consumers.append(consumer)
     consumer.launch()
     try:
         consumer.wait_for_log("unreachable; retrying with backoff")
@@ -304,6 +321,4 @@ def test_a_consumer_started_before_its_broker_retries_with_backoff_then_spools(
         wait_for("the message in the spool", lambda: distinct_spooled(lake) == 1 or 0)
         assert consumer.stop() == 0
     finally:
-        if consumer.process is not None and consumer.process.poll() is None:
-            consumer.kill()
         broker.stop()
