@@ -71,6 +71,11 @@ demo: setup
 status: setup
 	$(BIN)/energy-lake status
 
+# The MQTT consumer, beside `make dev` (ENERGY_SOURCES must name mqtt; broker from ENERGY_MQTT_*).
+.PHONY: mqtt-consume
+mqtt-consume: setup
+	$(BIN)/energy-lake mqtt-consume
+
 # The marimo notebooks (read-only over the lake), on http://127.0.0.1:2718.
 .PHONY: notebooks
 notebooks: setup

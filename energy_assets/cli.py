@@ -7,9 +7,12 @@ show up in the Dagster UI like any other run.
 from __future__ import annotations
 
 import argparse
+import logging
 import os
 import shutil
+import signal
 import sys
+import threading
 import warnings
 from collections.abc import Sequence
 from collections.abc import Set as AbstractSet
@@ -290,6 +293,18 @@ def demo(days: int) -> bool:
     return ok
 
 
+def mqtt_consume() -> None:
+    """Run the MQTT consumer until SIGINT or SIGTERM, then spool what it holds and stop."""
+    from energy_assets.settings import MqttSettings
+    from energy_assets.sources.mqtt.consumer import Consumer
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
+    stop = threading.Event()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signum, lambda *_: stop.set())
+    Consumer(MqttSettings.from_env(), configured_lake()).run(stop)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     # Dagster flags the beta APIs we use on every import; operators need the figures, not those.
     warnings.filterwarnings("ignore", category=dg.BetaWarning)
@@ -310,7 +325,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     demo_parser = commands.add_parser("demo", help="headless end to end on recent simulated days")
     demo_parser.add_argument("--days", type=int, default=DEMO_DAYS)
+    commands.add_parser(
+        "mqtt-consume",
+        help="spool readings from the MQTT broker (ENERGY_MQTT_*) into bronze until stopped",
+    )
     args = parser.parse_args(argv)
+    if args.command == "mqtt-consume":
+        mqtt_consume()
+        return 0
     if args.command == "backfill":
         return 0 if backfill(args.start, args.end, args.select) else 1
     if args.command == "status":

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
 
 import yaml
 
@@ -214,3 +215,45 @@ def bronze_retention_days() -> int | None:
     unset keeps bronze forever."""
     value = os.environ.get("ENERGY_BRONZE_RETENTION_DAYS")
     return int(value) if value else None
+
+
+@dataclass(frozen=True)
+class MqttSettings:
+    """How the MQTT consumer reaches its broker (`ENERGY_MQTT_*`) and how big its micro-batches
+    are. The session is persistent (`client_id`, clean session off) and QoS 1, so a message the
+    broker accepted waits for the consumer across a consumer or broker restart."""
+
+    host: str
+    port: int
+    is_tls: bool
+    topics: tuple[str, ...]
+    client_id: str
+    username: str | None
+    password: str | None
+    batch_messages: int
+    batch_seconds: float
+    max_backoff_seconds: float
+    qos: int = 1
+
+    @classmethod
+    def from_env(cls) -> MqttSettings:
+        url = urlsplit(os.environ.get("ENERGY_MQTT_URL", "mqtt://127.0.0.1:1883"))
+        if url.scheme not in ("mqtt", "mqtts") or not url.hostname:
+            raise ValueError(
+                f"ENERGY_MQTT_URL must look like mqtt://host:port or mqtts://host:port, "
+                f"not {url.geturl()!r}"
+            )
+        is_tls = url.scheme == "mqtts"
+        topics = os.environ.get("ENERGY_MQTT_TOPICS", "meters/+/readings")
+        return cls(
+            host=url.hostname,
+            port=url.port or (8883 if is_tls else 1883),
+            is_tls=is_tls,
+            topics=tuple(t.strip() for t in topics.split(",") if t.strip()),
+            client_id=os.environ.get("ENERGY_MQTT_CLIENT_ID", "energy-lake-consumer"),
+            username=os.environ.get("ENERGY_MQTT_USERNAME") or None,
+            password=os.environ.get("ENERGY_MQTT_PASSWORD") or None,
+            batch_messages=int(os.environ.get("ENERGY_MQTT_BATCH_MESSAGES", "500")),
+            batch_seconds=float(os.environ.get("ENERGY_MQTT_BATCH_SECONDS", "1.0")),
+            max_backoff_seconds=float(os.environ.get("ENERGY_MQTT_MAX_BACKOFF_SECONDS", "30")),
+        )

@@ -152,6 +152,32 @@ BRONZE_LANDING_FILES = TableContract(
 `landed_path` where it was dropped; `status` is accepted, rejected or duplicate (same `sha256` as an
 accepted file); `first_day`..`last_day` are the UTC days its accepted rows cover."""
 
+BRONZE_MQTT_MESSAGES = TableContract(
+    layer="bronze",
+    name="mqtt_messages",
+    grain="one MQTT message as spooled by the consumer (a redelivery is another row, same key)",
+    key=(),
+    partitioned=False,
+    schema=pa.schema(
+        [
+            _f("message_key", pa.string(), False),
+            _f("topic", pa.string(), False),
+            _f("message_id", pa.int32(), False),
+            _f("payload", pa.string(), False),
+            _f("received_utc", UTC_TS, False),
+            _f("first_day", pa.date32(), False),
+            _f("last_day", pa.date32(), False),
+            _f("spooled_at_utc", UTC_TS, False),
+        ]
+    ),
+)
+"""The consumer's durable spool, appended before the broker is acknowledged (at least once);
+readers keep one row per `message_key` (SHA-256 of topic and payload), so a message redelivered
+after a crash counts once. `message_id` is the broker's packet id (reused, not a key); `payload`
+is the UTF-8 text (undecodable bytes escaped); `first_day`..`last_day` bound the UTC days its
+readings can fall on, widened to include the day it was received, so a run reads only the
+messages that can touch its days; `spooled_at_utc` is the sensor's cursor."""
+
 BRONZE_API_RESPONSES = TableContract(
     layer="bronze",
     name="api_responses",

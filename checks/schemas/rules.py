@@ -14,6 +14,7 @@ from checks.contracts import (
     BRONZE_LANDING_FILES,
     BRONZE_METER_READINGS,
     BRONZE_METERS,
+    BRONZE_MQTT_MESSAGES,
     BRONZE_QUARANTINE,
     BRONZE_WEATHER,
     GOLD_ANOMALIES,
@@ -220,6 +221,7 @@ DOMAIN_RULES: dict[str, TableRules] = {
         },
         rows=[ordered("first_day", "last_day", strict=False)],
     ),
+    BRONZE_MQTT_MESSAGES.path: TableRules(),
     BRONZE_API_RESPONSES.path: TableRules(columns={"status": [pa.Check.in_range(100, 599)]}),
     GOLD_FORECAST_BACKTEST.path: TableRules(
         columns={

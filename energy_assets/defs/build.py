@@ -20,6 +20,7 @@ from energy_assets.defs.marts import assets as marts_assets
 from energy_assets.defs.ops import automation as alerts
 from energy_assets.defs.resources import LakeResource, MlflowResource
 from energy_assets.defs.segments import assets as segment_assets
+from energy_assets.defs.streaming import automation as streaming
 
 ASSETS: list[dg.AssetsDefinition] = [
     bronze.bronze_meters,
@@ -64,6 +65,7 @@ SENSORS: list[dg.SensorDefinition] = [
     alerts.run_failure_alerts,
     alerts.check_failure_alerts,
     forecast_automation.issue_forecast_sensor,
+    streaming.mqtt_sensor,
 ]
 
 

@@ -10,12 +10,19 @@ from collections.abc import Iterable
 
 from energy_assets.sources.base import Source
 from energy_assets.sources.landing_inbox import LandingSource
+from energy_assets.sources.mqtt.source import MqttSource
 from energy_assets.sources.network_sources import Eco2mixSource, OpenMeteoSource
 from energy_assets.sources.simulator.source import SimulatorSource
 
 SOURCES: dict[str, Source] = {
     source.name: source
-    for source in (SimulatorSource(), LandingSource(), OpenMeteoSource(), Eco2mixSource())
+    for source in (
+        SimulatorSource(),
+        LandingSource(),
+        OpenMeteoSource(),
+        Eco2mixSource(),
+        MqttSource(),
+    )
 }
 
 

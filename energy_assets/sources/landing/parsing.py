@@ -296,15 +296,21 @@ def _run(
     parse: Callable[[_Ctx, pl.DataFrame], ParsedFile],
     days: tuple[date, date] | None = None,
     reshape: Callable[[_Ctx, pl.DataFrame], pl.DataFrame] | None = None,
+    frame: pl.DataFrame | None = None,
 ) -> ParsedFile:
     """Read a file, `reshape` it (e.g. wide to long) and `parse` it; a file-level problem
-    rejects the whole file."""
+    rejects the whole file. `frame`, when given, holds rows already in hand (read as strings)
+    instead of the file's."""
     path = Path(path)
-    ctx = _Ctx(path, file_sha256(path), schema, batch_id, _as_utc(ingested_at_utc), days)
+    sha256 = file_sha256(path) if frame is None else ""
+    ctx = _Ctx(path, sha256, schema, batch_id, _as_utc(ingested_at_utc), days)
     try:
-        raw, malformed = _load(
-            ctx, required=required, optional=optional, max_bytes=max_bytes, reshape=reshape
-        )
+        if frame is None:
+            raw, malformed = _load(
+                ctx, required=required, optional=optional, max_bytes=max_bytes, reshape=reshape
+            )
+        else:
+            raw, malformed = frame, []
         parsed = parse(ctx, raw)
     except _FileRejectedError as exc:
         return ctx.reject_file(exc.reason, exc.columns, exc.days)

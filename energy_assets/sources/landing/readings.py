@@ -53,8 +53,13 @@ def parse_readings_file(
     max_bytes: int = DEFAULT_MAX_BYTES,
     days: tuple[date, date] | None = None,
     rejected_meters: Mapping[str, str] | None = None,
+    frame: pl.DataFrame | None = None,
 ) -> ParsedFile:
     """A readings file (long, or wide: see `landing.wide`) as `bronze/meter_readings` rows.
+
+    `frame`, when given, holds the rows (every column a string, e.g. decoded messages) instead of
+    the file, which then only names them in rejections; its extra columns stay in the rejected
+    records.
 
     `days` (first, last; inclusive), when given, bounds the UTC day a reading may start on: rows
     outside are rejected, filed on the day the file was ingested.
@@ -217,4 +222,5 @@ def parse_readings_file(
         parse=parse,
         days=days,
         reshape=wide_to_long,
+        frame=frame,
     )

@@ -1,0 +1,1 @@
+"""Streaming ingest: the sensor that rebuilds the days MQTT messages touch."""
