@@ -108,7 +108,6 @@ def backfill(start: date, end_inclusive: date, select: str | None) -> bool:
     """Materialize the selection over [start, end]: one run per partitioning (dimensions, days,
     and any other cadence), in dependency order, each stored in the instance."""
     from energy_assets.definitions import defs
-    from energy_assets.defs.build import ASSETS
 
     if end_inclusive < start:
         raise SystemExit(f"--end {end_inclusive} is before --start {start}")
@@ -134,7 +133,7 @@ def backfill(start: date, end_inclusive: date, select: str | None) -> bool:
         )
         progress.start_run(number, window, names)
         job = dg.Definitions(
-            assets=ASSETS,
+            assets=defs.assets,
             resources=defs.resources,
             jobs=[dg.define_asset_job(BACKFILL_JOB, selection=keys)],
         ).resolve_job_def(BACKFILL_JOB)

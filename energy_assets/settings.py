@@ -20,7 +20,7 @@ if TYPE_CHECKING:
     from energy_assets.sources.open_meteo import OpenMeteoConfig
     from energy_assets.transforms.pseudonymise import Pseudonymisation
 
-DEFAULT_START_DATE = "2024-01-01"
+DEFAULT_START_DATE = date(2024, 1, 1)
 DEFAULT_LAKE_ROOT = Path(__file__).resolve().parents[1] / "lake"
 """The embedded lake: `lake/` in the repository, wherever a command is started from."""
 
@@ -48,7 +48,37 @@ def marts_lake_root() -> str:
 
 def start_date() -> date:
     """First daily partition (`ENERGY_START_DATE`), so imported history of any age fits."""
-    return date.fromisoformat(os.environ.get("ENERGY_START_DATE", DEFAULT_START_DATE))
+    configured = os.environ.get("ENERGY_START_DATE")
+    return date.fromisoformat(configured) if configured else DEFAULT_START_DATE
+
+
+@dataclass(frozen=True)
+class DefinitionSettings:
+    """What Dagster fixes when the definitions are built: the first daily partition, the
+    training cadence (the model's partitions) and the day-ahead issue hour (the forecasts'
+    freshness policy). `build_defs` reads them once; a test passes its own."""
+
+    start_date: date = DEFAULT_START_DATE
+    training_cadence: str = "weekly"
+    forecast_issue_hour_utc: int = 12
+
+    def __post_init__(self) -> None:
+        from ml.forecasting.periods import CADENCES
+
+        if self.training_cadence not in CADENCES:
+            raise ValueError(
+                f"training cadence {self.training_cadence!r} (ENERGY_TRAINING_CADENCE): use one "
+                f"of {', '.join(CADENCES)}"
+            )
+
+    @classmethod
+    def from_env(cls) -> DefinitionSettings:
+        """`ENERGY_START_DATE`, `ENERGY_TRAINING_CADENCE`, `ENERGY_FORECAST_ISSUE_HOUR_UTC`."""
+        return cls(
+            start_date=start_date(),
+            training_cadence=os.environ.get("ENERGY_TRAINING_CADENCE", "weekly"),
+            forecast_issue_hour_utc=Settings.from_env().forecast_issue_hour_utc,
+        )
 
 
 @dataclass(frozen=True)
@@ -136,16 +166,6 @@ class SourceSettings:
         grid.regions()  # an unknown region code fails the run at once, naming it
         replay = os.environ.get("ENERGY_API_REPLAY", "0").lower() in ("1", "true", "yes")
         return cls(http=http, open_meteo=weather, eco2mix=grid, is_replay=replay)
-
-
-def training_cadence() -> str:
-    """`ENERGY_TRAINING_CADENCE` (daily, weekly or monthly; default weekly)."""
-    from ml.forecasting.periods import CADENCES
-
-    cadence = os.environ.get("ENERGY_TRAINING_CADENCE", "weekly")
-    if cadence not in CADENCES:
-        raise ValueError(f"ENERGY_TRAINING_CADENCE={cadence!r}: use one of {', '.join(CADENCES)}")
-    return cadence
 
 
 ALERT_WEBHOOK_ENV = "ENERGY_ALERT_WEBHOOK"

@@ -1,6 +1,8 @@
 """Builds the project's Dagster `Definitions` from every domain of `energy_assets/defs/`.
 
-Each domain adds its assets, checks, jobs, schedules and sensors to the lists below.
+The definition settings (start date, training cadence, issue hour) are read here, once, unless
+the caller passes them; one `Partitioning` is built from them and handed to each domain's build,
+which applies the decorators to its module-level asset, sensor and schedule functions.
 """
 
 from __future__ import annotations
@@ -10,63 +12,60 @@ from collections.abc import Mapping
 import dagster as dg
 
 from energy_assets.defs import conditions as automation_conditions
-from energy_assets.defs.anomalies import assets as anomaly_assets
-from energy_assets.defs.forecasting import assets as forecasting_assets
+from energy_assets.defs.anomalies import detection, evaluation
+from energy_assets.defs.domain import DomainDefs
 from energy_assets.defs.forecasting import automation as forecast_automation
+from energy_assets.defs.forecasting import backtest, forecasts, training
 from energy_assets.defs.lake import automation as lake_automation
 from energy_assets.defs.lake import bronze, gold, retention, silver
 from energy_assets.defs.lake import carbon as carbon_assets
 from energy_assets.defs.marts import assets as marts_assets
 from energy_assets.defs.ops import automation as alerts
+from energy_assets.defs.partitions import Partitioning
 from energy_assets.defs.resources import LakeResource, MlflowResource
 from energy_assets.defs.segments import assets as segment_assets
 from energy_assets.defs.streaming import automation as streaming
+from energy_assets.settings import DefinitionSettings
 
-ASSETS: list[dg.AssetsDefinition] = [
-    bronze.bronze_meters,
-    bronze.bronze_meter_readings,
-    bronze.bronze_weather,
-    silver.silver_meters,
-    silver.silver_meter_readings,
-    silver.silver_weather,
-    gold.consumption_features,
-    gold.quality_scorecard_asset,
-    carbon_assets.carbon_emissions_asset,
-    marts_assets.marts,
-    marts_assets.marts_rebuilt_whole,
-    forecasting_assets.day_ahead_model,
-    forecasting_assets.day_ahead_forecasts,
-    forecasting_assets.day_ahead_backtest,
-    anomaly_assets.anomalies,
-    anomaly_assets.anomaly_evaluation,
-    segment_assets.meter_clusters,
-]
 
-ASSET_CHECKS: list[dg.AssetChecksDefinition] = [forecast_automation.forecast_issued_check]
-
-JOBS: list[dg.UnresolvedAssetJobDefinition | dg.JobDefinition] = [
-    lake_automation.daily_lake_job,
-    forecast_automation.model_training_job,
-    forecast_automation.day_ahead_forecast_job,
-    forecast_automation.forecast_freshness_job,
-    retention.bronze_retention_job,
-]
-
-SCHEDULES: list[dg.ScheduleDefinition] = [
-    lake_automation.daily_lake_schedule,
-    forecast_automation.model_training_schedule,
-    forecast_automation.forecast_freshness_schedule,
-    retention.bronze_retention_schedule,
-]
-
-SENSORS: list[dg.SensorDefinition] = [
-    lake_automation.landing_sensor,
-    automation_conditions.lake_automation_sensor,
-    alerts.run_failure_alerts,
-    alerts.check_failure_alerts,
-    forecast_automation.issue_forecast_sensor,
-    streaming.mqtt_sensor,
-]
+def build_domains(settings: DefinitionSettings) -> DomainDefs:
+    """Every domain's assets, checks, jobs, schedules and sensors, on the partitionings of
+    `settings`."""
+    partitioning = Partitioning.from_settings(settings)
+    lake_automation_defs = lake_automation.build(partitioning)
+    (daily_lake_job,) = lake_automation_defs.jobs
+    forecasting = DomainDefs(
+        assets=[
+            training.build_model(partitioning),
+            forecasts.build_forecasts(partitioning, settings.forecast_issue_hour_utc),
+            backtest.build_backtest(partitioning),
+        ]
+    )
+    anomalies = DomainDefs(
+        assets=[detection.build_anomalies(partitioning), evaluation.build_evaluation()]
+    )
+    return (
+        bronze.build(partitioning)
+        + silver.build(partitioning)
+        + gold.build(partitioning)
+        + carbon_assets.build(partitioning)
+        + marts_assets.build(partitioning)
+        + forecasting
+        + anomalies
+        + segment_assets.build(partitioning)
+        + lake_automation_defs
+        + forecast_automation.build(partitioning, daily_lake_job)
+        + streaming.build()
+        + DomainDefs(
+            jobs=[retention.bronze_retention_job],
+            schedules=[retention.bronze_retention_schedule],
+            sensors=[
+                automation_conditions.lake_automation_sensor,
+                alerts.run_failure_alerts,
+                alerts.check_failure_alerts,
+            ],
+        )
+    )
 
 
 def default_resources() -> dict[str, object]:
@@ -78,14 +77,19 @@ def default_resources() -> dict[str, object]:
     }
 
 
-def build_defs(resource_overrides: Mapping[str, object] | None = None) -> dg.Definitions:
-    """The definitions, with `resource_overrides` replacing default resources by name (a test
-    passes a lake on a temporary root instead of changing the environment)."""
+def build_defs(
+    settings: DefinitionSettings | None = None,
+    resource_overrides: Mapping[str, object] | None = None,
+) -> dg.Definitions:
+    """The definitions built from `settings` (default: read from the environment, here, once),
+    with `resource_overrides` replacing default resources by name (a test passes a lake on a
+    temporary root instead of changing the environment)."""
+    domains = build_domains(settings or DefinitionSettings.from_env())
     return dg.Definitions(
-        assets=ASSETS,
-        asset_checks=ASSET_CHECKS,
-        jobs=JOBS,
-        schedules=SCHEDULES,
-        sensors=SENSORS,
+        assets=domains.assets,
+        asset_checks=domains.asset_checks,
+        jobs=domains.jobs,
+        schedules=domains.schedules,
+        sensors=domains.sensors,
         resources={**default_resources(), **(resource_overrides or {})},
     )

@@ -13,7 +13,7 @@ import pyarrow as pa
 
 from checks.contracts import TableContract
 from energy_assets.defs.check_suites import CheckContext, CheckSuite
-from energy_assets.defs.partitions import DAILY, SINGLE_RUN
+from energy_assets.defs.partitions import SINGLE_RUN
 from energy_assets.storage.lake import Chunk, Lake, WriteResult
 
 
@@ -27,23 +27,22 @@ def table_asset(
     suite: CheckSuite,
     summary: str,
     *,
+    partitions: dg.PartitionsDefinition | None,
     deps: Sequence[dg.AssetKey | dg.AssetDep] = (),
-    daily: bool = True,
     kinds: set[str] | None = None,
     automation_condition: dg.AutomationCondition | None = None,
     extra_checks: Sequence[dg.AssetCheckSpec] = (),
 ) -> Callable[[Callable[..., Any]], dg.AssetsDefinition]:
-    """The decorator of a lake table's asset: keyed and grouped by the table's layer, partitioned
-    by UTC day with a single-run backfill (unless `daily=False`: a dimension), its suite's checks
+    """The decorator of a lake table's asset: keyed and grouped by the table's layer, on
+    `partitions` (the UTC days) with a single-run backfill (None: a dimension), its suite's checks
     (and `extra_checks`) declared, described by `summary` and the contract's grain."""
-    partitions = DAILY if daily else None
     return dg.asset(
         key=key(table),
         group_name=table.layer,
         kinds=kinds if kinds is not None else {"delta", "polars"},
         deps=list(deps),
         partitions_def=partitions,
-        backfill_policy=SINGLE_RUN if daily else None,
+        backfill_policy=SINGLE_RUN if partitions is not None else None,
         check_specs=[*suite.specs(partitions), *extra_checks],
         automation_condition=automation_condition,
         description=f"{summary} Grain: {table.grain}.",

@@ -16,7 +16,7 @@ from fastapi import FastAPI, HTTPException
 from checks.contracts import GOLD_CONSUMPTION_FEATURES, SILVER_METERS, SILVER_WEATHER
 from energy_assets.exploration.forecast_views import tracking_uri, with_conditions
 from energy_assets.serving.models import ForecastRequest, ForecastResponse, IntervalForecast
-from energy_assets.settings import Settings, configured_lake, training_cadence
+from energy_assets.settings import DefinitionSettings, configured_lake
 from energy_assets.storage.lake import Lake
 from energy_assets.transforms.day_ahead import PROFILE_DAYS, Predictors, forecast_day
 from ml.forecasting.model import MODEL_NAME, region_rows
@@ -53,8 +53,8 @@ def create_app(store: Lake | None = None) -> FastAPI:
     """The app over `store` (default: the lake of `ENERGY_LAKE_ROOT`), with the settings read
     once here."""
     lake = store or configured_lake()
-    settings = Settings.from_env()
-    cadence = training_cadence()
+    settings = DefinitionSettings.from_env()
+    cadence = settings.training_cadence
     app = FastAPI(title="Energy lakehouse forecasts", version="1")
 
     @app.post("/forecast")

@@ -15,14 +15,15 @@ from dagster._core.storage.tags import (
 )
 
 from energy_assets.definitions import defs
-from energy_assets.defs.build import ASSETS
 
 DIMENSIONS = [dg.AssetKey(["bronze", "meters"]), dg.AssetKey(["silver", "meters"])]
 LAKE_LAYERS = dg.AssetSelection.groups("bronze", "silver", "gold")
 
 
 def materialize_dimensions(instance: dg.DagsterInstance) -> dg.ExecuteInProcessResult:
-    return dg.materialize(ASSETS, instance=instance, resources=defs.resources, selection=DIMENSIONS)
+    return dg.materialize(
+        defs.assets, instance=instance, resources=defs.resources, selection=DIMENSIONS
+    )
 
 
 def materialize_days(
@@ -30,7 +31,7 @@ def materialize_days(
 ) -> dg.ExecuteInProcessResult:
     """One run over the days [first, last] of every partitioned bronze, silver and gold asset."""
     return dg.materialize(
-        ASSETS,
+        defs.assets,
         instance=instance,
         resources=defs.resources,
         selection=LAKE_LAYERS - dg.AssetSelection.assets(*DIMENSIONS),

@@ -13,7 +13,6 @@ from dagster._core.storage.tags import (
 
 from checks.contracts import GOLD_ANOMALIES, GOLD_ANOMALY_EVALUATION
 from energy_assets.definitions import defs
-from energy_assets.defs.build import ASSETS
 from energy_assets.defs.tables import key
 from energy_assets.sources.anomaly_feedback import submit_feedback
 from energy_assets.storage.lake import Lake
@@ -26,7 +25,7 @@ EVALUATION = dg.AssetSelection.assets(key(GOLD_ANOMALY_EVALUATION))
 
 def _materialize_anomalies(instance: dg.DagsterInstance) -> dg.ExecuteInProcessResult:
     return dg.materialize(
-        ASSETS,
+        defs.assets,
         instance=instance,
         resources=defs.resources,
         selection=ANOMALIES,
@@ -72,7 +71,7 @@ def test_anomalies_and_their_evaluation_are_materialized_with_checks_and_metadat
     assert acknowledged["severity"].unique().to_list() == ["low"]
 
     evaluation = dg.materialize(
-        ASSETS, instance=instance, resources=defs.resources, selection=EVALUATION
+        defs.assets, instance=instance, resources=defs.resources, selection=EVALUATION
     )
     assert evaluation.success
     metadata = evaluation.asset_materializations_for_node("gold__anomaly_evaluation")[0].metadata

@@ -5,12 +5,12 @@ from datetime import UTC, date, datetime
 import dagster as dg
 
 from energy_assets.definitions import defs
-from energy_assets.defs.build import ASSETS
-from energy_assets.defs.lake.automation import daily_lake_schedule
 from tests.integration.pipeline import DIMENSIONS
 
+DAILY_LAKE_SCHEDULE = defs.resolve_schedule_def("daily_lake_schedule")
+
 LAKE_ASSETS = [
-    a for a in ASSETS if set(a.group_names_by_key.values()) <= {"bronze", "silver", "gold"}
+    a for a in defs.assets if set(a.group_names_by_key.values()) <= {"bronze", "silver", "gold"}
 ]
 PAST_DAY = "2024-03-12"  # far from the latest partition: eager() would ignore it
 BRONZE_DAILY = dg.AssetSelection.groups("bronze") - dg.AssetSelection.assets(*DIMENSIONS)
@@ -62,11 +62,11 @@ def test_the_daily_schedule_builds_yesterday_once_at_the_issue_hour(
     def evaluate(hour: int) -> dg.RunRequest | dg.SkipReason:
         at = datetime(2024, 5, 2, hour, tzinfo=UTC)
         context = dg.build_schedule_context(instance=instance, scheduled_execution_time=at)
-        return daily_lake_schedule(context)
+        return DAILY_LAKE_SCHEDULE(context)
 
     assert isinstance(evaluate(5), dg.SkipReason)
     request = evaluate(6)
     assert isinstance(request, dg.RunRequest)
     assert request.partition_key == date(2024, 5, 1).isoformat()
     assert request.run_key == "2024-05-01"
-    assert daily_lake_schedule.default_status == dg.DefaultScheduleStatus.RUNNING
+    assert DAILY_LAKE_SCHEDULE.default_status == dg.DefaultScheduleStatus.RUNNING

@@ -1,15 +1,23 @@
-"""`build_defs` takes resources from the caller, so a test needs no environment to pick a lake."""
+"""`build_defs` takes its settings and resources from the caller, so a test needs no environment
+to pick a lake or a partitioning; importing the definitions' modules reads no setting."""
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+from datetime import date
 from pathlib import Path
 
 import dagster as dg
 import pytest
 
-from checks.contracts import BRONZE_METERS
+from checks.contracts import BRONZE_METERS, GOLD_METER_CLUSTERS, SILVER_METER_READINGS
 from energy_assets.defs.build import build_defs
+from energy_assets.defs.forecasting.training import MODEL_KEY
 from energy_assets.defs.resources import LakeResource
+from energy_assets.defs.tables import key
+from energy_assets.settings import DefinitionSettings
 from energy_assets.storage.lake import Lake
 
 
@@ -27,3 +35,46 @@ def test_a_lake_resource_override_decides_where_assets_write(
         )
     assert result.success
     assert Lake(str(root)).read(BRONZE_METERS).num_rows == 3
+
+
+def test_importing_every_defs_module_reads_no_setting() -> None:
+    """A fresh interpreter imports each `energy_assets.defs` module with a start date that cannot
+    be parsed: only building the definitions reads it."""
+    script = (
+        "import importlib, pkgutil, energy_assets.defs as package\n"
+        "for module in pkgutil.walk_packages(package.__path__, package.__name__ + '.'):\n"
+        "    importlib.import_module(module.name)\n"
+        "import energy_assets.defs.build\n"
+    )
+    env = {**os.environ, "ENERGY_START_DATE": "not-a-date", "ENERGY_TRAINING_CADENCE": "hourly"}
+    done = subprocess.run(
+        [sys.executable, "-c", script], env=env, capture_output=True, text=True, check=False
+    )
+    assert done.returncode == 0, done.stderr
+    failed = subprocess.run(
+        [sys.executable, "-c", "import energy_assets.definitions"],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert "not-a-date" in failed.stderr  # build_defs() is where the environment is read
+
+
+def test_definitions_built_from_explicit_settings_follow_them() -> None:
+    settings = DefinitionSettings(
+        start_date=date(2025, 3, 1), training_cadence="monthly", forecast_issue_hour_utc=6
+    )
+    graph = build_defs(settings).resolve_asset_graph()
+
+    days = graph.get(key(SILVER_METER_READINGS)).partitions_def
+    periods = graph.get(MODEL_KEY).partitions_def
+    assert isinstance(days, dg.DailyPartitionsDefinition)
+    assert isinstance(periods, dg.MonthlyPartitionsDefinition)
+    assert days.get_first_partition_key() == "2025-03-01"
+    assert periods.get_partition_keys()[:2] == ["2025-03-01", "2025-04-01"]
+    assert graph.get(key(GOLD_METER_CLUSTERS)).partitions_def.get_first_partition_key() == (
+        "2025-03-01"
+    )
+    model = graph.assets_def_for_key(MODEL_KEY)
+    assert model.specs_by_key[MODEL_KEY].metadata["training_cadence"] == "monthly"

@@ -16,7 +16,6 @@ from mlflow import MlflowClient
 
 from checks.contracts import GOLD_CLUSTER_CENTROIDS, GOLD_CONSUMPTION_FEATURES, GOLD_METER_CLUSTERS
 from energy_assets.definitions import defs
-from energy_assets.defs.build import ASSETS
 from energy_assets.defs.lake.bronze import key
 from energy_assets.defs.resources import MlflowResource
 from energy_assets.defs.segments.assets import EXPERIMENT
@@ -38,7 +37,7 @@ def clustered(
     env = {"ENERGY_SIM_METERS": str(METERS), "MLFLOW_DISABLE_TELEMETRY": "true"}
     with built_lake(root, FIRST, LAST, env) as instance:
         result = dg.materialize(
-            ASSETS,
+            defs.assets,
             instance=instance,
             resources=defs.resources,
             selection=dg.AssetSelection.groups("segments"),

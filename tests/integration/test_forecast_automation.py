@@ -11,16 +11,13 @@ import pytest
 
 from checks.contracts import GOLD_FORECASTS
 from energy_assets.definitions import defs
-from energy_assets.defs.forecasting.automation import (
-    forecast_freshness_schedule,
-    issue_forecast_sensor,
-    model_training_schedule,
-)
-from energy_assets.defs.lake.automation import daily_lake_schedule
+from energy_assets.defs.forecasting.automation import forecast_freshness_schedule
 from energy_assets.storage.lake import Lake
 from tests.integration.pipeline import materialize_dimensions
 
 TOMORROW = date(2024, 5, 3)
+DAILY_LAKE_SCHEDULE = defs.resolve_schedule_def("daily_lake_schedule")
+MODEL_TRAINING_SCHEDULE = defs.resolve_schedule_def("model_training_schedule")
 
 
 @pytest.fixture
@@ -90,7 +87,7 @@ def test_the_scheduled_daily_run_issues_tomorrows_forecast_which_passes_its_chec
     issue_at_six, instance
 ) -> None:
     assert materialize_dimensions(instance).success
-    request = tick(instance, daily_lake_schedule, 6)
+    request = tick(instance, DAILY_LAKE_SCHEDULE, 6)
     assert isinstance(request, dg.RunRequest)
     daily = defs.resolve_job_def("daily_lake").execute_in_process(
         instance=instance, partition_key=request.partition_key, tags=request.tags
@@ -104,7 +101,7 @@ def test_the_scheduled_daily_run_issues_tomorrows_forecast_which_passes_its_chec
             dagster_instance=instance,
             dagster_run=run,
         )
-        return issue_forecast_sensor(context)
+        return defs.resolve_sensor_def("issue_forecast_sensor")(context)
 
     manual = daily.dagster_run.with_tags({"dagster/partition": "2024-05-01"})
     assert isinstance(sensed(manual), dg.SkipReason)  # only the scheduled run issues forecasts
@@ -127,9 +124,9 @@ def test_weekly_training_follows_the_training_partitions_and_is_on_by_default(in
     monday = datetime(2024, 5, 6, tzinfo=UTC)
     context = dg.build_schedule_context(instance=instance, scheduled_execution_time=monday)
 
-    (request,) = model_training_schedule.evaluate_tick(context).run_requests or []
+    (request,) = MODEL_TRAINING_SCHEDULE.evaluate_tick(context).run_requests or []
 
     assert request.partition_key == partitions.get_partition_keys(current_time=monday)[-1]
-    assert model_training_schedule.cron_schedule == partitions.get_cron_schedule()
-    assert model_training_schedule.default_status == dg.DefaultScheduleStatus.RUNNING
+    assert MODEL_TRAINING_SCHEDULE.cron_schedule == partitions.get_cron_schedule()
+    assert MODEL_TRAINING_SCHEDULE.default_status == dg.DefaultScheduleStatus.RUNNING
     assert defs.resolve_job_def("model_training").partitions_def == partitions

@@ -35,8 +35,7 @@ from checks.contracts import (
     SILVER_METER_READINGS,
 )
 from energy_assets.definitions import defs
-from energy_assets.defs.build import ASSETS
-from energy_assets.defs.forecasting.assets import FORECAST_DAYS, MODEL_KEY, TRAINING_PERIODS
+from energy_assets.defs.forecasting.training import MODEL_KEY
 from energy_assets.defs.resources import MlflowResource
 from energy_assets.defs.tables import key
 from energy_assets.storage.lake import Lake
@@ -79,7 +78,7 @@ def run(
 ) -> dg.ExecuteInProcessResult:
     with dg.DagsterInstance.get() as instance:
         return dg.materialize(
-            ASSETS,
+            defs.assets,
             instance=instance,
             resources={**defs.resources, "mlflow_tracking": resource},
             selection=selection,
@@ -187,6 +186,10 @@ def test_a_day_without_a_trained_model_still_gets_every_forecast_from_a_named_fa
     checks = result.get_asset_check_evaluations()
     assert all(e.passed for e in checks if e.check_name == "matches_contract")
     assert not next(e for e in checks if e.check_name == "fallback_share").passed
+
+
+FORECAST_DAYS = defs.resolve_asset_graph().get(key(GOLD_FORECASTS)).partitions_def
+TRAINING_PERIODS = defs.resolve_asset_graph().get(MODEL_KEY).partitions_def
 
 
 def test_tomorrow_is_a_forecast_partition() -> None:

@@ -18,8 +18,6 @@ from checks.contracts import (
     SILVER_METER_READINGS,
 )
 from energy_assets.definitions import defs
-from energy_assets.defs.build import ASSETS
-from energy_assets.defs.lake.automation import landing_sensor
 from energy_assets.sources.landing.files import SETTLE_SECONDS
 from tests.integration.test_landing_source import drop, readings_csv
 
@@ -37,12 +35,12 @@ def tick(instance: dg.DagsterInstance, cursor: str | None) -> dg.SensorResult | 
     context = dg.build_sensor_context(
         instance=instance, cursor=cursor, definitions=defs, resources=defs.resources
     )
-    return landing_sensor(context)
+    return defs.resolve_sensor_def("landing_sensor")(context)
 
 
 def run(instance: dg.DagsterInstance, request: dg.RunRequest) -> None:
     result = dg.materialize(
-        ASSETS,
+        defs.assets,
         instance=instance,
         resources=defs.resources,
         selection=request.asset_selection,

@@ -26,7 +26,6 @@ from dagster._core.storage.tags import (
 
 from checks.contracts import GOLD_ANOMALIES, GOLD_FORECASTS, SILVER_METER_READINGS
 from energy_assets.definitions import defs
-from energy_assets.defs.build import ASSETS
 from energy_assets.defs.marts import assets as marts_assets
 from energy_assets.defs.marts.assets import DBT_DIR
 from energy_assets.marts import marts_io
@@ -35,7 +34,11 @@ from tests.integration.pipeline import materialize_days, materialize_dimensions
 
 FIRST, LAST = date(2024, 5, 14), date(2024, 5, 15)
 MARTS = dg.AssetSelection.groups("marts")
-REBUILT_WHOLE = dg.AssetSelection.assets(*marts_assets.marts_rebuilt_whole.keys)
+PARTITIONED_DBT, WHOLE_DBT = (
+    next(a for a in defs.assets if isinstance(a, dg.AssetsDefinition) and a.node_def.name == name)
+    for name in ("marts", "marts_rebuilt_whole")
+)
+REBUILT_WHOLE = dg.AssetSelection.assets(*WHOLE_DBT.keys)
 FORECASTS = dg.AssetSelection.assets(["gold", "forecasts"], ["gold", "region_forecasts"])
 TELEMETRY_OFF = {"DO_NOT_TRACK": "1", "DBT_SEND_ANONYMOUS_USAGE_STATS": "False"}
 
@@ -52,7 +55,7 @@ def materialize_range(
 ) -> dg.ExecuteInProcessResult:
     """One run of `selection` over the UTC days [first, last], as a backfill launches it."""
     return dg.materialize(
-        ASSETS,
+        defs.assets,
         instance=instance,
         resources=defs.resources,
         selection=selection,
@@ -69,7 +72,7 @@ def materialize_marts(
     """The partitioned marts over [first, last], then those rebuilt whole."""
     partitioned = materialize_range(instance, MARTS - REBUILT_WHOLE, first, last)
     whole = dg.materialize(
-        ASSETS, instance=instance, resources=defs.resources, selection=REBUILT_WHOLE
+        defs.assets, instance=instance, resources=defs.resources, selection=REBUILT_WHOLE
     )
     return [partitioned, whole]
 
@@ -166,12 +169,12 @@ def test_every_mart_is_an_asset_with_dbt_tests_as_checks(built: Built) -> None:
     assert {"consumption_meter_daily", "dim_date", "load_profile_meter"} <= marts
     checked = {key.asset_key.to_user_string() for key in graph.asset_check_keys}
     assert "marts/consumption_meter_daily" in checked
-    assert marts_assets.marts.op.pool == "duckdb"  # limited to one writer at a time
-    assert marts_assets.marts_rebuilt_whole.op.pool == "duckdb"
-    whole = {key.path[-1] for key in marts_assets.marts_rebuilt_whole.keys}
+    assert PARTITIONED_DBT.op.pool == "duckdb"  # limited to one writer at a time
+    assert WHOLE_DBT.op.pool == "duckdb"
+    whole = {key.path[-1] for key in WHOLE_DBT.keys}
     assert {"consumption_meter_monthly", "load_profile_meter", "anomaly_events"} <= whole
-    assert marts_assets.marts_rebuilt_whole.partitions_def is None
-    assert not whole & {key.path[-1] for key in marts_assets.marts.keys}
+    assert WHOLE_DBT.partitions_def is None
+    assert not whole & {key.path[-1] for key in PARTITIONED_DBT.keys}
     exported = {p.stem for p in marts_io.exports_dir(built.folder).glob("*.parquet")}
     assert exported == {m for m in marts if not m.startswith(("int_", "stg_"))}
 

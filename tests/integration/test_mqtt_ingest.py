@@ -25,7 +25,6 @@ from checks.contracts import (
     SILVER_METER_READINGS,
 )
 from energy_assets.definitions import defs
-from energy_assets.defs.build import ASSETS
 from energy_assets.defs.streaming.automation import mqtt_sensor
 from energy_assets.storage.lake import Lake
 from tests.integration.mqtt_broker import Broker
@@ -266,7 +265,7 @@ def test_a_day_published_through_a_broker_restart_and_a_killed_consumer_lands_ex
     quarantined_by_sensor = lake.read(BRONZE_QUARANTINE).num_rows
     request = requests[0]
     assert dg.materialize(
-        ASSETS,
+        defs.assets,
         instance=instance,
         resources=defs.resources,
         selection=request.asset_selection,

@@ -31,8 +31,7 @@ from dagster._core.storage.tags import (
 
 from checks.contracts import BRONZE_ANOMALY_LABELS, GOLD_ANOMALIES, SILVER_METERS
 from energy_assets.definitions import defs
-from energy_assets.defs.build import ASSETS
-from energy_assets.defs.forecasting.assets import MODEL_KEY
+from energy_assets.defs.forecasting.training import MODEL_KEY
 from energy_assets.exploration.lake_tables import frame
 from energy_assets.sources.anomaly_feedback import read_feedback
 from energy_assets.storage.lake import Lake
@@ -94,7 +93,7 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Lake]:
     root = tmp_path_factory.mktemp("notebooks")
     with built_lake(root, FIRST, LAST, QUIET) as instance:
         assert dg.materialize(
-            ASSETS,
+            defs.assets,
             instance=instance,
             resources=defs.resources,
             selection=[MODEL_KEY],
@@ -102,7 +101,7 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Lake]:
             run_config={"ops": {"ml__day_ahead_model": {"config": SMALL_TRAINING}}},
         ).success
         assert dg.materialize(
-            ASSETS,
+            defs.assets,
             instance=instance,
             resources=defs.resources,
             selection=[

@@ -17,7 +17,6 @@ import pytest
 
 from checks.contracts import BRONZE_METERS, SILVER_METERS
 from energy_assets.definitions import defs
-from energy_assets.defs.build import ASSETS
 from energy_assets.exploration.lake_tables import frame
 from energy_assets.storage.lake import Lake
 from tests.integration.pipeline import built_lake
@@ -41,7 +40,7 @@ def pseudonymised(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Pa
     }
     with built_lake(root, FIRST, LAST, env) as instance:
         segments = dg.materialize(
-            ASSETS,
+            defs.assets,
             instance=instance,
             resources=defs.resources,
             selection=dg.AssetSelection.groups("segments"),
@@ -127,7 +126,7 @@ def test_a_run_switched_on_without_a_key_fails_before_writing_silver(
     monkeypatch.delenv("ENERGY_PSEUDONYMISE_KEY", raising=False)
     with dg.DagsterInstance.get() as instance:
         result = dg.materialize(
-            ASSETS,
+            defs.assets,
             instance=instance,
             resources=defs.resources,
             selection=[dg.AssetKey(["bronze", "meters"]), dg.AssetKey(["silver", "meters"])],

@@ -14,7 +14,6 @@ from dagster._core.storage.tags import (
 
 from checks.contracts import GOLD_ANOMALIES, GOLD_CONSUMPTION_FEATURES
 from energy_assets.definitions import defs
-from energy_assets.defs.build import ASSETS
 from energy_assets.defs.tables import key
 from energy_assets.storage.lake import Lake
 from tests.integration.pipeline import materialize_days, materialize_dimensions
@@ -63,7 +62,7 @@ def test_a_day_without_any_reading_is_a_warning_and_every_other_day_is_built(
     assert not features["is_holiday"].any()
 
     result = dg.materialize(
-        ASSETS,
+        defs.assets,
         instance=instance,
         resources=defs.resources,
         selection=dg.AssetSelection.assets(key(GOLD_ANOMALIES)),

@@ -18,8 +18,7 @@ import uvicorn
 
 from checks.contracts import GOLD_FORECASTS, SILVER_METERS
 from energy_assets.definitions import defs
-from energy_assets.defs.build import ASSETS
-from energy_assets.defs.forecasting.assets import MODEL_KEY
+from energy_assets.defs.forecasting.training import MODEL_KEY
 from energy_assets.serving.app import create_app
 from energy_assets.storage.lake import Lake
 from tests.integration.pipeline import built_lake
@@ -71,7 +70,7 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Lake, Cli
             (FORECASTS, TARGET.isoformat(), None),
         ):
             assert dg.materialize(
-                ASSETS,
+                defs.assets,
                 instance=instance,
                 resources=defs.resources,
                 selection=selection,

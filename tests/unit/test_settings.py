@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-from energy_assets.settings import SourceSettings
+from energy_assets.settings import DefinitionSettings, SourceSettings
 
 YAML = """
 http:
@@ -45,3 +45,8 @@ def test_an_unknown_region_fails_when_the_run_reads_its_settings(
 
     with pytest.raises(ValueError, match="999"):
         SourceSettings.from_env()
+
+
+def test_an_unknown_training_cadence_is_refused_naming_its_variable() -> None:
+    with pytest.raises(ValueError, match=r"'hourly' \(ENERGY_TRAINING_CADENCE\)"):
+        DefinitionSettings(training_cadence="hourly")

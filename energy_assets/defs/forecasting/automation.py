@@ -19,9 +19,11 @@ import dagster as dg
 from checks.contracts import GOLD_FORECASTS, GOLD_REGION_FORECASTS
 from checks.forecasts import due_target_day, forecast_issued
 from energy_assets.defs.check_suites import check_result
-from energy_assets.defs.forecasting.assets import MODEL_KEY, day_ahead_model
+from energy_assets.defs.domain import DomainDefs
 from energy_assets.defs.forecasting.freshness import due_hour_utc
-from energy_assets.defs.lake.automation import daily_lake_job, daily_lake_schedule
+from energy_assets.defs.forecasting.training import MODEL_KEY
+from energy_assets.defs.lake.automation import DAILY_SCHEDULE
+from energy_assets.defs.partitions import Partitioning
 from energy_assets.defs.resources import LakeResource
 from energy_assets.defs.tables import key
 from energy_assets.settings import Settings
@@ -36,18 +38,10 @@ day_ahead_forecast_job = dg.define_asset_job(
 )
 
 
-@dg.run_status_sensor(
-    name="issue_forecast_sensor",
-    run_status=dg.DagsterRunStatus.SUCCESS,
-    monitored_jobs=[daily_lake_job],
-    request_job=day_ahead_forecast_job,
-    default_status=dg.DefaultSensorStatus.RUNNING,
-    description="After the scheduled daily lake run of yesterday, issue tomorrow's forecast.",
-)
 def issue_forecast_sensor(context: dg.RunStatusSensorContext) -> dg.RunRequest | dg.SkipReason:
     run = context.dagster_run
     yesterday = run.tags.get("dagster/partition")
-    if run.tags.get(TRIGGER) != daily_lake_schedule.name or yesterday is None:
+    if run.tags.get(TRIGGER) != DAILY_SCHEDULE or yesterday is None:
         return dg.SkipReason(f"run {run.run_id} is not a scheduled daily lake run")
     tomorrow = (datetime.fromisoformat(yesterday) + timedelta(days=2)).date().isoformat()
     return dg.RunRequest(
@@ -112,25 +106,37 @@ def forecast_freshness_schedule(
     )
 
 
-model_training_job = dg.define_asset_job(
-    "model_training",
-    selection=dg.AssetSelection.assets(MODEL_KEY),
-    partitions_def=day_ahead_model.partitions_def,
-    description="Train the day-ahead model of one training partition.",
-)
-
-
-def _training_schedule() -> dg.ScheduleDefinition:
-    """At each tick of the training partitions' cadence, train their latest partition."""
-    schedule = dg.build_schedule_from_partitioned_job(
-        model_training_job,
+def build(
+    partitioning: Partitioning, daily_lake_job: "dg.UnresolvedAssetJobDefinition"
+) -> DomainDefs:
+    """The forecast issued after `daily_lake_job`, its freshness check, and the training job
+    with a schedule at each new training period of the cadence."""
+    issue = dg.run_status_sensor(
+        name="issue_forecast_sensor",
+        run_status=dg.DagsterRunStatus.SUCCESS,
+        monitored_jobs=[daily_lake_job],
+        request_job=day_ahead_forecast_job,
+        default_status=dg.DefaultSensorStatus.RUNNING,
+        description="After the scheduled daily lake run of yesterday, issue tomorrow's forecast.",
+    )(issue_forecast_sensor)
+    training_job = dg.define_asset_job(
+        "model_training",
+        selection=dg.AssetSelection.assets(MODEL_KEY),
+        partitions_def=partitioning.training_periods,
+        description="Train the day-ahead model of one training partition.",
+    )
+    training_schedule = dg.build_schedule_from_partitioned_job(
+        training_job,
         name="model_training_schedule",
-        description="Retrain the day-ahead model at each new training partition (weekly).",
+        description="Retrain the day-ahead model at each new training partition "
+        f"({partitioning.cadence}).",
         default_status=dg.DefaultScheduleStatus.RUNNING,
         tags={"energy/trigger": "model_training_schedule"},
     )
-    assert isinstance(schedule, dg.ScheduleDefinition)
-    return schedule
-
-
-model_training_schedule = _training_schedule()
+    assert isinstance(training_schedule, dg.ScheduleDefinition)
+    return DomainDefs(
+        asset_checks=[forecast_issued_check],
+        jobs=[training_job, day_ahead_forecast_job, forecast_freshness_job],
+        schedules=[training_schedule, forecast_freshness_schedule],
+        sensors=[issue],
+    )

@@ -8,7 +8,6 @@ from __future__ import annotations
 import dagster as dg
 
 from checks.forecasts import ISSUE_GRACE
-from energy_assets.settings import Settings
 
 
 def due_hour_utc(issue_hour_utc: int) -> int:
@@ -16,13 +15,13 @@ def due_hour_utc(issue_hour_utc: int) -> int:
     return (issue_hour_utc + int(ISSUE_GRACE.total_seconds()) // 3600) % 24
 
 
-def forecast_freshness_policy() -> dg.FreshnessPolicy:
+def forecast_freshness_policy(issue_hour_utc: int) -> dg.FreshnessPolicy:
     """A forecast materialized every day between the issue hour and the issue hour + grace.
 
-    The hour is read when the definitions load (a policy is a declaration, like the partitions'
+    The hour comes with the definition settings (a policy is a declaration, like the partitions'
     start date); the `forecast_issued` check reads it at run time.
     """
-    due = due_hour_utc(Settings.from_env().forecast_issue_hour_utc)
+    due = due_hour_utc(issue_hour_utc)
     return dg.FreshnessPolicy.cron(
         deadline_cron=f"0 {due} * * *", lower_bound_delta=ISSUE_GRACE, timezone="UTC"
     )

@@ -30,10 +30,16 @@ import dagster as dg
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from checks.contracts import BRONZE_LANDING_FILES, BRONZE_METERS, SILVER_METERS
+from checks.contracts import (
+    BRONZE_LANDING_FILES,
+    BRONZE_METER_READINGS,
+    BRONZE_METERS,
+    BRONZE_WEATHER,
+    SILVER_METERS,
+)
 from energy_assets.defs.conditions import LAKE_GROUPS
-from energy_assets.defs.lake import bronze
-from energy_assets.defs.partitions import DAILY
+from energy_assets.defs.domain import DomainDefs
+from energy_assets.defs.partitions import Partitioning
 from energy_assets.defs.resources import LakeResource
 from energy_assets.defs.runs import range_tags
 from energy_assets.defs.tables import key
@@ -56,11 +62,13 @@ from energy_assets.storage.lake import Lake
 from energy_assets.storage.quarantine import replace_quarantine
 
 FILES_PER_TICK = 20
-BRONZE_ASSET: dict[str, dg.AssetsDefinition] = {
-    "meters": bronze.bronze_meters,
-    "readings": bronze.bronze_meter_readings,
-    "weather": bronze.bronze_weather,
+LANDED_IN: dict[str, dg.AssetKey] = {
+    "meters": key(BRONZE_METERS),
+    "readings": key(BRONZE_METER_READINGS),
+    "weather": key(BRONZE_WEATHER),
 }
+"""The bronze asset each kind of landing file lands in."""
+DAILY_SCHEDULE = "daily_lake_schedule"
 STEP = "landing_sensor"
 
 
@@ -78,8 +86,8 @@ def decode_cursor(cursor: str | None) -> Position | None:
 def rebuilt_assets(graph: dg.AssetGraph, kind: landing.LandingKind) -> list[dg.AssetKey]:
     """The bronze asset a kind lands in and everything downstream of it in the lake layers on the
     same partitioning, in dependency order."""
-    roots = BRONZE_ASSET[kind].keys
-    partitions = graph.get(next(iter(roots))).partitions_def
+    roots = graph.assets_def_for_key(LANDED_IN[kind]).keys
+    partitions = graph.get(LANDED_IN[kind]).partitions_def
     downstream = dg.AssetSelection.assets(*roots).downstream().resolve(graph)
     return [
         k
@@ -124,7 +132,8 @@ def run_request(graph: dg.AssetGraph, verdict: Verdict, target: Path) -> dg.RunR
     partitions, e.g. today's: the daily schedule builds it tomorrow)."""
     tags: dict[str, str] | None = {}
     if verdict.first_day is not None and verdict.last_day is not None:
-        tags = range_tags(DAILY, verdict.first_day, verdict.last_day)
+        days = graph.get(LANDED_IN["readings"]).partitions_def
+        tags = range_tags(days, verdict.first_day, verdict.last_day)
     if tags is None:
         return None
     return dg.RunRequest(
@@ -134,13 +143,6 @@ def run_request(graph: dg.AssetGraph, verdict: Verdict, target: Path) -> dg.RunR
     )
 
 
-@dg.sensor(
-    name="landing_sensor",
-    minimum_interval_seconds=30,
-    default_status=dg.DefaultSensorStatus.RUNNING,
-    asset_selection=dg.AssetSelection.groups(*LAKE_GROUPS),
-    description=__doc__.split("\n\n")[0] if __doc__ else None,
-)
 def landing_sensor(
     context: dg.SensorEvaluationContext, lake: LakeResource
 ) -> dg.SensorResult | dg.SkipReason:
@@ -190,24 +192,6 @@ def landing_sensor(
     return dg.SensorResult(run_requests=requests, cursor=encode_cursor(newest))
 
 
-daily_lake_job = dg.define_asset_job(
-    "daily_lake",
-    selection=dg.AssetSelection.groups(*LAKE_GROUPS)
-    - dg.AssetSelection.assets(key(BRONZE_METERS), key(SILVER_METERS)),
-    partitions_def=DAILY,
-    description="One UTC day of every daily bronze, silver and gold table (the dimensions are "
-    "built by the landing sensor or on demand); tomorrow's forecast follows it.",
-)
-
-
-@dg.schedule(
-    name="daily_lake_schedule",
-    cron_schedule="0 * * * *",
-    execution_timezone="UTC",
-    job=daily_lake_job,
-    default_status=dg.DefaultScheduleStatus.RUNNING,
-    description="Build yesterday at the day-ahead issue hour.",
-)
 def daily_lake_schedule(context: dg.ScheduleEvaluationContext) -> dg.RunRequest | dg.SkipReason:
     hour = Settings.from_env().forecast_issue_hour_utc
     at = context.scheduled_execution_time
@@ -217,5 +201,33 @@ def daily_lake_schedule(context: dg.ScheduleEvaluationContext) -> dg.RunRequest 
         )
     yesterday = (at - timedelta(days=1)).date().isoformat()
     return dg.RunRequest(
-        run_key=yesterday, partition_key=yesterday, tags={"energy/trigger": "daily_lake_schedule"}
+        run_key=yesterday, partition_key=yesterday, tags={"energy/trigger": DAILY_SCHEDULE}
     )
+
+
+def build(partitioning: Partitioning) -> DomainDefs:
+    """The landing sensor, and the daily job of the lake's days with its schedule."""
+    job = dg.define_asset_job(
+        "daily_lake",
+        selection=dg.AssetSelection.groups(*LAKE_GROUPS)
+        - dg.AssetSelection.assets(key(BRONZE_METERS), key(SILVER_METERS)),
+        partitions_def=partitioning.daily,
+        description="One UTC day of every daily bronze, silver and gold table (the dimensions are "
+        "built by the landing sensor or on demand); tomorrow's forecast follows it.",
+    )
+    sensor = dg.sensor(
+        name="landing_sensor",
+        minimum_interval_seconds=30,
+        default_status=dg.DefaultSensorStatus.RUNNING,
+        asset_selection=dg.AssetSelection.groups(*LAKE_GROUPS),
+        description=__doc__.split("\n\n")[0] if __doc__ else None,
+    )(landing_sensor)
+    schedule = dg.schedule(
+        name=DAILY_SCHEDULE,
+        cron_schedule="0 * * * *",
+        execution_timezone="UTC",
+        job=job,
+        default_status=dg.DefaultScheduleStatus.RUNNING,
+        description="Build yesterday at the day-ahead issue hour.",
+    )(daily_lake_schedule)
+    return DomainDefs(jobs=[job], schedules=[schedule], sensors=[sensor])

@@ -15,8 +15,9 @@ from checks.contracts import (
     TableContract,
 )
 from energy_assets.defs.check_suites import CheckSuite, check_result, matches_contract
+from energy_assets.defs.domain import DomainDefs
 from energy_assets.defs.emissions import tracks_emissions
-from energy_assets.defs.partitions import DAILY, SINGLE_RUN, run_window
+from energy_assets.defs.partitions import SINGLE_RUN, Partitioning, run_window
 from energy_assets.defs.resources import LakeResource
 from energy_assets.defs.tables import key, table_asset, write_checked, write_metadata
 from energy_assets.settings import Settings
@@ -42,13 +43,6 @@ def _rows(received: list[Received], table: TableContract) -> list[pa.Table]:
 METERS_CHECKS = CheckSuite(key(BRONZE_METERS), [matches_contract(BRONZE_METERS)])
 
 
-@table_asset(
-    BRONZE_METERS,
-    METERS_CHECKS,
-    "Meters as described by each source.",
-    daily=False,
-    kinds={"delta"},
-)
 @tracks_emissions
 def bronze_meters(context: dg.AssetExecutionContext, lake: LakeResource) -> dg.MaterializeResult:
     settings, run = _run(lake)
@@ -78,7 +72,9 @@ INTENSITY_CHECKS = CheckSuite(
 )
 
 
-def api_check_specs(table: TableContract) -> list[dg.AssetCheckSpec]:
+def api_check_specs(
+    table: TableContract, partitions: dg.PartitionsDefinition
+) -> list[dg.AssetCheckSpec]:
     """The checks of an asset fed by network sources (none when no registered source fetches
     its rows): schema drift blocks, failed requests warn."""
     if not api_sources(table.name):
@@ -88,13 +84,13 @@ def api_check_specs(table: TableContract) -> list[dg.AssetCheckSpec]:
             "api_schema",
             asset=key(table),
             blocking=True,
-            partitions_def=DAILY,
+            partitions_def=partitions,
             description="Every API response had the documented fields (drift goes to quarantine).",
         ),
         dg.AssetCheckSpec(
             "api_fetch",
             asset=key(table),
-            partitions_def=DAILY,
+            partitions_def=partitions,
             description="Every API request was answered, after retries.",
         ),
     ]
@@ -120,43 +116,6 @@ def _api_results(table: TableContract, received: list[Received]) -> list[dg.Asse
     ]
 
 
-@dg.multi_asset(
-    name="bronze_meter_readings",
-    specs=[
-        dg.AssetSpec(
-            key(BRONZE_METER_READINGS),
-            group_name=GROUP,
-            kinds={"delta"},
-            deps=[key(BRONZE_METERS)],
-            description=f"Meter readings as received. Grain: {BRONZE_METER_READINGS.grain}.",
-        ),
-        dg.AssetSpec(
-            key(BRONZE_GRID_CARBON_INTENSITY),
-            group_name=GROUP,
-            kinds={"delta"},
-            description=(
-                "Carbon intensity of each region's electricity mix, as published by éCO2mix. "
-                f"Grain: {BRONZE_GRID_CARBON_INTENSITY.grain}."
-            ),
-        ),
-        dg.AssetSpec(
-            key(BRONZE_ANOMALY_LABELS),
-            group_name=GROUP,
-            kinds={"delta"},
-            deps=[key(BRONZE_METERS)],
-            description=(
-                "The simulator's injected anomalies: the answer key for evaluating detection. "
-                f"Grain: {BRONZE_ANOMALY_LABELS.grain}."
-            ),
-        ),
-    ],
-    partitions_def=DAILY,
-    backfill_policy=SINGLE_RUN,
-    check_specs=READINGS_CHECKS.specs(DAILY)
-    + LABELS_CHECKS.specs(DAILY)
-    + INTENSITY_CHECKS.specs(DAILY)
-    + api_check_specs(BRONZE_METER_READINGS),
-)
 @tracks_emissions
 def bronze_meter_readings(
     context: dg.AssetExecutionContext, lake: LakeResource
@@ -235,14 +194,6 @@ def _received_metadata(quarantined: int, received: list[Received]) -> dict[str, 
 WEATHER_CHECKS = CheckSuite(key(BRONZE_WEATHER), [matches_contract(BRONZE_WEATHER)])
 
 
-@table_asset(
-    BRONZE_WEATHER,
-    WEATHER_CHECKS,
-    "Weather observations and issued forecasts per location, as received.",
-    deps=[key(BRONZE_METERS)],
-    kinds={"delta"},
-    extra_checks=api_check_specs(BRONZE_WEATHER),
-)
 @tracks_emissions
 def bronze_weather(context: dg.AssetExecutionContext, lake: LakeResource) -> dg.MaterializeResult:
     settings, run = _run(lake)
@@ -258,3 +209,62 @@ def bronze_weather(context: dg.AssetExecutionContext, lake: LakeResource) -> dg.
         metadata={**metadata, **_received_metadata(quarantined, received)},
         check_results=checked + _api_results(BRONZE_WEATHER, received),
     )
+
+
+def build(partitioning: Partitioning) -> DomainDefs:
+    """The bronze assets on the lake's days (the meters: a dimension)."""
+    days = partitioning.daily
+    meters = table_asset(
+        BRONZE_METERS,
+        METERS_CHECKS,
+        "Meters as described by each source.",
+        partitions=None,
+        kinds={"delta"},
+    )(bronze_meters)
+    readings = dg.multi_asset(
+        name="bronze_meter_readings",
+        specs=[
+            dg.AssetSpec(
+                key(BRONZE_METER_READINGS),
+                group_name=GROUP,
+                kinds={"delta"},
+                deps=[key(BRONZE_METERS)],
+                description=f"Meter readings as received. Grain: {BRONZE_METER_READINGS.grain}.",
+            ),
+            dg.AssetSpec(
+                key(BRONZE_GRID_CARBON_INTENSITY),
+                group_name=GROUP,
+                kinds={"delta"},
+                description=(
+                    "Carbon intensity of each region's electricity mix, as published by éCO2mix. "
+                    f"Grain: {BRONZE_GRID_CARBON_INTENSITY.grain}."
+                ),
+            ),
+            dg.AssetSpec(
+                key(BRONZE_ANOMALY_LABELS),
+                group_name=GROUP,
+                kinds={"delta"},
+                deps=[key(BRONZE_METERS)],
+                description=(
+                    "The simulator's injected anomalies: the answer key for evaluating detection. "
+                    f"Grain: {BRONZE_ANOMALY_LABELS.grain}."
+                ),
+            ),
+        ],
+        partitions_def=days,
+        backfill_policy=SINGLE_RUN,
+        check_specs=READINGS_CHECKS.specs(days)
+        + LABELS_CHECKS.specs(days)
+        + INTENSITY_CHECKS.specs(days)
+        + api_check_specs(BRONZE_METER_READINGS, days),
+    )(bronze_meter_readings)
+    weather = table_asset(
+        BRONZE_WEATHER,
+        WEATHER_CHECKS,
+        "Weather observations and issued forecasts per location, as received.",
+        partitions=days,
+        deps=[key(BRONZE_METERS)],
+        kinds={"delta"},
+        extra_checks=api_check_specs(BRONZE_WEATHER, days),
+    )(bronze_weather)
+    return DomainDefs(assets=[meters, readings, weather])

@@ -21,8 +21,9 @@ from energy_assets.defs.check_suites import (
     matches_contract,
 )
 from energy_assets.defs.conditions import follows_parents
+from energy_assets.defs.domain import DomainDefs
 from energy_assets.defs.emissions import tracks_emissions
-from energy_assets.defs.partitions import lookback, run_window
+from energy_assets.defs.partitions import Partitioning, lookback, run_window
 from energy_assets.defs.resources import LakeResource
 from energy_assets.defs.tables import key, table_asset, write_checked
 from energy_assets.settings import Settings
@@ -53,20 +54,6 @@ FEATURES_CHECKS = CheckSuite(
 )
 
 
-@table_asset(
-    GOLD_CONSUMPTION_FEATURES,
-    FEATURES_CHECKS,
-    "Consumption with the weather known at the day-ahead issue time, local calendar and "
-    "holidays, and lags.",
-    deps=[
-        dg.AssetDep(key(SILVER_METER_READINGS), partition_mapping=lookback(HISTORY_DAYS)),
-        key(SILVER_WEATHER),
-        key(SILVER_METERS),
-    ],
-    automation_condition=follows_parents(
-        not_triggered_by=[key(SILVER_METERS)], may_miss=[key(SILVER_METER_READINGS)]
-    ),
-)
 @tracks_emissions
 def consumption_features(
     context: dg.AssetExecutionContext, lake: LakeResource
@@ -95,14 +82,6 @@ SCORECARD_CHECKS = CheckSuite(
 )
 
 
-@table_asset(
-    GOLD_QUALITY_SCORECARD,
-    SCORECARD_CHECKS,
-    "Per meter and UTC day: completeness, flags, duplicates removed, rows quarantined, and a "
-    "status (good/degraded/bad) with its reasons.",
-    deps=[key(SILVER_METER_READINGS)],
-    automation_condition=follows_parents(),
-)
 @tracks_emissions
 def quality_scorecard_asset(
     context: dg.AssetExecutionContext, lake: LakeResource
@@ -127,3 +106,32 @@ def quality_scorecard_asset(
         },
         check_results=checked,
     )
+
+
+def build(partitioning: Partitioning) -> DomainDefs:
+    """The gold features and scorecard on the lake's days, following silver."""
+    features = table_asset(
+        GOLD_CONSUMPTION_FEATURES,
+        FEATURES_CHECKS,
+        "Consumption with the weather known at the day-ahead issue time, local calendar and "
+        "holidays, and lags.",
+        partitions=partitioning.daily,
+        deps=[
+            dg.AssetDep(key(SILVER_METER_READINGS), partition_mapping=lookback(HISTORY_DAYS)),
+            key(SILVER_WEATHER),
+            key(SILVER_METERS),
+        ],
+        automation_condition=follows_parents(
+            not_triggered_by=[key(SILVER_METERS)], may_miss=[key(SILVER_METER_READINGS)]
+        ),
+    )(consumption_features)
+    scorecard = table_asset(
+        GOLD_QUALITY_SCORECARD,
+        SCORECARD_CHECKS,
+        "Per meter and UTC day: completeness, flags, duplicates removed, rows quarantined, and a "
+        "status (good/degraded/bad) with its reasons.",
+        partitions=partitioning.daily,
+        deps=[key(SILVER_METER_READINGS)],
+        automation_condition=follows_parents(),
+    )(quality_scorecard_asset)
+    return DomainDefs(assets=[features, scorecard])

@@ -20,8 +20,9 @@ from energy_assets.defs.check_suites import (
     matches_contract,
 )
 from energy_assets.defs.conditions import follows_parents
+from energy_assets.defs.domain import DomainDefs
 from energy_assets.defs.emissions import tracks_emissions
-from energy_assets.defs.partitions import run_window
+from energy_assets.defs.partitions import Partitioning, run_window
 from energy_assets.defs.resources import LakeResource
 from energy_assets.defs.tables import key, table_asset, write_checked, write_metadata
 from energy_assets.settings import pseudonymisation
@@ -33,14 +34,6 @@ from energy_assets.transforms.layers import silver_readings_chunks, silver_weath
 METERS_CHECKS = CheckSuite(key(SILVER_METERS), [matches_contract(SILVER_METERS)])
 
 
-@table_asset(
-    SILVER_METERS,
-    METERS_CHECKS,
-    "Current version of each meter.",
-    deps=[key(BRONZE_METERS)],
-    daily=False,
-    automation_condition=follows_parents(),
-)
 @tracks_emissions
 def silver_meters(lake: LakeResource) -> dg.MaterializeResult:
     store = lake.lake()
@@ -65,14 +58,6 @@ READINGS_CHECKS = CheckSuite(
 )
 
 
-@table_asset(
-    SILVER_METER_READINGS,
-    READINGS_CHECKS,
-    "Readings deduplicated (latest received wins), Wh sent as kWh corrected, aligned to each "
-    "meter's grid, gaps explicit, quality flags per row.",
-    deps=[key(BRONZE_METER_READINGS), key(SILVER_METERS)],
-    automation_condition=follows_parents(not_triggered_by=[key(SILVER_METERS)]),
-)
 @tracks_emissions
 def silver_meter_readings(
     context: dg.AssetExecutionContext, lake: LakeResource
@@ -108,14 +93,6 @@ def silver_meter_readings(
 WEATHER_CHECKS = CheckSuite(key(SILVER_WEATHER), [matches_contract(SILVER_WEATHER)])
 
 
-@table_asset(
-    SILVER_WEATHER,
-    WEATHER_CHECKS,
-    "Weather in range, one value per location, valid hour and issue time, with the forecast "
-    "horizon.",
-    deps=[key(BRONZE_WEATHER)],
-    automation_condition=follows_parents(),
-)
 @tracks_emissions
 def silver_weather(context: dg.AssetExecutionContext, lake: LakeResource) -> dg.MaterializeResult:
     store = lake.lake()
@@ -136,3 +113,35 @@ def silver_weather(context: dg.AssetExecutionContext, lake: LakeResource) -> dg.
     return dg.MaterializeResult(
         metadata={**metadata, "quarantined_rows": quarantined}, check_results=checked
     )
+
+
+def build(partitioning: Partitioning) -> DomainDefs:
+    """The silver assets on the lake's days (the meters: a dimension), following bronze."""
+    days = partitioning.daily
+    meters = table_asset(
+        SILVER_METERS,
+        METERS_CHECKS,
+        "Current version of each meter.",
+        partitions=None,
+        deps=[key(BRONZE_METERS)],
+        automation_condition=follows_parents(),
+    )(silver_meters)
+    readings = table_asset(
+        SILVER_METER_READINGS,
+        READINGS_CHECKS,
+        "Readings deduplicated (latest received wins), Wh sent as kWh corrected, aligned to each "
+        "meter's grid, gaps explicit, quality flags per row.",
+        partitions=days,
+        deps=[key(BRONZE_METER_READINGS), key(SILVER_METERS)],
+        automation_condition=follows_parents(not_triggered_by=[key(SILVER_METERS)]),
+    )(silver_meter_readings)
+    weather = table_asset(
+        SILVER_WEATHER,
+        WEATHER_CHECKS,
+        "Weather in range, one value per location, valid hour and issue time, with the forecast "
+        "horizon.",
+        partitions=days,
+        deps=[key(BRONZE_WEATHER)],
+        automation_condition=follows_parents(),
+    )(silver_weather)
+    return DomainDefs(assets=[meters, readings, weather])

@@ -8,8 +8,8 @@ marts whole from every day the partitioned marts hold. Both join the `duckdb` co
 so only one dbt step writes the DuckDB file at a time, and export what they built to Parquet for
 readers.
 
-The manifest is prepared at setup time (`make setup` runs `dbt parse`) or by `dagster dev`,
-never parsed when this module is imported elsewhere.
+The manifest is prepared at setup time (`make setup` runs `dbt parse`) or, under `dagster dev`,
+when the definitions are built; never when this module is imported.
 """
 
 import os
@@ -29,7 +29,8 @@ from dagster_dbt import (
 )
 from dagster_dbt.dbt_project import using_dagster_dev
 
-from energy_assets.defs.partitions import DAILY, SINGLE_RUN, run_window
+from energy_assets.defs.domain import DomainDefs
+from energy_assets.defs.partitions import SINGLE_RUN, Partitioning, run_window
 from energy_assets.defs.resources import LakeResource
 from energy_assets.marts import marts_io
 from energy_assets.settings import marts_lookback_days
@@ -86,8 +87,6 @@ def prepare_if_dev() -> None:
         shutil.rmtree(parsing, ignore_errors=True)
 
 
-prepare_if_dev()
-
 WHOLE = "tag:rebuilt_whole"
 """The dbt selection of the marts (and their tests) rebuilt whole, outside the partitioned asset."""
 NOT_PARTITIONED = f"{WHOLE}+"
@@ -117,16 +116,6 @@ def _build(
     )
 
 
-@dbt_assets(
-    manifest=PROJECT.manifest_path,
-    project=PROJECT,
-    name="marts",
-    exclude=NOT_PARTITIONED,
-    dagster_dbt_translator=TRANSLATOR,
-    partitions_def=DAILY,
-    backfill_policy=SINGLE_RUN,
-    pool=POOL,
-)
 def marts(
     context: dg.AssetExecutionContext, dbt: DbtCliResource, lake: LakeResource
 ) -> Iterator[Any]:
@@ -139,16 +128,33 @@ def marts(
     yield from _build(context, dbt, lake.lake(), settings)
 
 
-@dbt_assets(
-    manifest=PROJECT.manifest_path,
-    project=PROJECT,
-    name="marts_rebuilt_whole",
-    select=WHOLE,
-    dagster_dbt_translator=TRANSLATOR,
-    pool=POOL,
-)
 def marts_rebuilt_whole(
     context: dg.AssetExecutionContext, dbt: DbtCliResource, lake: LakeResource
 ) -> Iterator[Any]:
     """The marts over every day the partitioned marts hold, rebuilt whole."""
     yield from _build(context, dbt, lake.lake(), {})
+
+
+def build(partitioning: Partitioning) -> DomainDefs:
+    """The marts of the lake's days and those rebuilt whole, from the manifest (parsed again
+    first under `dagster dev` when the project changed)."""
+    prepare_if_dev()
+    partitioned = dbt_assets(
+        manifest=PROJECT.manifest_path,
+        project=PROJECT,
+        name="marts",
+        exclude=NOT_PARTITIONED,
+        dagster_dbt_translator=TRANSLATOR,
+        partitions_def=partitioning.daily,
+        backfill_policy=SINGLE_RUN,
+        pool=POOL,
+    )(marts)
+    whole = dbt_assets(
+        manifest=PROJECT.manifest_path,
+        project=PROJECT,
+        name="marts_rebuilt_whole",
+        select=WHOLE,
+        dagster_dbt_translator=TRANSLATOR,
+        pool=POOL,
+    )(marts_rebuilt_whole)
+    return DomainDefs(assets=[partitioned, whole])

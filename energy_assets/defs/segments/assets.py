@@ -15,15 +15,14 @@ import pyarrow as pa
 
 from checks.contracts import GOLD_CLUSTER_CENTROIDS, GOLD_CONSUMPTION_FEATURES, GOLD_METER_CLUSTERS
 from energy_assets.defs.check_suites import CheckSuite, matches_contract
+from energy_assets.defs.domain import DomainDefs
 from energy_assets.defs.lake.bronze import key
-from energy_assets.defs.partitions import SINGLE_RUN
+from energy_assets.defs.partitions import SINGLE_RUN, Partitioning
 from energy_assets.defs.resources import LakeResource, MlflowResource
 from energy_assets.defs.tables import write_metadata
-from energy_assets.settings import start_date
 from energy_assets.storage.lake import Lake, WriteResult
 from ml.clustering.monthly import MonthlyClusters, cluster_month, previous_centroids
 
-MONTHLY = dg.MonthlyPartitionsDefinition(start_date=start_date().isoformat(), timezone="UTC")
 EXPERIMENT = "meter_clusters"
 FEATURE_COLUMNS = [
     "meter_id",
@@ -68,34 +67,6 @@ def _cluster(store: Lake, month: date) -> MonthlyClusters:
     )
 
 
-@dg.multi_asset(
-    specs=[
-        dg.AssetSpec(
-            key(GOLD_METER_CLUSTERS),
-            deps=[key(GOLD_CONSUMPTION_FEATURES)],
-            description=(
-                "Each meter's load-profile segment in the month: KMeans on its normalised "
-                "working/non-working day profile (k by silhouette), DBSCAN outliers, ids stable "
-                f"across months, the previous month's cluster. Grain: {GOLD_METER_CLUSTERS.grain}."
-            ),
-            kinds={"delta", "scikitlearn", "mlflow"},
-        ),
-        dg.AssetSpec(
-            key(GOLD_CLUSTER_CENTROIDS),
-            deps=[key(GOLD_CONSUMPTION_FEATURES)],
-            description=(
-                "Each cluster's mean normalised profile by local hour and day type. "
-                f"Grain: {GOLD_CLUSTER_CENTROIDS.grain}."
-            ),
-            kinds={"delta"},
-        ),
-    ],
-    name="meter_clusters",
-    group_name="segments",
-    partitions_def=MONTHLY,
-    backfill_policy=SINGLE_RUN,
-    check_specs=[spec for suite in SUITES.values() for spec in suite.specs(MONTHLY)],
-)
 def meter_clusters(
     context: dg.AssetExecutionContext, lake: LakeResource, mlflow_tracking: MlflowResource
 ) -> Any:
@@ -149,3 +120,38 @@ def meter_clusters(
         )
     for suite in suites.values():
         yield from suite.results()
+
+
+def build(partitioning: Partitioning) -> DomainDefs:
+    """The segments of each month of the lake."""
+    months = partitioning.monthly
+    clusters = dg.multi_asset(
+        specs=[
+            dg.AssetSpec(
+                key(GOLD_METER_CLUSTERS),
+                deps=[key(GOLD_CONSUMPTION_FEATURES)],
+                description=(
+                    "Each meter's load-profile segment in the month: KMeans on its normalised "
+                    "working/non-working day profile (k by silhouette), DBSCAN outliers, ids "
+                    "stable across months, the previous month's cluster. "
+                    f"Grain: {GOLD_METER_CLUSTERS.grain}."
+                ),
+                kinds={"delta", "scikitlearn", "mlflow"},
+            ),
+            dg.AssetSpec(
+                key(GOLD_CLUSTER_CENTROIDS),
+                deps=[key(GOLD_CONSUMPTION_FEATURES)],
+                description=(
+                    "Each cluster's mean normalised profile by local hour and day type. "
+                    f"Grain: {GOLD_CLUSTER_CENTROIDS.grain}."
+                ),
+                kinds={"delta"},
+            ),
+        ],
+        name="meter_clusters",
+        group_name="segments",
+        partitions_def=months,
+        backfill_policy=SINGLE_RUN,
+        check_specs=[spec for suite in SUITES.values() for spec in suite.specs(months)],
+    )(meter_clusters)
+    return DomainDefs(assets=[clusters])

@@ -17,9 +17,8 @@ import dagster as dg
 import pyarrow.compute as pc
 
 from energy_assets.defs.conditions import LAKE_GROUPS
-from energy_assets.defs.lake import bronze
-from energy_assets.defs.lake.automation import rebuilt_assets
-from energy_assets.defs.partitions import DAILY
+from energy_assets.defs.domain import DomainDefs
+from energy_assets.defs.lake.automation import LANDED_IN, rebuilt_assets
 from energy_assets.defs.resources import LakeResource
 from energy_assets.defs.runs import range_tags
 from energy_assets.settings import Settings
@@ -31,13 +30,6 @@ from energy_assets.storage.quarantine import replace_quarantine
 STEP = "mqtt_sensor"
 
 
-@dg.sensor(
-    name=STEP,
-    minimum_interval_seconds=30,
-    default_status=dg.DefaultSensorStatus.RUNNING,
-    asset_selection=dg.AssetSelection.groups(*LAKE_GROUPS),
-    description=__doc__.split("\n\n")[0] if __doc__ else None,
-)
 def mqtt_sensor(
     context: dg.SensorEvaluationContext, lake: LakeResource
 ) -> dg.SensorResult | dg.SkipReason:
@@ -52,17 +44,18 @@ def mqtt_sensor(
     graph = context.repository_def.asset_graph if context.repository_def else None
     assert graph is not None, "the mqtt sensor needs its definitions"
     selection = rebuilt_assets(graph, "readings")
+    days_partitions = graph.get(LANDED_IN["readings"]).partitions_def
     requests, days = [], []
     parsed = parse_against_meters(store, first_of_each(messages))
     replace_quarantine(
         store,
         [rejection for rejections in parsed.rejections.values() for rejection in rejections],
-        rejected_by=bronze.bronze_meter_readings.node_def.name,
+        rejected_by=graph.assets_def_for_key(LANDED_IN["readings"]).node_def.name,
         source=SOURCE,
         files=list(parsed.rejections),
     )
     for day in sorted(set(parsed.rows["day"].to_pylist())):
-        tags = range_tags(DAILY, day, day)
+        tags = range_tags(days_partitions, day, day)
         if tags is None:
             continue
         days.append(day.isoformat())
@@ -81,3 +74,15 @@ def mqtt_sensor(
         ", ".join(days) or "no past day",
     )
     return dg.SensorResult(run_requests=requests, cursor=newest.isoformat())
+
+
+def build() -> DomainDefs:
+    """The MQTT sensor (it needs no partitioning: it asks the graph for the days)."""
+    sensor = dg.sensor(
+        name=STEP,
+        minimum_interval_seconds=30,
+        default_status=dg.DefaultSensorStatus.RUNNING,
+        asset_selection=dg.AssetSelection.groups(*LAKE_GROUPS),
+        description=__doc__.split("\n\n")[0] if __doc__ else None,
+    )(mqtt_sensor)
+    return DomainDefs(sensors=[sensor])

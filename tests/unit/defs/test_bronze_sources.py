@@ -11,14 +11,19 @@ import pyarrow as pa
 import pytest
 
 from checks.contracts import BRONZE_METER_READINGS, BRONZE_METERS, BRONZE_WEATHER
-from energy_assets.defs.lake.bronze import bronze_meter_readings, bronze_meters, bronze_weather
+from energy_assets.defs.lake import bronze
+from energy_assets.defs.partitions import Partitioning
 from energy_assets.defs.resources import LakeResource
+from energy_assets.settings import DefinitionSettings
 from energy_assets.sources import registry
 from energy_assets.sources.base import Received, SourceRun
 from energy_assets.storage.lake import Lake
 
 DAY = date(2024, 3, 1)
 RECEIVED_AT = datetime(2024, 3, 2, tzinfo=UTC)
+BRONZE_METERS_ASSET, BRONZE_READINGS_ASSET, BRONZE_WEATHER_ASSET = bronze.build(
+    Partitioning.from_settings(DefinitionSettings())
+).assets
 COMMON = {"source": "fake", "ingested_at_utc": RECEIVED_AT, "batch_id": "fake-1"}
 
 
@@ -87,9 +92,9 @@ def test_a_source_added_to_the_registry_fills_every_bronze_table_of_its_window(
     lake: Lake,
 ) -> None:
     resources = {"lake": LakeResource(root=lake.root)}
-    assert dg.materialize([bronze_meters], resources=resources).success
+    assert dg.materialize([BRONZE_METERS_ASSET], resources=resources).success
     result = dg.materialize(
-        [bronze_meter_readings, bronze_weather],
+        [BRONZE_READINGS_ASSET, BRONZE_WEATHER_ASSET],
         resources=resources,
         partition_key=DAY.isoformat(),
     )

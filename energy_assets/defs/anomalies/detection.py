@@ -1,5 +1,4 @@
-"""Anomaly assets: explained anomalies per day (`gold/anomalies`), and their evaluation against
-the simulator's labels, tracked in MLflow (`gold/anomaly_evaluation`).
+"""Explained anomalies per day (`gold/anomalies`); their evaluation is in `evaluation.py`.
 
 The detection work is in `ml/anomaly/`; these assets read the gold features, attach what the
 week's day-ahead model expects under the observed weather, call `detect_day` per day, write, and
@@ -19,9 +18,7 @@ import pyarrow as pa
 
 from checks.anomaly_checks import inputs_present, severe_share
 from checks.contracts import (
-    BRONZE_ANOMALY_LABELS,
     GOLD_ANOMALIES,
-    GOLD_ANOMALY_EVALUATION,
     GOLD_CONSUMPTION_FEATURES,
     GOLD_QUALITY_SCORECARD,
     SILVER_METER_READINGS,
@@ -37,8 +34,15 @@ from energy_assets.defs.check_suites import (
 )
 from energy_assets.defs.conditions import follows_parents
 from energy_assets.defs.emissions import tracks_emissions
-from energy_assets.defs.forecasting.assets import CADENCE, MODEL_KEY
-from energy_assets.defs.partitions import DAILY, SINGLE_RUN, lookback, run_window
+from energy_assets.defs.forecasting.training import MODEL_KEY
+from energy_assets.defs.partitions import (
+    SINGLE_RUN,
+    TRAINING_CADENCE,
+    Partitioning,
+    lookback,
+    run_window,
+    training_cadence,
+)
 from energy_assets.defs.resources import LakeResource, MlflowResource
 from energy_assets.defs.tables import key, write_metadata
 from energy_assets.settings import Settings
@@ -69,7 +73,6 @@ if TYPE_CHECKING:
     from ml.tracking import LoggedModel
 
 GROUP = "anomalies"
-EXPERIMENT = "anomaly_detection"
 DEFAULTS = AnomalyParams()
 READ_COLUMNS = sorted({*GOLD_COLUMNS, *INPUT_COLUMNS})
 
@@ -131,18 +134,20 @@ def _expectations(
     leave_out: pl.DataFrame,
     model_name: str,
     issue_hour_utc: int,
+    cadence: str,
     predictors: "dict[date, tuple[LoggedModel | None, Predictor | None]]",
 ) -> pl.DataFrame:
     """`with_expectation` rows of the days of `features` from `new_from` on, each day by the
-    model of its training period (or its named fallback), as the forecasts use them, learnt
-    from history without the `leave_out` intervals; `predictors` caches the loaded models."""
+    model of its training period at `cadence` (or its named fallback), as the forecasts use
+    them, learnt from history without the `leave_out` intervals; `predictors` caches the loaded
+    models."""
     from ml.tracking import load_predictor, model_for_partition
 
     parts = []
     days = features.filter(pl.col("day") >= new_from)["day"].unique().sort().to_list()
     periods: dict[date, list[date]] = {}
     for day in days:
-        periods.setdefault(period_start(day, CADENCE), []).append(day)
+        periods.setdefault(period_start(day, cadence), []).append(day)
     for period, members in periods.items():
         if period not in predictors:
             found = model_for_partition(model_name, period.isoformat())
@@ -177,52 +182,6 @@ def _left_out(
     return silver, left_out(features, excluded_intervals(silver, scorecard), params)
 
 
-@dg.asset(
-    key=key(GOLD_ANOMALIES),
-    group_name=GROUP,
-    kinds={"delta", "polars", "xgboost"},
-    deps=[
-        dg.AssetDep(
-            key(GOLD_CONSUMPTION_FEATURES),
-            partition_mapping=lookback(history_days(DEFAULTS) + LEVEL_DAYS + 1),
-        ),
-        dg.AssetDep(
-            key(SILVER_METER_READINGS),
-            partition_mapping=lookback(history_days(DEFAULTS) + LEVEL_DAYS + 1),
-        ),
-        dg.AssetDep(
-            key(GOLD_QUALITY_SCORECARD),
-            partition_mapping=lookback(history_days(DEFAULTS) + LEVEL_DAYS + 1),
-        ),
-        dg.AssetDep(
-            MODEL_KEY,
-            partition_mapping=lookback(0),
-        ),
-        key(SILVER_METERS),
-    ],
-    partitions_def=DAILY,
-    backfill_policy=SINGLE_RUN,
-    check_specs=[
-        *ANOMALY_CHECKS.specs(DAILY),
-        *INPUT_CHECKS.specs(DAILY),
-        dg.AssetCheckSpec(
-            "severe_share",
-            asset=key(GOLD_ANOMALIES),
-            description=SEVERE_SHARE_DESCRIPTION,
-            partitions_def=DAILY,
-        ),
-    ],
-    automation_condition=follows_parents(
-        not_triggered_by=[key(SILVER_METERS)],
-        may_miss=[key(GOLD_CONSUMPTION_FEATURES), key(SILVER_METER_READINGS), MODEL_KEY],
-    ),
-    description=(
-        "Explained anomalies per meter and day: rules (flatline, dropout, negative, spike, unit "
-        "error, sustained drop), the day-ahead model's residual under the observed weather, and "
-        "an Isolation Forest over daily profiles; merged into events with a reason and a "
-        f"severity. Grain: {GOLD_ANOMALIES.grain}."
-    ),
-)
 @tracks_emissions
 def anomalies(
     context: dg.AssetExecutionContext,
@@ -264,7 +223,7 @@ def anomalies(
                 new_from = low if known else low - timedelta(days=lookback)
                 fresh = _expectations(
                     raw, new_from, leave_out, mlflow_tracking.model_name,
-                    settings.forecast_issue_hour_utc, predictors,
+                    settings.forecast_issue_hour_utc, training_cadence(context), predictors,
                 )  # fmt: skip
                 kept = [k.filter(pl.col("day") >= low - timedelta(days=lookback)) for k in known]
                 known[:] = [pl.concat([*kept, fresh])]
@@ -322,107 +281,53 @@ def anomalies(
     )
 
 
-def _latest_params(context: dg.AssetExecutionContext) -> dict[str, Any]:
-    """The detector settings of the latest anomalies materialization (defaults if none)."""
-    event = context.instance.get_latest_materialization_event(key(GOLD_ANOMALIES))
-    materialization = event.asset_materialization if event else None
-    recorded = materialization.metadata.get("params") if materialization else None
-    value = getattr(recorded, "data", None)
-    return dict(value) if isinstance(value, dict) else DEFAULTS.as_dict()
-
-
-def _clean_meters(settings: Settings, meters: pa.Table) -> set[str]:
-    """Meters without any injected anomaly by design (the simulator's), present in the lake."""
-    from energy_assets.sources.simulator import SimulatorConfig, clean_meter_ids
-
-    if "simulator" not in settings.sources:
-        return set()
-    config = SimulatorConfig(seed=settings.simulator_seed, n_meters=settings.simulator_meters)
-    return clean_meter_ids(config) & set(meters["meter_id"].to_pylist())
-
-
-@dg.asset(
-    key=key(GOLD_ANOMALY_EVALUATION),
-    group_name=GROUP,
-    kinds={"delta", "mlflow"},
-    deps=[key(GOLD_ANOMALIES), key(BRONZE_ANOMALY_LABELS), key(GOLD_QUALITY_SCORECARD)],
-    description=(
-        "Event-level precision, recall and F1 of the anomaly detectors per type and overall "
-        "against the simulator's labelled anomalies, and false alarms per meter-month on clean "
-        "meters, over every day with anomalies; logged to the MLflow experiment "
-        f"`{EXPERIMENT}` with the detector settings as parameters. Grain: "
-        f"{GOLD_ANOMALY_EVALUATION.grain}."
-    ),
-)
-@tracks_emissions
-def anomaly_evaluation(
-    context: dg.AssetExecutionContext, lake: LakeResource, mlflow_tracking: MlflowResource
-) -> dg.MaterializeResult:
-    import mlflow
-
-    from ml.anomaly.evaluation import evaluation_rows, metrics, score_events
-
-    store = lake.lake()
-    # The judged days are the materialized partitions: a day without any anomaly writes no row,
-    # and labels on it still count as missed.
-    judged = context.instance.get_materialized_partitions(key(GOLD_ANOMALIES))
-    if not judged:
-        raise dg.Failure("gold/anomalies has no materialized day yet: materialize anomalies first")
-    days = sorted(date.fromisoformat(day) for day in judged)
-    first, last = days[0], days[-1]
-    end = last + timedelta(days=1)
-    found = _frame(store.read(GOLD_ANOMALIES, first, end))
-    labels = _frame(store.read(BRONZE_ANOMALY_LABELS, first, end))
-    clean = _clean_meters(Settings.from_env(), store.read(SILVER_METERS))
-    scorecard = _frame(
-        store.read(GOLD_QUALITY_SCORECARD, first, end, ["meter_id", "day", "received_intervals"])
-    )
-    judged_days = scorecard.filter(pl.col("received_intervals") > 0).select("meter_id", "day")
-    clean_days = judged_days.filter(pl.col("meter_id").is_in(list(clean))).height
-    scores = score_events(found, labels, clean, clean_days, judged_days)
-    params = _latest_params(context)
-    experiment = mlflow_tracking.connect(store, EXPERIMENT)
-    with mlflow.start_run(experiment_id=experiment, run_name=f"evaluate {first}..{last}") as run:
-        mlflow.log_params(params)
-        mlflow.log_metrics(metrics(scores))
-        mlflow.set_tags(
-            {
-                "dagster_run_id": context.run_id,
-                "window": f"[{first}, {end})",
-                "clean_meters": ",".join(sorted(clean)),
-                f"delta_version_{GOLD_ANOMALIES.path}": str(store.version(GOLD_ANOMALIES)),
-            }
-        )
-        mlflow.log_dict({"scores": scores.to_dicts()}, "event_scores.json")
-    table = evaluation_rows(scores, first, last, run.info.run_id, datetime.now(UTC))
-    written = store.overwrite(GOLD_ANOMALY_EVALUATION, table)
-    overall = scores.filter(pl.col("anomaly_type") == "overall").row(0, named=True)
-    acknowledged = found.filter(pl.col("feedback_verdict").is_not_null())
-    return dg.MaterializeResult(
-        metadata={
-            **write_metadata(written),
-            "window": f"[{first}, {end})",
-            "mlflow_run_id": run.info.run_id,
-            "mlflow_experiment": EXPERIMENT,
-            **{
-                f"overall_{name}": overall[name]
-                for name in ("precision", "recall", "f1", "false_alarms_per_meter_month")
-                if overall[name] is not None
-            },
-            "labelled_events": overall["labelled_events"],
-            "flagged_events": overall["flagged_events"],
-            "acknowledged_events": acknowledged["event_id"].n_unique(),
-            "scores": dg.MetadataValue.md(_markdown(scores)),
-        }
-    )
-
-
-def _markdown(scores: pl.DataFrame) -> str:
-    columns = scores.columns
-
-    def cell(value: object) -> str:
-        return f"{value:.3f}" if isinstance(value, float) else "" if value is None else str(value)
-
-    lines = ["| " + " | ".join(columns) + " |", "|" + "---|" * len(columns)]
-    lines += ["| " + " | ".join(cell(v) for v in row) + " |" for row in scores.iter_rows()]
-    return "\n".join(lines)
+def build_anomalies(partitioning: Partitioning) -> dg.AssetsDefinition:
+    """The anomalies of the lake's days, each day judged by its training period's model."""
+    days = partitioning.daily
+    return dg.asset(
+        key=key(GOLD_ANOMALIES),
+        group_name=GROUP,
+        kinds={"delta", "polars", "xgboost"},
+        metadata={TRAINING_CADENCE: partitioning.cadence},
+        deps=[
+            dg.AssetDep(
+                key(GOLD_CONSUMPTION_FEATURES),
+                partition_mapping=lookback(history_days(DEFAULTS) + LEVEL_DAYS + 1),
+            ),
+            dg.AssetDep(
+                key(SILVER_METER_READINGS),
+                partition_mapping=lookback(history_days(DEFAULTS) + LEVEL_DAYS + 1),
+            ),
+            dg.AssetDep(
+                key(GOLD_QUALITY_SCORECARD),
+                partition_mapping=lookback(history_days(DEFAULTS) + LEVEL_DAYS + 1),
+            ),
+            dg.AssetDep(
+                MODEL_KEY,
+                partition_mapping=lookback(0),
+            ),
+            key(SILVER_METERS),
+        ],
+        partitions_def=days,
+        backfill_policy=SINGLE_RUN,
+        check_specs=[
+            *ANOMALY_CHECKS.specs(days),
+            *INPUT_CHECKS.specs(days),
+            dg.AssetCheckSpec(
+                "severe_share",
+                asset=key(GOLD_ANOMALIES),
+                description=SEVERE_SHARE_DESCRIPTION,
+                partitions_def=days,
+            ),
+        ],
+        automation_condition=follows_parents(
+            not_triggered_by=[key(SILVER_METERS)],
+            may_miss=[key(GOLD_CONSUMPTION_FEATURES), key(SILVER_METER_READINGS), MODEL_KEY],
+        ),
+        description=(
+            "Explained anomalies per meter and day: rules (flatline, dropout, negative, spike, "
+            "unit error, sustained drop), the day-ahead model's residual under the observed "
+            "weather, and an Isolation Forest over daily profiles; merged into events with a "
+            f"reason and a severity. Grain: {GOLD_ANOMALIES.grain}."
+        ),
+    )(anomalies)

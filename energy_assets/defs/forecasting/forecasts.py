@@ -1,0 +1,165 @@
+"""The day-ahead forecasts of each target day (`gold/forecasts`) and their sums per region
+(`gold/region_forecasts`): the forecast of day D is issued on D-1 at the issue hour, by the model
+of the training period holding D-1, or a named fallback."""
+
+from collections.abc import Iterator
+
+import dagster as dg
+import pyarrow as pa
+
+from checks.contracts import (
+    GOLD_CONSUMPTION_FEATURES,
+    GOLD_FORECASTS,
+    GOLD_REGION_FORECASTS,
+    SILVER_METER_READINGS,
+    SILVER_METERS,
+    SILVER_WEATHER,
+)
+from checks.forecasts import fallback_share
+from energy_assets.defs.check_suites import CheckSuite, DayCheck, matches_contract
+from energy_assets.defs.emissions import tracks_emissions
+from energy_assets.defs.forecasting.freshness import forecast_freshness_policy
+from energy_assets.defs.forecasting.training import GROUP, MODEL_KEY
+from energy_assets.defs.partitions import (
+    SINGLE_RUN,
+    TRAINING_CADENCE,
+    Partitioning,
+    lookback,
+    run_window,
+    training_cadence,
+)
+from energy_assets.defs.resources import LakeResource, MlflowResource
+from energy_assets.defs.tables import key, write_metadata
+from energy_assets.settings import Settings
+from energy_assets.storage.lake import Chunk, days_in
+from energy_assets.transforms.day_ahead import PROFILE_DAYS, Predictors, forecast_day
+from energy_assets.transforms.layers import chunks
+from ml.features import HISTORY_DAYS
+from ml.forecasting.model import region_rows
+
+ISSUE_DAY_MODEL = lookback(1, end_offset=-1, allow_missing=False)
+"""Target day D depends on the training period holding its issue day D-1 (offsets are in the
+downstream's days), as `day_ahead.forecast_day` uses: a Monday's forecast, issued on Sunday, is
+made by the previous week's model."""
+
+
+FORECASTS_CHECKS = CheckSuite(
+    key(GOLD_FORECASTS),
+    [
+        matches_contract(GOLD_FORECASTS),
+        DayCheck(
+            "fallback_share",
+            "Most rows come from the model; the reasons of fallback rows are counted.",
+            lambda table, _context: fallback_share(table),
+            severity=dg.AssetCheckSeverity.WARN,
+        ),
+    ],
+)
+REGION_CHECKS = CheckSuite(key(GOLD_REGION_FORECASTS), [matches_contract(GOLD_REGION_FORECASTS)])
+
+
+@tracks_emissions
+def day_ahead_forecasts(
+    context: dg.AssetExecutionContext, lake: LakeResource, mlflow_tracking: MlflowResource
+) -> Iterator[dg.MaterializeResult]:
+    settings = Settings.from_env()
+    cadence = training_cadence(context)
+    store = lake.lake()
+    mlflow_tracking.connect(store)
+    start, end = run_window(context)
+    meters = store.read(SILVER_METERS)
+    suite, region_suite = FORECASTS_CHECKS.fresh(), REGION_CHECKS.fresh()
+    regions: list[Chunk] = []
+    models: dict[str, int] = {}
+    predictors: Predictors = {}
+
+    def checked() -> Iterator[Chunk]:
+        for low, high in chunks(start, end):
+            days, region_days = [], []
+            for day in days_in(low, high):
+                rows = forecast_day(
+                    store,
+                    meters,
+                    day,
+                    settings.forecast_issue_hour_utc,
+                    mlflow_tracking.model_name,
+                    cadence,
+                    predictors,
+                )
+                suite.observe(rows)
+                region = region_rows(rows)
+                region_suite.observe(region)
+                days.append(rows)
+                region_days.append(region)
+                for used in rows["model_used"].to_pylist():
+                    models[used] = models.get(used, 0) + 1
+            regions.append(Chunk(low, high, pa.concat_tables(region_days)))
+            yield Chunk(low, high, pa.concat_tables(days))
+
+    written = store.replace_chunks(GOLD_FORECASTS, checked())
+    region_written = store.replace_chunks(GOLD_REGION_FORECASTS, regions)
+    yield dg.MaterializeResult(
+        asset_key=key(GOLD_FORECASTS),
+        metadata={
+            **write_metadata(written, start, end),
+            "issue_hour_utc": settings.forecast_issue_hour_utc,
+            **{f"rows_by {used}": count for used, count in sorted(models.items())},
+        },
+        check_results=suite.results(),
+    )
+    yield dg.MaterializeResult(
+        asset_key=key(GOLD_REGION_FORECASTS),
+        metadata=write_metadata(region_written, start, end),
+        check_results=region_suite.results(),
+    )
+
+
+def build_forecasts(partitioning: Partitioning, issue_hour_utc: int) -> dg.AssetsDefinition:
+    """The forecasts of the target days, due by `issue_hour_utc` plus the grace."""
+    days = partitioning.forecast_days
+    return dg.multi_asset(
+        specs=[
+            dg.AssetSpec(
+                key(GOLD_FORECASTS),
+                group_name=GROUP,
+                kinds={"delta", "xgboost"},
+                freshness_policy=forecast_freshness_policy(issue_hour_utc),
+                metadata={TRAINING_CADENCE: partitioning.cadence},
+                deps=[
+                    dg.AssetDep(MODEL_KEY, partition_mapping=ISSUE_DAY_MODEL),
+                    dg.AssetDep(
+                        key(GOLD_CONSUMPTION_FEATURES),
+                        partition_mapping=lookback(PROFILE_DAYS, end_offset=-1),
+                    ),
+                    dg.AssetDep(
+                        key(SILVER_METER_READINGS),
+                        partition_mapping=lookback(HISTORY_DAYS, end_offset=-1),
+                    ),
+                    dg.AssetDep(
+                        key(SILVER_WEATHER),
+                        partition_mapping=lookback(0),
+                    ),
+                    key(SILVER_METERS),
+                ],
+                description=(
+                    "Day-ahead forecast of every meter and interval of the target day (P50, P10, "
+                    "P90), issued the day before at ENERGY_FORECAST_ISSUE_HOUR_UTC from what was "
+                    "known then; `model_used` names the model or the fallback. "
+                    f"Grain: {GOLD_FORECASTS.grain}."
+                ),
+            ),
+            dg.AssetSpec(
+                key(GOLD_REGION_FORECASTS),
+                group_name=GROUP,
+                kinds={"delta"},
+                deps=[key(GOLD_FORECASTS)],
+                description=(
+                    "Meter forecasts summed per region and hour, for grid planning. "
+                    f"Grain: {GOLD_REGION_FORECASTS.grain}."
+                ),
+            ),
+        ],
+        partitions_def=days,
+        backfill_policy=SINGLE_RUN,
+        check_specs=FORECASTS_CHECKS.specs(days) + REGION_CHECKS.specs(days),
+    )(day_ahead_forecasts)
