@@ -12,7 +12,12 @@ re-exports their checks.
 
 from __future__ import annotations
 
-from checks.domain.alignment import dst_day_lengths, interval_alignment, is_time_zone
+from checks.domain.alignment import (
+    dst_day_lengths,
+    interval_alignment,
+    is_time_zone,
+    off_grid_reasons,
+)
 from checks.domain.completeness import completeness, duplicate_keys
 from checks.domain.flatlines import DEFAULT_FLATLINE_RUN, flatline_expr, flatline_mask, flatlines
 from checks.domain.frames import MAX_NAMED, ArrayLike, TableLike, meter_key
@@ -38,6 +43,7 @@ __all__ = [
     "is_time_zone",
     "latest_instant",
     "meter_key",
+    "off_grid_reasons",
     "unit_jumps",
     "weather_coverage",
 ]
