@@ -22,6 +22,7 @@ from checks.domain.completeness import completeness, duplicate_keys
 from checks.domain.flatlines import DEFAULT_FLATLINE_RUN, flatline_expr, flatline_mask, flatlines
 from checks.domain.frames import MAX_NAMED, ArrayLike, TableLike, meter_key
 from checks.domain.freshness import freshness, latest_instant
+from checks.domain.lags import lags_current
 from checks.domain.units import unit_jumps
 from checks.domain.weather import has_holiday_calendar, holiday_calendars, weather_coverage
 
@@ -41,6 +42,7 @@ __all__ = [
     "holiday_calendars",
     "interval_alignment",
     "is_time_zone",
+    "lags_current",
     "latest_instant",
     "meter_key",
     "off_grid_reasons",

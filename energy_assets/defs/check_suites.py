@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
+from datetime import date
 from typing import Any
 
 import dagster as dg
@@ -107,11 +108,13 @@ def check_result(
 
 @dataclass(frozen=True)
 class CheckContext:
-    """What some checks need besides the day's rows: the meters, and the day before's rows
-    (a meter's local day straddles two UTC days)."""
+    """What some checks need besides the day's rows: the meters, the day before's rows (a
+    meter's local day straddles two UTC days), and a reader of silver readings (lags)."""
 
     meters: pa.Table | None = None
     previous_day: pa.Table | None = None
+    readings: Callable[[date, date], pa.Table] | None = None
+    """Silver readings of a window of days, for checks judging rows against earlier days."""
 
 
 CheckFunction = Callable[[pa.Table, CheckContext], CheckOutcome]
@@ -179,9 +182,13 @@ class CheckSuite:
             for check in self.checks
         ]
 
-    def observe(self, table: pa.Table, context: CheckContext | None = None) -> None:
-        """Run every check on one day's rows."""
+    def observe(
+        self, table: pa.Table, context: CheckContext | None = None, only: Sequence[str] = ()
+    ) -> None:
+        """Run every check (or those named in `only`) on one day's rows."""
         for check in self.checks:
+            if only and check.name not in only:
+                continue
             outcome = check.run(table, context or CheckContext())
             self.outcomes.setdefault(check.name, []).append(outcome)
 

@@ -88,6 +88,7 @@ def admitted(
     refused: list[Rejection],
     meters: pa.Table | None = None,
     previous_day: pa.Table | None = None,
+    readings: Callable[[date, date], pa.Table] | None = None,
 ) -> Iterator[Chunk]:
     """The chunks with only the rows the suite admits, the refused ones added to `refused`.
 
@@ -96,7 +97,7 @@ def admitted(
     previous = previous_day
     for chunk in chunks:
         kept, screened = suite.admit(
-            chunk.table, CheckContext(meters=meters, previous_day=previous)
+            chunk.table, CheckContext(meters=meters, previous_day=previous, readings=readings)
         )
         refused.extend(screened_rejections(screened, chunk))
         previous = kept
@@ -121,10 +122,13 @@ def write_checked(
     window: tuple[date, date],
     meters: pa.Table | None = None,
     previous_day: pa.Table | None = None,
+    readings: Callable[[date, date], pa.Table] | None = None,
 ) -> tuple[dict[str, Any], list[dg.AssetCheckResult]]:
     """Write the chunks of a window, the suite admitting each chunk's rows first, quarantine the
     rows its blocking checks refused, and return the write's metadata and the suite's results."""
     refused: list[Rejection] = []
-    written = store.replace_chunks(table, admitted(suite, chunks, refused, meters, previous_day))
+    written = store.replace_chunks(
+        table, admitted(suite, chunks, refused, meters, previous_day, readings)
+    )
     quarantined = quarantine_refused(store, table, refused, window)
     return {**write_metadata(written, *window), "refused_rows": quarantined}, suite.results()
