@@ -262,27 +262,46 @@ def landing_files(
     rows, rejected, seen = [], {}, set()
     root = store.landing_root
     skipped = outside_window(store.read(BRONZE_LANDING_FILES), *window) if window else set()
-    archived = [p for p in archived_files(root, kind) if str(p) not in skipped]
-    for path in [*archived, *list_landing_files(root, kind)]:
-        sha = file_sha256(path)
-        if sha in seen:
-            continue
-        seen.add(sha)
-        parsed = parse(path, landing_batch_id(sha), arrived_at_utc(path))
-        table = parsed.rows
-        if window is not None:
-            days = table["day"]
-            table = table.filter(
-                pc.and_(
-                    pc.greater_equal(days, pa.scalar(window[0], pa.date32())),
-                    pc.less(days, pa.scalar(window[1], pa.date32())),
-                )
-            )
-        rows.append(table)
-        rejected[str(path)] = parsed.rejections
-        if inferred is not None:
-            inferred.update(parsed.inferred_intervals)
+    vanished = True
+    while vanished:  # a file the sensor moved after it was listed is read where it went
+        vanished = False
+        archived = [p for p in archived_files(root, kind) if str(p) not in skipped]
+        for path in [*archived, *list_landing_files(root, kind)]:
+            try:
+                sha = file_sha256(path)
+                if sha in seen:
+                    continue
+                parsed = parse(path, landing_batch_id(sha), arrived_at_utc(path))
+            except FileNotFoundError:
+                vanished = True
+                continue
+            seen.add(sha)
+            _keep(parsed, path, window, rows, rejected, inferred)
     return rows, rejected
+
+
+def _keep(
+    parsed: ParsedFile,
+    path: Path,
+    window: tuple[date, date] | None,
+    rows: list[pa.Table],
+    rejected: dict[str, list[Rejection]],
+    inferred: dict[str, int] | None,
+) -> None:
+    """Add a parsed file's rows (in the window, if given), rejections and inferred intervals."""
+    table = parsed.rows
+    if window is not None:
+        days = table["day"]
+        table = table.filter(
+            pc.and_(
+                pc.greater_equal(days, pa.scalar(window[0], pa.date32())),
+                pc.less(days, pa.scalar(window[1], pa.date32())),
+            )
+        )
+    rows.append(table)
+    rejected[str(path)] = parsed.rejections
+    if inferred is not None:
+        inferred.update(parsed.inferred_intervals)
 
 
 @dataclass(frozen=True)
