@@ -259,7 +259,9 @@ def landing_files(
     rows whether or not the sensor has judged its files yet.
     """
     parse = landing_parser(store, kind)
-    rows, rejected, seen = [], {}, set()
+    rows: list[pa.Table] = []
+    rejected: dict[str, list[Rejection]] = {}
+    seen: set[str] = set()
     root = store.landing_root
     skipped = outside_window(store.read(BRONZE_LANDING_FILES), *window) if window else set()
     vanished = True
