@@ -4,11 +4,20 @@ once. Each runs the real `energy-lake` command in subprocesses on a scratch lake
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
+from datetime import date
 from pathlib import Path
 
+import dagster as dg
 import pytest
+from dagster._core.storage.tags import MAX_RUNTIME_SECONDS_TAG
+
+from energy_assets.cli import INSTANCE_SETTINGS
+from energy_assets.definitions import defs
+from energy_assets.defs.lake.automation import LANDING_RUN_MAX_SECONDS, run_request
+from energy_assets.sources.landing_inbox import InboxFile, Verdict
 
 pytestmark = pytest.mark.integration
 
@@ -44,3 +53,26 @@ def test_commands_started_together_on_a_new_instance_both_prepare_it(tmp_path: P
 
     assert [c.returncode for c in commands] == [0, 0], outcomes
     assert (tmp_path / "dagster_home" / ".instance.lock").exists()
+
+
+def test_run_monitoring_fails_runs_stuck_starting_or_cancelling_and_killed_landing_runs(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    shutil.copy(INSTANCE_SETTINGS, tmp_path / "dagster.yaml")
+    monkeypatch.setenv("DAGSTER_HOME", str(tmp_path))
+    with dg.DagsterInstance.get() as instance:
+        assert instance.run_monitoring_enabled
+        assert instance.run_monitoring_start_timeout_seconds == 180
+        assert instance.run_monitoring_cancel_timeout_seconds == 180
+    verdict = Verdict(
+        InboxFile(tmp_path / "r.csv", "readings", 0),
+        "0" * 64,
+        "accepted",
+        rows=1,
+        rejections=[],
+        first_day=date(2024, 3, 4),
+        last_day=date(2024, 3, 4),
+    )
+    request = run_request(defs.resolve_asset_graph(), verdict, tmp_path / "r.csv")
+    assert request is not None
+    assert request.tags[MAX_RUNTIME_SECONDS_TAG] == str(LANDING_RUN_MAX_SECONDS)
