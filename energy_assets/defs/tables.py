@@ -10,8 +10,9 @@ from typing import Any
 
 import dagster as dg
 import pyarrow as pa
+import pyarrow.dataset as ds
 
-from checks.contracts import TableContract
+from checks.contracts import BRONZE_QUARANTINE, TableContract
 from checks.quarantine import Rejection
 from energy_assets.defs.check_suites import CheckContext, CheckSuite, Screened
 from energy_assets.defs.partitions import DAILY, SINGLE_RUN
@@ -108,10 +109,15 @@ def quarantine_refused(
     store: Lake, table: TableContract, refused: list[Rejection], window: tuple[date, date]
 ) -> int:
     """Replace the window's rows refused from `table` (under `checks:<table>`, so a re-run that
-    no longer refuses them clears them); return rows written."""
-    return replace_quarantine(
-        store, refused, rejected_by=f"checks:{table.path}", source="lake", window=window
+    no longer refuses them clears them); return rows written. Nothing refused now or before:
+    no commit (the common case costs one pruned read, not a write)."""
+    step = f"checks:{table.path}"
+    earlier = store.read(
+        BRONZE_QUARANTINE, *window, ["rejected_by"], ds.field("rejected_by") == step
     )
+    if not refused and not earlier.num_rows:
+        return 0
+    return replace_quarantine(store, refused, rejected_by=step, source="lake", window=window)
 
 
 def write_checked(
