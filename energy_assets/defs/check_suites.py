@@ -82,10 +82,10 @@ def check_result(
     outcomes: Iterable[CheckOutcome],
     name: str,
     severity: dg.AssetCheckSeverity = dg.AssetCheckSeverity.ERROR,
-    quarantined: int = 0,
+    quarantined: int | None = None,
 ) -> dg.AssetCheckResult:
-    """A Dagster check result from one check's per-day outcomes, after `quarantined` rows that
-    failed it were kept out of the table (said first in the description)."""
+    """A Dagster check result from one check's per-day outcomes; for a check screening rows, how
+    many rows failing it were `quarantined` instead of written (said first in the description)."""
     outcome = combine(name, list(outcomes))
     description = outcome.description
     if quarantined:
@@ -101,7 +101,7 @@ def check_result(
                 key: dg.MetadataValue.json(value) if isinstance(value, list | dict) else value
                 for key, value in outcome.metadata.items()
             },
-            "quarantined_rows": quarantined,
+            **({} if quarantined is None else {"quarantined_rows": quarantined}),
         },
     )
 
@@ -224,7 +224,7 @@ class CheckSuite:
                 self.outcomes.get(check.name, []),
                 check.name,
                 check.severity,
-                self.refused.get(check.name, 0),
+                self.refused.get(check.name, 0) if check.screen is not None else None,
             )
             for check in self.checks
         ]
