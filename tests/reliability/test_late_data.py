@@ -22,7 +22,7 @@ from energy_assets.defs.build import ASSETS
 from energy_assets.storage.lake import Lake
 from tests.integration.pipeline import materialize_days, materialize_dimensions
 
-pytestmark = pytest.mark.integration
+pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
 LATER = (date(2024, 3, 11), date(2024, 3, 12))
 EARLIER = (date(2024, 3, 4), date(2024, 3, 10))
