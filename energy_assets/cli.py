@@ -7,6 +7,7 @@ show up in the Dagster UI like any other run.
 from __future__ import annotations
 
 import argparse
+import fcntl
 import logging
 import os
 import shutil
@@ -14,8 +15,9 @@ import signal
 import sys
 import threading
 import warnings
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from collections.abc import Set as AbstractSet
+from contextlib import contextmanager
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
@@ -41,6 +43,19 @@ INSTANCE_SETTINGS = Path(__file__).resolve().parents[1] / "dagster.yaml"
 """The project's instance settings (telemetry off, pools), copied into a new DAGSTER_HOME."""
 
 
+@contextmanager
+def _instance_lock(home: Path) -> Iterator[None]:
+    """Hold `home`'s lock file: one command at a time prepares the instance (two commands on a
+    brand-new DAGSTER_HOME would otherwise both create its SQLite schema: `table runs already
+    exists`)."""
+    with (home / ".instance.lock").open("a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
+
+
 def _instance() -> dg.DagsterInstance:
     if not os.environ.get("DAGSTER_HOME"):
         home = Path(".dagster_home").resolve()
@@ -48,7 +63,14 @@ def _instance() -> dg.DagsterInstance:
         if not (home / "dagster.yaml").exists() and INSTANCE_SETTINGS.exists():
             shutil.copy(INSTANCE_SETTINGS, home / "dagster.yaml")
         os.environ["DAGSTER_HOME"] = str(home)
-    return dg.DagsterInstance.get()
+    home = Path(os.environ["DAGSTER_HOME"])
+    home.mkdir(parents=True, exist_ok=True)
+    with _instance_lock(home):
+        instance = dg.DagsterInstance.get()
+        # Storages may be built on first use: build them (and their schemas) under the lock.
+        instance.run_storage.get_run_records(limit=1)
+        instance.event_log_storage.get_asset_records([])
+    return instance
 
 
 def _runs_for(selection: dg.AssetSelection) -> list[tuple[dg.PartitionsDefinition | None, list]]:

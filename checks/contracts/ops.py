@@ -25,12 +25,14 @@ OPS_ALERTS = TableContract(
             _f("raised_at_utc", UTC_TS, False),
             _f("is_delivered", pa.bool_(), False),
             _f("delivery_attempts", pa.int32(), False),
+            _f("delivery_error", pa.string()),
         ]
     ),
     partitioned=False,
 )
 """`kind` is run_failure or check_failure; `is_delivered` says whether the webhook
-(`ENERGY_ALERT_WEBHOOK`) acknowledged it, after `delivery_attempts` tries (0 when none is set)."""
+(`ENERGY_ALERT_WEBHOOK`) acknowledged it, after `delivery_attempts` tries (0 when none is set);
+`delivery_error` is why it was not (secrets masked)."""
 
 OPS_PIPELINE_EMISSIONS = TableContract(
     layer="ops",

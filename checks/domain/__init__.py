@@ -12,11 +12,17 @@ re-exports their checks.
 
 from __future__ import annotations
 
-from checks.domain.alignment import dst_day_lengths, interval_alignment, is_time_zone
+from checks.domain.alignment import (
+    dst_day_lengths,
+    interval_alignment,
+    is_time_zone,
+    off_grid_reasons,
+)
 from checks.domain.completeness import completeness, duplicate_keys
 from checks.domain.flatlines import DEFAULT_FLATLINE_RUN, flatline_expr, flatline_mask, flatlines
 from checks.domain.frames import MAX_NAMED, ArrayLike, TableLike, meter_key
 from checks.domain.freshness import freshness, latest_instant
+from checks.domain.lags import lags_current
 from checks.domain.units import unit_jumps
 from checks.domain.weather import has_holiday_calendar, holiday_calendars, weather_coverage
 
@@ -36,8 +42,10 @@ __all__ = [
     "holiday_calendars",
     "interval_alignment",
     "is_time_zone",
+    "lags_current",
     "latest_instant",
     "meter_key",
+    "off_grid_reasons",
     "unit_jumps",
     "weather_coverage",
 ]

@@ -180,6 +180,35 @@ def dst_day_lengths(silver_readings: TableLike, meters: TableLike) -> CheckOutco
 # ---------------------------------------------------------------- interval alignment
 
 
+def _grid_offset(frame: pl.DataFrame) -> tuple[pl.Expr, pl.Expr]:
+    """`offset_seconds` of each interval start from its grid (null when unjudged), `_judged`."""
+    _require(frame, ["interval_start_utc", "interval_minutes"], "interval_alignment")
+    step = pl.col("interval_minutes").cast(pl.Int64) * _MINUTE_US
+    judged = step.is_not_null() & (step > 0)
+    offset_us = (pl.col("interval_start_utc").dt.epoch("us") % _DAY_US) % step
+    return (
+        pl.when(judged).then(offset_us // 1_000_000).alias("offset_seconds"),
+        judged.fill_null(False).alias("_judged"),
+    )
+
+
+def off_grid_reasons(readings: TableLike) -> list[str | None]:
+    """For each reading, why it breaks `interval_alignment` (None when on its grid or unjudged)."""
+    frame = _frame(readings)
+    offsets = frame.select(*_grid_offset(frame), pl.col("interval_minutes"))
+    return (
+        offsets.select(
+            pl.when(pl.col("offset_seconds").fill_null(0) != 0).then(
+                pl.format(
+                    "starts {} s off its {}-minute grid", "offset_seconds", "interval_minutes"
+                )
+            )
+        )
+        .to_series()
+        .to_list()
+    )
+
+
 def interval_alignment(readings: TableLike) -> CheckOutcome:
     """Each interval starts on its grid: a multiple of `interval_minutes` since midnight UTC.
 
@@ -188,18 +217,10 @@ def interval_alignment(readings: TableLike) -> CheckOutcome:
     judged and are counted in `unjudged_rows` (the schema check catches them).
     """
     frame = _frame(readings)
-    _require(frame, ["interval_start_utc", "interval_minutes"], "interval_alignment")
-    step = pl.col("interval_minutes").cast(pl.Int64) * _MINUTE_US
-    judged = step.is_not_null() & (step > 0)
-    offset_us = (pl.col("interval_start_utc").dt.epoch("us") % _DAY_US) % step
     ident = [
         c for c in ("meter_id", "interval_start_utc", "interval_minutes") if c in frame.columns
     ]
-    shown = frame.select(
-        *ident,
-        pl.when(judged).then(offset_us // 1_000_000).alias("offset_seconds"),
-        judged.fill_null(False).alias("_judged"),
-    )
+    shown = frame.select(*ident, *_grid_offset(frame))
     bad = shown["offset_seconds"].fill_null(0) != 0
     return CheckOutcome.from_mask(
         "interval_alignment",

@@ -172,6 +172,18 @@ def _failure_cases(
 def validate_table(contract: TableContract, table: pyarrow.Table) -> CheckOutcome:
     """Validate a table against its contract's pandera schema, collecting every failure.
 
+    See `validate_rows`, which also names each failing row's broken rules.
+    """
+    return validate_rows(contract, table)[0]
+
+
+def validate_rows(
+    contract: TableContract, table: pyarrow.Table
+) -> tuple[CheckOutcome, list[str | None]]:
+    """Validate a table against its contract's pandera schema, collecting every failure, and
+    name for each row the `column:check` rules it breaks (None for a row breaking none; a
+    structural failure, such as a missing column, belongs to no row).
+
     Never raises on bad data (pandera runs lazily and a crashing check is reported as a failure).
     The outcome's metadata carries:
     - `table`, `rows`, `failing_rows` (distinct rows with at least one row-level failure);
@@ -193,7 +205,7 @@ def validate_table(contract: TableContract, table: pyarrow.Table) -> CheckOutcom
     except pa.errors.SchemaErrors as errors:
         cases = _failure_cases(errors.failure_cases, contract, frame)
     else:
-        return CheckOutcome(
+        passed = CheckOutcome(
             name=name,
             passed=True,
             description=f"{contract.path}: {rows} rows match the contract and domain rules",
@@ -207,6 +219,7 @@ def validate_table(contract: TableContract, table: pyarrow.Table) -> CheckOutcom
                 "examples": [],
             },
         )
+        return passed, [None] * rows
 
     summary = (
         cases.group_by("column", "check", maintain_order=True)
@@ -255,7 +268,7 @@ def validate_table(contract: TableContract, table: pyarrow.Table) -> CheckOutcom
             passed=False,
             description=f"{contract.path}: the table's structure breaks the contract: {problems}",
         )
-    return outcome
+    return outcome, shown["failed"].to_list()
 
 
 def schema_for(table: TableContract | str) -> pa.DataFrameSchema:

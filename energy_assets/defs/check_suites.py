@@ -2,22 +2,28 @@
 
 Each asset declares a `CheckSuite`; while it writes day by day it feeds each day's table to the
 suite, and reports one result per check for the whole run. Blocking checks stop downstream assets
-in the same run when they fail.
+in the same run when they fail, and a single-run backfill is one run: so a blocking check screens
+each day's rows before the write (`CheckSuite.admit`), the rows it would fail go to quarantine
+with its reason, and it fails only on what no row explains (a missing column, a wrong type). One
+bad row or day never stops the other days of a range, and a failing check never leaves its bad
+rows committed.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
+from datetime import date
 from typing import Any
 
 import dagster as dg
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from checks import domain
 from checks.contracts import TableContract
 from checks.result import CheckOutcome
-from checks.schemas.validation import validate_table
+from checks.schemas.validation import validate_rows
 from checks.unit_corrections import unit_corrections
 
 
@@ -76,51 +82,81 @@ def check_result(
     outcomes: Iterable[CheckOutcome],
     name: str,
     severity: dg.AssetCheckSeverity = dg.AssetCheckSeverity.ERROR,
+    quarantined: int | None = None,
 ) -> dg.AssetCheckResult:
-    """A Dagster check result from one check's per-day outcomes."""
+    """A Dagster check result from one check's per-day outcomes; for a check screening rows, how
+    many rows failing it were `quarantined` instead of written (said first in the description)."""
     outcome = combine(name, list(outcomes))
+    description = outcome.description
+    if quarantined:
+        description = f"{quarantined} rows failing it quarantined before the write; {description}"
     return dg.AssetCheckResult(
         asset_key=asset_key,
         check_name=name,
         passed=outcome.passed,
         severity=severity,
-        description=outcome.description,
+        description=description[:2000],
         metadata={
-            key: dg.MetadataValue.json(value) if isinstance(value, list | dict) else value
-            for key, value in outcome.metadata.items()
+            **{
+                key: dg.MetadataValue.json(value) if isinstance(value, list | dict) else value
+                for key, value in outcome.metadata.items()
+            },
+            **({} if quarantined is None else {"quarantined_rows": quarantined}),
         },
     )
 
 
 @dataclass(frozen=True)
 class CheckContext:
-    """What some checks need besides the day's rows: the meters, and the day before's rows
-    (a meter's local day straddles two UTC days)."""
+    """What some checks need besides the day's rows: the meters, the day before's rows (a
+    meter's local day straddles two UTC days), and a reader of silver readings (lags)."""
 
     meters: pa.Table | None = None
     previous_day: pa.Table | None = None
+    readings: Callable[[date, date], pa.Table] | None = None
+    """Silver readings of a window of days, for checks judging rows against earlier days."""
 
 
 CheckFunction = Callable[[pa.Table, CheckContext], CheckOutcome]
+RowScreen = Callable[[pa.Table, CheckContext], tuple[CheckOutcome, list[str | None]]]
+"""A check's outcome on a table, and for each row why it fails the check (None: it does not)."""
 
 
 @dataclass(frozen=True)
 class DayCheck:
+    """One check of an asset; a blocking check also says which rows fail it (`screen`), so
+    those rows can be quarantined instead of failing the run."""
+
     name: str
     description: str
     run: CheckFunction
     blocking: bool = False
     severity: dg.AssetCheckSeverity = dg.AssetCheckSeverity.ERROR
+    screen: RowScreen | None = None
 
 
 def matches_contract(contract: TableContract) -> DayCheck:
-    """The pandera schema check derived from the table's contract: blocking."""
+    """The pandera schema check derived from the table's contract: blocking, screening rows."""
+
+    def screen(table: pa.Table, _context: CheckContext) -> tuple[CheckOutcome, list[str | None]]:
+        return validate_rows(contract, table)
+
     return DayCheck(
         name="matches_contract",
-        description=f"Rows match the {contract.path} contract: types, nulls, key, ranges.",
-        run=lambda table, _context: validate_table(contract, table),
+        description=f"Rows match the {contract.path} contract: types, nulls, key, ranges "
+        "(rows that do not are quarantined before the write, with the rules they break).",
+        run=lambda table, context: screen(table, context)[0],
         blocking=True,
+        screen=screen,
     )
+
+
+@dataclass(frozen=True)
+class Screened:
+    """The rows a suite's blocking checks refused, each with its reasons."""
+
+    rows: pa.Table
+    reasons: list[str]
 
 
 @dataclass
@@ -130,6 +166,7 @@ class CheckSuite:
     asset_key: dg.AssetKey
     checks: Sequence[DayCheck]
     outcomes: dict[str, list[CheckOutcome]] = field(default_factory=dict)
+    refused: dict[str, int] = field(default_factory=dict)
 
     def specs(
         self, partitions_def: dg.PartitionsDefinition | None = None
@@ -145,16 +182,49 @@ class CheckSuite:
             for check in self.checks
         ]
 
-    def observe(self, table: pa.Table, context: CheckContext | None = None) -> None:
-        """Run every check on one day's rows."""
+    def observe(
+        self, table: pa.Table, context: CheckContext | None = None, only: Sequence[str] = ()
+    ) -> None:
+        """Run every check (or those named in `only`) on one day's rows."""
         for check in self.checks:
+            if only and check.name not in only:
+                continue
             outcome = check.run(table, context or CheckContext())
             self.outcomes.setdefault(check.name, []).append(outcome)
+
+    def admit(
+        self, table: pa.Table, context: CheckContext | None = None
+    ) -> tuple[pa.Table, Screened]:
+        """Run every check on one day's rows after removing the rows a blocking check fails;
+        return the rows to write and the rows refused, with the checks and rules they fail."""
+        context = context or CheckContext()
+        screens = {c.name: c.screen(table, context) for c in self.checks if c.screen is not None}
+        reasons: list[list[str]] = [[] for _ in range(table.num_rows)]
+        for name, (_outcome, row_reasons) in screens.items():
+            for row, reason in enumerate(row_reasons):
+                if reason is not None:
+                    reasons[row].append(f"{name}: {reason}")
+                    self.refused[name] = self.refused.get(name, 0) + 1
+        bad = pa.array([bool(r) for r in reasons], pa.bool_())
+        kept = table.filter(pc.invert(bad)) if table.num_rows else table
+        for check in self.checks:
+            screened = screens.get(check.name)
+            outcome = (
+                screened[0]
+                if screened is not None and kept.num_rows == table.num_rows
+                else check.run(kept, context)
+            )
+            self.outcomes.setdefault(check.name, []).append(outcome)
+        return kept, Screened(table.filter(bad), ["; ".join(r) for r in reasons if r])
 
     def results(self) -> list[dg.AssetCheckResult]:
         return [
             check_result(
-                self.asset_key, self.outcomes.get(check.name, []), check.name, check.severity
+                self.asset_key,
+                self.outcomes.get(check.name, []),
+                check.name,
+                check.severity,
+                self.refused.get(check.name, 0) if check.screen is not None else None,
             )
             for check in self.checks
         ]
@@ -179,9 +249,14 @@ DST_DAY_LENGTHS = DayCheck(
 SILVER_READINGS_CHECKS: tuple[DayCheck, ...] = (
     DayCheck(
         "interval_alignment",
-        "Every interval starts on the meter's grid (a multiple of its length since 00:00 UTC).",
+        "Every interval starts on the meter's grid (a multiple of its length since 00:00 UTC); "
+        "an interval off it is quarantined before the write.",
         lambda table, _context: domain.interval_alignment(table),
         blocking=True,
+        screen=lambda table, _context: (
+            domain.interval_alignment(table),
+            domain.off_grid_reasons(table),
+        ),
     ),
     DayCheck(
         "completeness",

@@ -3,6 +3,7 @@ response kept raw so a parse can be replayed without fetching again.
 
 Retried: timeouts, connection errors, 429 and 5xx, with exponential backoff; a `Retry-After`
 header (seconds) is honoured when it asks for a longer pause. Anything else (4xx) fails at once.
+A failure's message never carries the key or headers sent (`mask_secrets`).
 The body is never parsed here: a truncated or invalid body is still a response, kept raw, and the
 source's parser turns it into a quarantine row.
 """
@@ -17,6 +18,8 @@ from datetime import UTC, datetime
 from typing import Any
 
 import requests
+
+from energy_assets.masking import SECRET_NAMES, mask_secrets
 
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
 
@@ -82,6 +85,8 @@ class HttpClient:
         """GET `endpoint` with `params`, retrying what may succeed later; raise `FetchError`
         when every attempt failed."""
         last_error = ""
+        secrets = [str(v) for k, v in params.items() if k.lower() in SECRET_NAMES]
+        secrets += list(self.headers.values())
         for attempt in range(1, self.max_attempts + 1):
             self._wait_turn()
             pause = self.backoff_s * 2 ** (attempt - 1)
@@ -95,8 +100,11 @@ class HttpClient:
                 if response.status_code not in RETRY_STATUSES:
                     if response.status_code >= 400:
                         raise FetchError(
-                            f"{self.source} {endpoint}: HTTP {response.status_code}: "
-                            f"{response.text[:300]}"
+                            mask_secrets(
+                                f"{self.source} {endpoint}: HTTP {response.status_code}: "
+                                f"{response.text[:300]}",
+                                secrets,
+                            )
                         )
                     return ApiResponse(
                         source=self.source,
@@ -112,7 +120,11 @@ class HttpClient:
             if attempt < self.max_attempts:
                 self.sleep(pause)
         raise FetchError(
-            f"{self.source} {endpoint}: failed after {self.max_attempts} attempts ({last_error})"
+            mask_secrets(
+                f"{self.source} {endpoint}: failed after {self.max_attempts} attempts "
+                f"({last_error})",
+                secrets,
+            )
         )
 
     def pages(

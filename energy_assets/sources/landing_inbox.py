@@ -11,6 +11,7 @@ than files already judged (copied with `cp -p`, or a move that failed) is still 
 
 from __future__ import annotations
 
+import contextlib
 import shutil
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -330,34 +331,59 @@ def landing_files(
     root = store.landing_root
     now = datetime.now(UTC)
     for path, reason in refused_files(root, kind):
-        if is_settled(path, now, end_mark_counts=False):
-            rejected[str(path)] = [refusal_rejection(path, reason, now.date())]
+        with contextlib.suppress(FileNotFoundError):  # gone since the listing: nothing to refuse
+            if is_settled(path, now, end_mark_counts=False):
+                rejected[str(path)] = [refusal_rejection(path, reason, now.date())]
     skipped = outside_window(store.read(BRONZE_LANDING_FILES), *window) if window else set()
-    archived = [p for p in archived_files(root, kind) if str(p) not in skipped]
-    waiting = [p for p in list_landing_files(root, kind) if is_settled(p, now)]
-    for path in [*archived, *waiting]:
-        sha = file_sha256(path)
-        if sha in seen:
-            reason = f"duplicate: same content as {seen[sha]}, already ingested"
-            record = {"file": str(path), "sha256": sha}
-            rejected[str(path)] = [Rejection(record, reason, now.date(), source_file=str(path))]
-            continue
-        seen[sha] = str(path)
-        parsed = parse(path, landing_batch_id(sha), arrived_at_utc(path))
-        table = parsed.rows
-        if window is not None:
-            days = table["day"]
-            table = table.filter(
-                pc.and_(
-                    pc.greater_equal(days, pa.scalar(window[0], pa.date32())),
-                    pc.less(days, pa.scalar(window[1], pa.date32())),
-                )
-            )
-        rows.append(table)
-        rejected[str(path)] = parsed.rejections
-        if inferred is not None:
-            inferred.update(parsed.inferred_intervals)
+    vanished = True
+    while vanished:  # a file the sensor moved after it was listed is read where it went
+        vanished = False
+        archived = [p for p in archived_files(root, kind) if str(p) not in skipped]
+        waiting = list_landing_files(root, kind)
+        for path in [*archived, *waiting]:
+            try:
+                if path in waiting and not is_settled(path, now):
+                    continue
+                sha = file_sha256(path)
+                if sha in seen:
+                    first = seen[sha]
+                    if first != str(path) and Path(first).exists():
+                        reason = f"duplicate: same content as {first}, already ingested"
+                        record = {"file": str(path), "sha256": sha}
+                        rejection = Rejection(record, reason, now.date(), source_file=str(path))
+                        rejected[str(path)] = [rejection]
+                    continue
+                parsed = parse(path, landing_batch_id(sha), arrived_at_utc(path))
+            except FileNotFoundError:
+                vanished = True
+                continue
+            seen[sha] = str(path)
+            _keep(parsed, path, window, rows, rejected, inferred)
     return rows, rejected
+
+
+def _keep(
+    parsed: ParsedFile,
+    path: Path,
+    window: tuple[date, date] | None,
+    rows: list[pa.Table],
+    rejected: dict[str, list[Rejection]],
+    inferred: dict[str, int] | None,
+) -> None:
+    """Add a parsed file's rows (in the window, if given), rejections and inferred intervals."""
+    table = parsed.rows
+    if window is not None:
+        days = table["day"]
+        table = table.filter(
+            pc.and_(
+                pc.greater_equal(days, pa.scalar(window[0], pa.date32())),
+                pc.less(days, pa.scalar(window[1], pa.date32())),
+            )
+        )
+    rows.append(table)
+    rejected[str(path)] = parsed.rejections
+    if inferred is not None:
+        inferred.update(parsed.inferred_intervals)
 
 
 @dataclass(frozen=True)

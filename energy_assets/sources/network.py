@@ -21,6 +21,7 @@ from checks.contracts import (
     BRONZE_WEATHER,
 )
 from checks.quarantine import Rejection
+from energy_assets.masking import mask_secrets
 from energy_assets.sources import eco2mix, open_meteo
 from energy_assets.sources.http import ApiResponse, FetchError, HttpClient
 from energy_assets.storage.lake import Lake, days_in
@@ -122,8 +123,11 @@ class Fetching:
             yield
         except FetchError as error:
             shown = {k: v for k, v in params.items() if k not in SECRET_PARAMS}
-            record = {"dataset": dataset, "subject": subject, "endpoint": url, "params": shown}
-            self.failures.append(Rejection(record, f"{FETCH_FAILED}: {error}", day))
+            secrets = [str(v) for k, v in params.items() if k in SECRET_PARAMS]
+            endpoint = mask_secrets(url, secrets)
+            record = {"dataset": dataset, "subject": subject, "endpoint": endpoint, "params": shown}
+            reason = mask_secrets(f"{FETCH_FAILED}: {error}", secrets)
+            self.failures.append(Rejection(record, reason, day))
 
     @property
     def requests(self) -> int:

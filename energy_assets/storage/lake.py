@@ -249,8 +249,12 @@ class Lake:
         counted = _CountingBatches(table, [data], None, None)
 
         def write() -> None:
-            write_deltalake(
-                self.uri(table), counted.reader(), mode="append", storage_options=self._options()
+            write_deltalake(  # merge: a column the contract gained is added to the table
+                self.uri(table),
+                counted.reader(),
+                mode="append",
+                schema_mode="merge",
+                storage_options=self._options(),
             )
 
         return self._commit(table, write, counted)

@@ -29,6 +29,7 @@ from pathlib import Path
 import dagster as dg
 import pyarrow as pa
 import pyarrow.compute as pc
+from dagster._core.storage.tags import MAX_RUNTIME_SECONDS_TAG
 
 from checks.contracts import (
     BRONZE_LANDING_FILES,
@@ -61,6 +62,9 @@ from energy_assets.sources.landing_inbox import (
 from energy_assets.storage.lake import Lake
 from energy_assets.storage.quarantine import replace_quarantine
 
+LANDING_RUN_MAX_SECONDS = 3600
+"""A landing run still going after this is failed by run monitoring (dagster.yaml): a killed run
+must not hold the landing run limit of 1 forever."""
 FILES_PER_TICK = 20
 LANDED_IN: dict[str, dg.AssetKey] = {
     "meters": key(BRONZE_METERS),
@@ -139,7 +143,12 @@ def run_request(graph: dg.AssetGraph, verdict: Verdict, target: Path) -> dg.RunR
     return dg.RunRequest(
         run_key=f"landing-{verdict.sha256}",
         asset_selection=rebuilt_assets(graph, verdict.file.kind),
-        tags={**tags, "energy/trigger": STEP, "energy/landing_file": target.name},
+        tags={
+            **tags,
+            "energy/trigger": STEP,
+            "energy/landing_file": target.name,
+            MAX_RUNTIME_SECONDS_TAG: str(LANDING_RUN_MAX_SECONDS),
+        },
     )
 
 

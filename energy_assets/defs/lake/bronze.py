@@ -14,12 +14,20 @@ from checks.contracts import (
     BRONZE_WEATHER,
     TableContract,
 )
+from checks.quarantine import Rejection
 from energy_assets.defs.check_suites import CheckSuite, check_result, matches_contract
 from energy_assets.defs.domain import DomainDefs
 from energy_assets.defs.emissions import tracks_emissions
 from energy_assets.defs.partitions import SINGLE_RUN, Partitioning, run_window
 from energy_assets.defs.resources import LakeResource
-from energy_assets.defs.tables import key, table_asset, write_checked, write_metadata
+from energy_assets.defs.tables import (
+    admitted,
+    key,
+    quarantine_refused,
+    table_asset,
+    write_checked,
+    write_metadata,
+)
 from energy_assets.settings import Settings
 from energy_assets.sources.base import Received, SourceRun
 from energy_assets.sources.registry import api_sources, configured
@@ -135,14 +143,18 @@ def bronze_meter_readings(
     intensity_suite = INTENSITY_CHECKS.fresh()
     intensity_suite.observe(intensity)
 
-    def checked_readings() -> Iterator[Chunk]:
+    refused: list[Rejection] = []
+
+    def read_chunks() -> Iterator[Chunk]:
         for readings, labelled in bronze_reading_chunks(received, start, end):
-            readings_suite.observe(readings.table)
             labels_suite.observe(labelled.table)
             labels.append(labelled)
             yield readings
 
-    readings = store.replace_chunks(BRONZE_METER_READINGS, checked_readings())
+    readings = store.replace_chunks(
+        BRONZE_METER_READINGS, admitted(readings_suite, read_chunks(), refused)
+    )
+    refused_rows = quarantine_refused(store, BRONZE_METER_READINGS, refused, (start, end))
     labels_written = store.replace_chunks(BRONZE_ANOMALY_LABELS, labels)
     intensity_written = store.replace_window(BRONZE_GRID_CARBON_INTENSITY, intensity, start, end)
     quarantined = _quarantine_files(store, "bronze_meter_readings", received)
@@ -151,6 +163,7 @@ def bronze_meter_readings(
         asset_key=key(BRONZE_METER_READINGS),
         metadata={
             **write_metadata(readings, start, end),
+            "refused_rows": refused_rows,
             "sources": ", ".join(settings.sources),
             **_received_metadata(quarantined, received),
             "intervals_inferred_from_cadence": dg.MetadataValue.json(inferred),

@@ -1,10 +1,11 @@
 """Gold assets: consumption features for models, and the per-meter daily quality scorecard."""
 
 from collections.abc import Iterator
-from datetime import timedelta
+from datetime import date, timedelta
 
 import dagster as dg
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from checks import domain
 from checks.contracts import (
@@ -14,8 +15,10 @@ from checks.contracts import (
     SILVER_METERS,
     SILVER_WEATHER,
 )
+from checks.result import CheckOutcome
 from energy_assets.defs.check_suites import (
     DST_DAY_LENGTHS,
+    CheckContext,
     CheckSuite,
     DayCheck,
     matches_contract,
@@ -29,7 +32,17 @@ from energy_assets.defs.tables import key, table_asset, write_checked
 from energy_assets.settings import Settings
 from energy_assets.storage.lake import Chunk
 from energy_assets.transforms.layers import feature_chunks, scorecard_chunks
-from ml.features import HISTORY_DAYS
+from ml.features import HISTORY_DAYS, LAG_DAYS
+
+
+def _lags_current(table: pa.Table, context: CheckContext) -> CheckOutcome:
+    """`lags_current` on feature rows, against the silver readings of their days and lag days."""
+    if context.readings is None or table.num_rows == 0:
+        return domain.lags_current(table, SILVER_METER_READINGS.schema.empty_table(), LAG_DAYS)
+    first, last = pc.min(table["day"]).as_py(), pc.max(table["day"]).as_py()
+    readings = context.readings(first - timedelta(days=HISTORY_DAYS), last)
+    return domain.lags_current(table, readings, LAG_DAYS)
+
 
 FEATURES_CHECKS = CheckSuite(
     key(GOLD_CONSUMPTION_FEATURES),
@@ -42,6 +55,13 @@ FEATURES_CHECKS = CheckSuite(
             severity=dg.AssetCheckSeverity.WARN,
         ),
         DST_DAY_LENGTHS,
+        DayCheck(
+            "lags_current",
+            "Every lag equals silver's reading of its lag day, in the run's days and in the "
+            f"{HISTORY_DAYS} days after them that read them (warns, naming the days to rebuild).",
+            _lags_current,
+            severity=dg.AssetCheckSeverity.WARN,
+        ),
         DayCheck(
             "holiday_calendars",
             "Every meter's country and subdivision has a public-holiday calendar.",
@@ -62,15 +82,28 @@ def consumption_features(
     store = lake.lake()
     start, end = run_window(context)
     meters = store.read(SILVER_METERS)
-    metadata, checked = write_checked(
+    suite = FEATURES_CHECKS.fresh()
+
+    def readings(first: date, last: date) -> pa.Table:
+        return store.read(SILVER_METER_READINGS, first, last + timedelta(days=1))
+
+    metadata, _ = write_checked(
         store,
         GOLD_CONSUMPTION_FEATURES,
-        FEATURES_CHECKS.fresh(),
+        suite,
         feature_chunks(store, meters, start, end, settings.forecast_issue_hour_utc),
         (start, end),
         meters=meters,
         previous_day=store.read(GOLD_CONSUMPTION_FEATURES, start - timedelta(days=1), start),
+        readings=readings,
     )
+    # The days after the window read it through their lags: say which ones it left stale.
+    suite.observe(
+        store.read(GOLD_CONSUMPTION_FEATURES, end, end + timedelta(days=HISTORY_DAYS)),
+        CheckContext(readings=readings),
+        only=("lags_current",),
+    )
+    checked = suite.results()
     return dg.MaterializeResult(
         metadata={**metadata, "forecast_issue_hour_utc": settings.forecast_issue_hour_utc},
         check_results=checked,

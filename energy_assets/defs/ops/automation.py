@@ -21,6 +21,7 @@ import pyarrow as pa
 
 from checks.contracts import OPS_ALERTS
 from energy_assets.defs.resources import LakeResource
+from energy_assets.masking import mask_secrets
 from energy_assets.ops.webhook import post_json
 from energy_assets.settings import ALERT_WEBHOOK_ENV, alert_webhook_url
 from energy_assets.storage.lake import Lake
@@ -74,13 +75,14 @@ def raise_alerts(store: Lake, alerts: Sequence[Alert], webhook: str | None) -> p
     """POST each alert to the webhook (if any), append them to `ops/alerts`, return the rows."""
     rows = []
     for alert in alerts:
-        payload = asdict(alert)
+        payload = {**asdict(alert), "message": mask_secrets(alert.message)}
         delivery = post_json(webhook, payload) if webhook else None
         rows.append(
             {
                 **payload,
                 "is_delivered": bool(delivery and delivery.is_delivered),
                 "delivery_attempts": delivery.attempts if delivery else 0,
+                "delivery_error": delivery.error if delivery else None,
             }
         )
     new = pa.Table.from_pylist(rows, schema=OPS_ALERTS.schema)

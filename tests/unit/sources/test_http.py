@@ -1,10 +1,17 @@
 from __future__ import annotations
 
 import json
+import socket
+from datetime import date
+from pathlib import Path
 
 import pytest
 
+from checks.contracts import BRONZE_QUARANTINE
 from energy_assets.sources.http import FetchError, HttpClient, MalformedResponseError
+from energy_assets.sources.network import Fetching
+from energy_assets.storage.lake import Lake
+from energy_assets.storage.quarantine import replace_quarantine
 from tests.fixtures.recorded_api import Reply, fixture_text, paged, recorded_api
 
 PAGE = fixture_text("eco2mix/regional_tr_11_2024-03-30.json")
@@ -105,3 +112,33 @@ def test_requests_are_spaced_by_the_rate_limit() -> None:
         polite.get(f"{api.base_url}/records", {})
 
     assert pauses == [0.75]
+
+
+KEY = "k3y-0f-the-customer"
+
+
+def test_a_4xx_echoing_the_request_never_carries_the_api_key() -> None:
+    echo = Reply(401, body=f'{{"reason": "bad key", "url": "/v1/forecast?apikey={KEY}"}}')
+    with recorded_api({"/v1/forecast": [echo]}) as api, pytest.raises(FetchError) as raised:
+        client([]).get(f"{api.base_url}/v1/forecast", {"apikey": KEY, "latitude": 48.8})
+
+    assert KEY not in str(raised.value)
+    assert "HTTP 401" in str(raised.value)
+
+
+def test_a_refused_connection_whose_url_carries_the_key_is_recorded_masked(
+    tmp_path: Path,
+) -> None:
+    with socket.socket() as closed:  # a port nobody listens on
+        closed.bind(("127.0.0.1", 0))
+        port = closed.getsockname()[1]
+    url = f"http://127.0.0.1:{port}/v1/forecast"
+    window = Fetching()
+    with window.attempt("forecast", "LOC-1", date(2024, 3, 4), url, {"apikey": KEY}):
+        client([], max_attempts=1).get(url, {"apikey": KEY, "latitude": 48.8})
+
+    store = Lake(str(tmp_path))
+    replace_quarantine(store, window.failures, rejected_by="bronze:open_meteo", source="open_meteo")
+    (row,) = store.read(BRONZE_QUARANTINE).to_pylist()
+    assert "ConnectionError" in row["reason"]
+    assert KEY not in row["reason"] and KEY not in row["record"]

@@ -6,16 +6,20 @@ from pathlib import Path
 
 import pytest
 
+from energy_assets.sources import landing_inbox
 from energy_assets.sources.landing.meters import parse_meters_file
 from energy_assets.sources.landing_inbox import (
+    PROCESSED,
     InboxFile,
     Verdict,
     destination,
     judge,
+    landing_files,
     ledger_rows,
     outside_window,
     waiting_files,
 )
+from energy_assets.storage.lake import Lake
 
 TODAY = date(2024, 5, 2)
 AT = datetime(2024, 5, 2, 12, tzinfo=UTC)
@@ -132,3 +136,42 @@ def test_a_run_skips_only_accepted_files_whose_days_all_miss_its_window(tmp_path
     skipped = outside_window(ledger, date(2024, 5, 3), date(2024, 5, 5))
 
     assert {Path(p).name for p in skipped} == {"before.csv", "after.csv"}
+
+
+def test_a_file_the_sensor_moves_after_the_listing_is_read_from_the_archive(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    store = Lake(str(tmp_path))
+    inbox = put(store.landing_root, "meters", "m.csv", "meter_id,location_id\nM1,L1\n", 100)
+    archive = store.landing_root / PROCESSED / "meters"
+    listed = landing_inbox.list_landing_files
+
+    def listed_then_moved(root: Path, kind: str) -> list[Path]:
+        paths = listed(root, kind)
+        if inbox in paths:  # the sensor archives the file right after this listing
+            archive.mkdir(parents=True)
+            inbox.rename(archive / inbox.name)
+        return paths
+
+    monkeypatch.setattr(landing_inbox, "list_landing_files", listed_then_moved)
+    rows, rejected = landing_files(store, "meters")
+
+    assert sum(t.num_rows for t in rows) == 1
+    assert list(rejected) == [str(archive / "m.csv")]
+
+
+def test_a_file_deleted_after_the_listing_is_skipped(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    store = Lake(str(tmp_path))
+    inbox = put(store.landing_root, "meters", "m.csv", "meter_id,location_id\nM1,L1\n", 100)
+    listed = landing_inbox.list_landing_files
+
+    def listed_then_deleted(root: Path, kind: str) -> list[Path]:
+        paths = listed(root, kind)
+        if inbox in paths:
+            inbox.unlink()
+        return paths
+
+    monkeypatch.setattr(landing_inbox, "list_landing_files", listed_then_deleted)
+    assert landing_files(store, "meters") == ([], {})
