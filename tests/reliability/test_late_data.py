@@ -18,7 +18,6 @@ from dagster._core.storage.tags import (
 
 from checks.contracts import GOLD_CONSUMPTION_FEATURES
 from energy_assets.definitions import defs
-from energy_assets.defs.build import ASSETS
 from energy_assets.storage.lake import Lake
 from tests.integration.pipeline import materialize_days, materialize_dimensions
 
@@ -73,7 +72,7 @@ def test_an_earlier_range_built_late_is_named_by_the_check_and_requested_downstr
     assert {d.isoformat() for d in LATER} <= ticked.get_requested_partitions(FEATURES)
 
     rebuilt = dg.materialize(
-        ASSETS,
+        defs.assets,
         instance=instance,
         resources=defs.resources,
         selection=[FEATURES],

@@ -25,7 +25,6 @@ from checks.contracts import (
     SILVER_METER_READINGS,
 )
 from energy_assets.definitions import defs
-from energy_assets.defs.build import ASSETS
 from energy_assets.defs.lake import silver
 from energy_assets.marts import marts_io
 from energy_assets.storage.lake import Chunk, Lake
@@ -59,7 +58,7 @@ def backfill(
 ) -> dg.ExecuteInProcessResult:
     """One run of the daily assets of `selection` over the five days, as a backfill runs it."""
     return dg.materialize(
-        ASSETS,
+        defs.assets,
         instance=instance,
         resources=defs.resources,
         selection=daily(selection),
