@@ -1,6 +1,8 @@
-"""A lake built with pseudonymised meter ids: outside bronze, no raw meter id anywhere, in any
+"""A lake built with pseudonymised meter ids (the lake layers, a trained model, forecasts,
+anomalies and their evaluation, segments, marts): outside bronze, no raw meter id anywhere, in any
 table, mart export, DuckDB file, MLflow store or artifact, the Dagster event log or the captured
-logs; and a run switched on without a key fails before silver is written."""
+logs; the anomaly evaluation still matches the simulator's labels; and a run switched on without
+a key fails before silver is written."""
 
 from __future__ import annotations
 
@@ -15,14 +17,24 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 import pytest
 
-from checks.contracts import BRONZE_METERS, SILVER_METERS
+from checks.contracts import (
+    BRONZE_METERS,
+    GOLD_ANOMALIES,
+    GOLD_ANOMALY_EVALUATION,
+    GOLD_FORECASTS,
+    SILVER_METERS,
+)
 from energy_assets.definitions import defs
+from energy_assets.defs.forecasting.training import MODEL_KEY
+from energy_assets.defs.tables import key
 from energy_assets.exploration.lake_tables import frame
 from energy_assets.storage.lake import Lake
 from tests.integration.pipeline import built_lake
-from tests.integration.test_marts import materialize_marts
+from tests.integration.test_marts import materialize_marts, materialize_range
 
 FIRST, LAST = date(2024, 1, 1), date(2024, 1, 14)
+WEEK = "2024-01-08"
+SMALL_TRAINING = {"train_days": 5, "holdout_days": 2, "num_boost_round": 20}
 KEY = "0123456789abcdef" * 4
 RAW_PREFIX = "MTR-"
 """Every simulated meter id starts so (the unknown meter MTR-9999 included)."""
@@ -39,14 +51,27 @@ def pseudonymised(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Pa
         "DBT_SEND_ANONYMOUS_USAGE_STATS": "False",
     }
     with built_lake(root, FIRST, LAST, env) as instance:
-        segments = dg.materialize(
-            defs.assets,
-            instance=instance,
-            resources=defs.resources,
-            selection=dg.AssetSelection.groups("segments"),
-            partition_key="2024-01-01",
+
+        def materialize(selection: dg.AssetSelection | list[dg.AssetKey], **kwargs: object) -> None:
+            result = dg.materialize(
+                defs.assets,
+                instance=instance,
+                resources=defs.resources,
+                selection=selection,
+                **kwargs,
+            )
+            assert result.success
+
+        materialize(dg.AssetSelection.groups("segments"), partition_key="2024-01-01")
+        materialize(
+            [MODEL_KEY],
+            partition_key=WEEK,
+            run_config={"ops": {"ml__day_ahead_model": {"config": SMALL_TRAINING}}},
         )
-        assert segments.success
+        for table in (GOLD_FORECASTS, GOLD_ANOMALIES):
+            selection = dg.AssetSelection.assets(key(table)).required_multi_asset_neighbors()
+            assert materialize_range(instance, selection, date(2024, 1, 9), LAST).success
+        materialize([key(GOLD_ANOMALY_EVALUATION)])
         assert all(result.success for result in materialize_marts(instance, FIRST, LAST))
         yield root, Lake(str(root / "lake"))
 
@@ -108,6 +133,16 @@ def test_silver_meters_carry_pseudonyms_and_coarse_coordinates(
     assert silver["meter_id"].str.starts_with("P-").all()
     assert silver["meter_id"].n_unique() == raw["meter_id"].n_unique()
     assert (silver["latitude"].round(2) == silver["latitude"]).all()
+
+
+def test_anomaly_evaluation_matches_labels_by_their_pseudonyms(
+    pseudonymised: tuple[Path, Lake],
+) -> None:
+    _, lake = pseudonymised
+    scores = frame(lake.read(GOLD_ANOMALY_EVALUATION))
+    overall = scores.filter(scores["anomaly_type"] == "overall").row(0, named=True)
+    assert overall["labelled_events"] > 0
+    assert overall["found_events"] > 0
 
 
 def test_a_run_switched_on_without_a_key_fails_before_writing_silver(

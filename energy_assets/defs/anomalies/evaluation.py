@@ -19,7 +19,8 @@ from energy_assets.defs.anomalies.detection import DEFAULTS, GROUP, _frame
 from energy_assets.defs.emissions import tracks_emissions
 from energy_assets.defs.resources import LakeResource, MlflowResource
 from energy_assets.defs.tables import key, write_metadata
-from energy_assets.settings import Settings
+from energy_assets.settings import Settings, pseudonymisation
+from energy_assets.transforms.pseudonymise import Pseudonymisation
 
 EXPERIMENT = "anomaly_detection"
 
@@ -33,14 +34,20 @@ def _latest_params(context: dg.AssetExecutionContext) -> dict[str, Any]:
     return dict(value) if isinstance(value, dict) else DEFAULTS.as_dict()
 
 
-def _clean_meters(settings: Settings, meters: pa.Table) -> set[str]:
-    """Meters without any injected anomaly by design (the simulator's), present in the lake."""
+def _clean_meters(
+    settings: Settings, meters: pa.Table, pseudonyms: Pseudonymisation | None
+) -> set[str]:
+    """Meters without any injected anomaly by design (the simulator's), present in the lake, by
+    their silver ids."""
     from energy_assets.sources.simulator import SimulatorConfig, clean_meter_ids
 
     if "simulator" not in settings.sources:
         return set()
     config = SimulatorConfig(seed=settings.simulator_seed, n_meters=settings.simulator_meters)
-    return clean_meter_ids(config) & set(meters["meter_id"].to_pylist())
+    clean = clean_meter_ids(config)
+    if pseudonyms is not None:
+        clean = {pseudonyms.pseudonym(meter_id) for meter_id in clean}
+    return clean & set(meters["meter_id"].to_pylist())
 
 
 @tracks_emissions
@@ -61,8 +68,11 @@ def anomaly_evaluation(
     first, last = days[0], days[-1]
     end = last + timedelta(days=1)
     found = _frame(store.read(GOLD_ANOMALIES, first, end))
-    labels = _frame(store.read(BRONZE_ANOMALY_LABELS, first, end))
-    clean = _clean_meters(Settings.from_env(), store.read(SILVER_METERS))
+    # Bronze keeps the labels' raw ids; on a pseudonymised lake they take silver's pseudonyms.
+    pseudonyms = pseudonymisation()
+    labels = store.read(BRONZE_ANOMALY_LABELS, first, end)
+    labels = _frame(labels if pseudonyms is None else pseudonyms.readings(labels))
+    clean = _clean_meters(Settings.from_env(), store.read(SILVER_METERS), pseudonyms)
     scorecard = _frame(
         store.read(GOLD_QUALITY_SCORECARD, first, end, ["meter_id", "day", "received_intervals"])
     )

@@ -1,0 +1,197 @@
+"""The end-to-end table of `make bench`: `energy-lake backfill` of every asset over a simulated
+window, as a user runs it, for each fleet size of `--meters`.
+
+Each size gets a fresh lake and Dagster instance under a temporary folder and one
+`energy-lake backfill --start --end` in a child process (lake layers, carbon, models, backtest,
+forecasts, anomalies, marts: everything `energy-lake` selects by default). Measured: wall time,
+CPU time of the whole process tree (every child reaped), peak resident memory of the tree
+(sampled), silver readings per wall second, and each asset's share of the wall time from the
+step durations in the instance's event log (steps of one run may overlap: shares can add past
+100%), and the share spent outside any step (starting processes, orchestrating runs).
+
+    .venv/bin/python -m bench.end_to_end --meters 1,50 --days 365
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import resource
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import date, timedelta
+from pathlib import Path
+
+import psutil
+
+from checks.contracts import SILVER_METER_READINGS
+from energy_assets.storage.lake import Lake
+
+INSTANCE_SETTINGS = Path(__file__).resolve().parents[1] / "dagster.yaml"
+SAMPLE_SECONDS = 0.25
+TOP_ASSETS = 8
+"""Assets named in a size's breakdown, by time."""
+QUIET = {
+    "DAGSTER_DISABLE_TELEMETRY": "1",
+    "DO_NOT_TRACK": "1",
+    "MLFLOW_DISABLE_TELEMETRY": "true",
+    "DBT_SEND_ANONYMOUS_USAGE_STATS": "False",
+}
+
+
+@dataclass(frozen=True)
+class Figures:
+    meters: int
+    days: int
+    wall_s: float
+    cpu_s: float
+    peak_rss_mb: float
+    readings: int
+    step_seconds: dict[str, float]
+
+    @property
+    def readings_per_s(self) -> float:
+        return self.readings / self.wall_s if self.wall_s else 0.0
+
+
+def _tree_rss_bytes(process: psutil.Process) -> int:
+    """Resident memory of a process and all its descendants (gone ones count as 0)."""
+    total = 0
+    for member in [process, *process.children(recursive=True)]:
+        try:
+            total += member.memory_info().rss
+        except psutil.Error:
+            continue
+    return total
+
+
+def _step_seconds(home: Path) -> dict[str, float]:
+    """Seconds per step (asset op) over every run of the instance, from its event log."""
+    import dagster as dg
+
+    started: dict[tuple[str, str], float] = {}
+    seconds: dict[str, float] = defaultdict(float)
+    kinds = {
+        dg.DagsterEventType.STEP_START,
+        dg.DagsterEventType.STEP_SUCCESS,
+        dg.DagsterEventType.STEP_FAILURE,
+    }
+    previous = os.environ.get("DAGSTER_HOME")
+    os.environ["DAGSTER_HOME"] = str(home)
+    try:
+        with dg.DagsterInstance.get() as instance:
+            for run in instance.get_runs():
+                for entry in instance.all_logs(run.run_id, of_type=kinds):
+                    event = entry.dagster_event
+                    if event is None or event.step_key is None:
+                        continue
+                    step = (run.run_id, event.step_key)
+                    if event.event_type == dg.DagsterEventType.STEP_START:
+                        started[step] = entry.timestamp
+                    elif step in started:
+                        seconds[event.step_key] += entry.timestamp - started.pop(step)
+    finally:
+        if previous is None:
+            os.environ.pop("DAGSTER_HOME", None)
+        else:
+            os.environ["DAGSTER_HOME"] = previous
+    return dict(seconds)
+
+
+def measure(meters: int, start: date, days: int, workdir: Path) -> Figures:
+    """One backfill of every asset for `meters` simulated meters over `days` days from `start`."""
+    root = workdir / f"meters-{meters}"
+    home = root / "dagster_home"
+    lake = root / "lake"
+    home.mkdir(parents=True)
+    lake.mkdir()
+    shutil.copy(INSTANCE_SETTINGS, home / "dagster.yaml")
+    env = {
+        **{k: v for k, v in os.environ.items() if k != "MLFLOW_TRACKING_URI"},
+        **QUIET,
+        "DAGSTER_HOME": str(home),
+        "ENERGY_LAKE_ROOT": str(lake),
+        "ENERGY_SOURCES": "simulator",
+        "ENERGY_SIM_METERS": str(meters),
+        "ENERGY_START_DATE": start.isoformat(),
+    }
+    last = start + timedelta(days=days - 1)
+    command = [
+        str(Path(sys.executable).with_name("energy-lake")),
+        "backfill",
+        "--start",
+        start.isoformat(),
+        "--end",
+        last.isoformat(),
+    ]
+    log = root / "backfill.log"
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    began = time.perf_counter()
+    peak = 0
+    with log.open("w") as output:
+        child = subprocess.Popen(command, env=env, stdout=output, stderr=subprocess.STDOUT)
+        tree = psutil.Process(child.pid)
+        while child.poll() is None:
+            peak = max(peak, _tree_rss_bytes(tree))
+            time.sleep(SAMPLE_SECONDS)
+    wall = time.perf_counter() - began
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    if child.returncode != 0:
+        tail = log.read_text().splitlines()[-20:]
+        raise SystemExit(f"backfill of {meters} meters failed:\n" + "\n".join(tail))
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    return Figures(
+        meters=meters,
+        days=days,
+        wall_s=wall,
+        cpu_s=cpu,
+        peak_rss_mb=peak / 2**20,
+        readings=Lake(str(lake)).row_count(SILVER_METER_READINGS),
+        step_seconds=_step_seconds(home),
+    )
+
+
+def report(results: list[Figures]) -> None:
+    print(
+        f"{'meters':>7}{'days':>6}{'wall s':>9}{'cpu s':>9}{'peak MB':>9}{'readings':>11}"
+        f"{'readings/s':>12}"
+    )
+    for f in results:
+        print(
+            f"{f.meters:>7}{f.days:>6}{f.wall_s:>9.0f}{f.cpu_s:>9.0f}{f.peak_rss_mb:>9.0f}"
+            f"{f.readings:>11,}{f.readings_per_s:>12,.0f}"
+        )
+    for f in results:
+        ranked = sorted(f.step_seconds.items(), key=lambda item: -item[1])[:TOP_ASSETS]
+        shares = ", ".join(f"{step} {seconds / f.wall_s:.0%}" for step, seconds in ranked)
+        outside = max(f.wall_s - sum(f.step_seconds.values()), 0.0) / f.wall_s
+        print(
+            f"{f.meters} meters, share of wall time by asset step: {shares}; outside any step "
+            f"(process start-up, run orchestration): {outside:.0%}"
+        )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--meters", default="1,50", help="fleet sizes, comma-separated")
+    parser.add_argument("--start", type=date.fromisoformat, default=date(2024, 1, 1))
+    parser.add_argument("--days", type=int, default=366)
+    parser.add_argument("--keep", type=Path, help="keep the lakes and instances under this folder")
+    args = parser.parse_args()
+    sizes = [int(size) for size in args.meters.split(",")]
+    if args.keep:
+        args.keep.mkdir(parents=True, exist_ok=True)
+        results = [measure(n, args.start, args.days, args.keep) for n in sizes]
+    else:
+        with tempfile.TemporaryDirectory(prefix="bench-e2e-") as workdir:
+            results = [measure(n, args.start, args.days, Path(workdir)) for n in sizes]
+    report(results)
+
+
+if __name__ == "__main__":
+    main()
