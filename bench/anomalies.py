@@ -35,7 +35,7 @@ from energy_assets.storage.lake import Lake, days_in
 from energy_assets.transforms.layers import chunks
 from ml.anomaly.consequences import CONSEQUENCE_DAYS
 from ml.anomaly.detection import INPUT_COLUMNS, UNIT_LOOKBACK_DAYS, detect_day, history_days
-from ml.anomaly.evaluation import score_events
+from ml.anomaly.evaluation import false_events, score_events, started_in_window
 from ml.anomaly.history import (
     excluded_intervals,
     expectation_from_clean_history,
@@ -193,8 +193,14 @@ def main() -> None:
     found = detect(store, args.start, end, predictors, args.cadence, params)
     seconds, cpu_seconds = time.perf_counter() - started, time.process_time() - cpu
     labels = _frame(
-        store, BRONZE_ANOMALY_LABELS, args.start, end, list(BRONZE_ANOMALY_LABELS.columns)
+        store,
+        BRONZE_ANOMALY_LABELS,
+        first,
+        end,
+        list(BRONZE_ANOMALY_LABELS.columns),
     )
+    # Events begun before the window (found or missed there) are not judged.
+    begun_in, labels = started_in_window(found, labels, args.start)
     clean = clean_meter_ids(SimulatorConfig(seed=args.seed, n_meters=args.meters))
     judged = _frame(
         store, GOLD_QUALITY_SCORECARD, args.start, end, ["meter_id", "day", "received_intervals"]
@@ -202,9 +208,11 @@ def main() -> None:
     judged = judged.filter(pl.col("received_intervals") > 0).select("meter_id", "day")
     clean_days = judged.filter(pl.col("meter_id").is_in(list(clean))).height
 
-    scores = score_events(found, labels, clean, clean_days, judged)
-    with pl.Config(tbl_rows=30, tbl_cols=20, tbl_width_chars=200):
+    scores = score_events(begun_in, labels, clean, clean_days, judged)
+    with pl.Config(tbl_rows=60, tbl_cols=20, tbl_width_chars=200, fmt_str_lengths=120):
         print(scores.drop("f1"))
+        print("false events:")
+        print(false_events(begun_in, labels).drop("event_id"))
     print(
         f"detection of {args.days} days x {args.meters} meters: {seconds:.1f} s wall, "
         f"{cpu_seconds:.1f} s CPU (on a shared machine the CPU time is the steadier figure)"

@@ -34,6 +34,7 @@ INPUT_COLUMNS = (
     "region",
     "local_hour",
     "local_minute_of_day",
+    "local_day_of_week",
     "is_weekend",
     "is_holiday",
     "observed_temperature_c",
