@@ -27,6 +27,11 @@ MIN_RESIDUAL_SCALE = 0.03
 almost constant would otherwise turn rounding noise into huge deviations."""
 
 
+SLOT_HIGH_QUANTILE = 0.99
+"""Quantile of the meter's readings in a slot that `slot_high_kwh` reports: the highest it
+usually reads there, one outlier aside."""
+
+
 def is_working_day() -> pl.Expr:
     """Neither a weekend nor a public holiday of the meter's calendar (gold features columns)."""
     return ~(pl.col("is_weekend") | pl.col("is_holiday"))
@@ -49,11 +54,12 @@ def _residual(level: pl.Expr) -> pl.Expr:
 
 
 def residual_scores(target: pl.DataFrame, history: pl.DataFrame) -> pl.DataFrame:
-    """`target` rows (with `energy_kwh` and `expected_kwh`) with `level_kwh`, `history_days` and
+    """`target` rows (with `energy_kwh` and `expected_kwh`) with `level_kwh`, `history_days`,
+    `slot_high_kwh` (`SLOT_HIGH_QUANTILE` of the slot's readings over `history`) and
     `residual_z`: the residual (as a share of the meter's level) minus its median in the same
-    meter, local hour and day kind (working day, Saturday, Sunday or holiday: a shop's
-    Saturday evening is neither its weekday nor its Sunday) over `history`, over the robust
-    spread there. Null where the meter has no history for the slot."""
+    meter, local hour and day kind (working day, Saturday, Sunday or holiday: a shop's Saturday
+    evening is neither its weekday nor its Sunday) over `history`, over the robust spread
+    there. Null where the meter has no history for the slot."""
     slot = ["meter_id", "local_hour", "day_kind"]
     levels = meter_levels(history)
     scales = (
@@ -64,6 +70,7 @@ def residual_scores(target: pl.DataFrame, history: pl.DataFrame) -> pl.DataFrame
         .agg(
             residual_median=pl.col("residual").median(),
             residual_mad=(pl.col("residual") - pl.col("residual").median()).abs().median(),
+            slot_high_kwh=pl.col("energy_kwh").quantile(SLOT_HIGH_QUANTILE),
         )
     )
     spread = (MAD_TO_SD * pl.col("residual_mad")).clip(lower_bound=MIN_RESIDUAL_SCALE)
