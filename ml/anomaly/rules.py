@@ -20,6 +20,9 @@ from ml.anomaly.params import AnomalyParams
 
 SPIKE_WINDOW = 9
 """Intervals around a reading whose median a spike is compared with (a spike lasts 1-3)."""
+SLOT_HIGH_FACTOR = 1.5
+"""A spike is at least this many times the highest the meter usually reads at that hour and
+day kind (`slot_high_kwh`)."""
 USUAL_RUN_FACTOR = 2.0
 """A flatline or dropout must last this many times the meter's usual longest daily run of
 identical readings or zeros (`usual_runs`), when that is longer than the rule's minimum."""
@@ -120,10 +123,10 @@ def spike(frame: pl.DataFrame, params: AnomalyParams) -> pl.DataFrame:
     """Consumption at least `spike_ratio` times the expectation and the median of the
     neighbouring intervals, `spike_z` robust deviations above what is usual for the meter at
     that hour and day type (the neighbours keep a return to normal after weeks of low
-    consumption, to which the expectation has adapted, from looking like a spike), and above
-    the highest readings the meter usually has at that hour (`slot_high_kwh`, when the frame
-    has it: a household's kettle or oven is short and far above its mean, but not above what
-    it does most evenings)."""
+    consumption, to which the expectation has adapted, from looking like a spike), and
+    `SLOT_HIGH_FACTOR` times the highest the meter usually reads at that hour (`slot_high_kwh`,
+    when the frame has it: a household's kettle or oven is short and far above its mean, but
+    not above what it does most evenings)."""
     energy = pl.col("energy_kwh")
     ratio = energy / pl.col("expected_kwh")
     neighbours = energy.rolling_median(SPIKE_WINDOW, center=True, min_samples=3).over("meter_id")
@@ -136,7 +139,7 @@ def spike(frame: pl.DataFrame, params: AnomalyParams) -> pl.DataFrame:
         & (ratio < params.unit_error_ratio)
     )
     if "slot_high_kwh" in frame.columns:
-        mask = mask & (energy > pl.col("slot_high_kwh")).fill_null(True)
+        mask = mask & (energy >= SLOT_HIGH_FACTOR * pl.col("slot_high_kwh")).fill_null(True)
     return _flags(frame, "spike", mask, ratio / params.spike_ratio)
 
 

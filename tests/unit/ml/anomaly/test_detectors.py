@@ -196,7 +196,7 @@ def test_the_usual_run_is_the_median_of_the_days_longest_runs() -> None:
     assert runs["usual_zero_minutes"].to_list() == [0.0]
 
 
-def test_a_reading_no_higher_than_the_meter_usually_reads_at_that_hour_is_no_spike() -> None:
+def test_a_reading_not_well_above_what_the_meter_usually_reads_at_that_hour_is_no_spike() -> None:
     day = with_values(40, [2.4, 2.4], residual_z=[9.0, 9.0])
-    assert spike(day.with_columns(slot_high_kwh=pl.lit(2.5)), PARAMS).height == 0
+    assert spike(day.with_columns(slot_high_kwh=pl.lit(2.0)), PARAMS).height == 0
     assert spike(day.with_columns(slot_high_kwh=pl.lit(1.0)), PARAMS).height == 2
