@@ -17,7 +17,12 @@ import pyarrow as pa
 
 from ml.anomaly.consequences import explained_by_earlier, raised_events
 from ml.anomaly.events import Event, consolidate, event_rows, merge_flags
-from ml.anomaly.expectation import daily_baseline, daily_consumption, residual_scores
+from ml.anomaly.expectation import (
+    daily_baseline,
+    daily_consumption,
+    residual_scores,
+    with_slot_high,
+)
 from ml.anomaly.params import AnomalyParams
 from ml.anomaly.rules import (
     corrected_units,
@@ -169,7 +174,7 @@ def detect_day(
     window = frame.filter(pl.col("day") >= previous)
     history = clean.filter(pl.col("day") < previous)
     scored = (
-        residual_scores(window, history)
+        with_slot_high(residual_scores(window, history), frame.filter(pl.col("day") < previous))
         .join(meters.select("meter_id", "can_export"), on="meter_id", how="left")
         .join(usual_runs(frame.filter(pl.col("day") < day)), on="meter_id", how="left")
     )

@@ -27,9 +27,10 @@ MIN_RESIDUAL_SCALE = 0.03
 almost constant would otherwise turn rounding noise into huge deviations."""
 
 
-SLOT_HIGH_QUANTILE = 0.99
-"""Quantile of the meter's readings in a slot that `slot_high_kwh` reports: the highest it
-usually reads there, one outlier aside."""
+SLOT_HIGH_QUANTILE = 0.9
+"""Quantile of the meter's readings in a slot that `slot_high_kwh` reports: how high it
+usually reads there, a few outliers aside."""
+SLOT = ("meter_id", "local_hour", "day_kind")
 
 
 def is_working_day() -> pl.Expr:
@@ -54,13 +55,12 @@ def _residual(level: pl.Expr) -> pl.Expr:
 
 
 def residual_scores(target: pl.DataFrame, history: pl.DataFrame) -> pl.DataFrame:
-    """`target` rows (with `energy_kwh` and `expected_kwh`) with `level_kwh`, `history_days`,
-    `slot_high_kwh` (`SLOT_HIGH_QUANTILE` of the slot's readings over `history`) and
+    """`target` rows (with `energy_kwh` and `expected_kwh`) with `level_kwh`, `history_days` and
     `residual_z`: the residual (as a share of the meter's level) minus its median in the same
     meter, local hour and day kind (working day, Saturday, Sunday or holiday: a shop's Saturday
     evening is neither its weekday nor its Sunday) over `history`, over the robust spread
     there. Null where the meter has no history for the slot."""
-    slot = ["meter_id", "local_hour", "day_kind"]
+    slot = list(SLOT)
     levels = meter_levels(history)
     scales = (
         history.filter(pl.col("energy_kwh").is_not_null() & pl.col("expected_kwh").is_not_null())
@@ -70,7 +70,6 @@ def residual_scores(target: pl.DataFrame, history: pl.DataFrame) -> pl.DataFrame
         .agg(
             residual_median=pl.col("residual").median(),
             residual_mad=(pl.col("residual") - pl.col("residual").median()).abs().median(),
-            slot_high_kwh=pl.col("energy_kwh").quantile(SLOT_HIGH_QUANTILE),
         )
     )
     spread = (MAD_TO_SD * pl.col("residual_mad")).clip(lower_bound=MIN_RESIDUAL_SCALE)
@@ -83,6 +82,21 @@ def residual_scores(target: pl.DataFrame, history: pl.DataFrame) -> pl.DataFrame
         )
         .drop("residual_median", "residual_mad", "day_kind")
     )
+
+
+def with_slot_high(target: pl.DataFrame, history: pl.DataFrame) -> pl.DataFrame:
+    """`target` with `slot_high_kwh`: the `SLOT_HIGH_QUANTILE` of the meter's readings in the
+    same local hour and day kind over `history` as the meter sent it. Not the clean history:
+    that leaves out what looks like a spike, and a household's kettle or oven, which looks like
+    one, is what it does most evenings; a quantile well below the top is not moved by the few
+    true spikes or bursts in the history."""
+    highs = (
+        history.filter(pl.col("energy_kwh").is_not_null())
+        .with_columns(day_kind())
+        .group_by(SLOT)
+        .agg(slot_high_kwh=pl.col("energy_kwh").quantile(SLOT_HIGH_QUANTILE))
+    )
+    return target.with_columns(day_kind()).join(highs, on=list(SLOT), how="left").drop("day_kind")
 
 
 def daily_consumption(features: pl.DataFrame) -> pl.DataFrame:

@@ -21,7 +21,7 @@ from ml.anomaly.params import AnomalyParams
 SPIKE_WINDOW = 9
 """Intervals around a reading whose median a spike is compared with (a spike lasts 1-3)."""
 SLOT_HIGH_FACTOR = 1.5
-"""A spike is at least this many times the highest the meter usually reads at that hour and
+"""A spike is at least this many times what the meter usually reads at most at that hour and
 day kind (`slot_high_kwh`)."""
 USUAL_RUN_FACTOR = 2.0
 """A flatline or dropout must last this many times the meter's usual longest daily run of
@@ -124,7 +124,7 @@ def spike(frame: pl.DataFrame, params: AnomalyParams) -> pl.DataFrame:
     neighbouring intervals, `spike_z` robust deviations above what is usual for the meter at
     that hour and day type (the neighbours keep a return to normal after weeks of low
     consumption, to which the expectation has adapted, from looking like a spike), and
-    `SLOT_HIGH_FACTOR` times the highest the meter usually reads at that hour (`slot_high_kwh`,
+    `SLOT_HIGH_FACTOR` times what the meter usually reads at most at that hour (`slot_high_kwh`,
     when the frame has it: a household's kettle or oven is short and far above its mean, but
     not above what it does most evenings)."""
     energy = pl.col("energy_kwh")
