@@ -24,9 +24,9 @@ from datetime import date, timedelta
 import polars as pl
 
 from ml.anomaly.detection import with_expectation
+from ml.anomaly.expectation import is_working_day
 from ml.anomaly.params import AnomalyParams
 from ml.anomaly.rules import SPIKE_WINDOW, dropout, flatline
-from ml.forecasting.inputs import day_kind
 from ml.forecasting.model import Predictor, expected_consumption
 
 BURST_LEVEL_RATIO = 30.0
@@ -95,14 +95,16 @@ def _low_days(frame: pl.DataFrame, params: AnomalyParams) -> pl.DataFrame:
 def suspect_intervals(frame: pl.DataFrame, params: AnomalyParams) -> pl.DataFrame:
     """`meter_id`, `interval_start_utc` of the intervals of `frame` (gold features: every
     interval of the meters' days, gaps as null energy) a rule would flag, judged without any
-    model: against the meter's median reading, its median for the local hour and day kind, and
+    model: against the meter's median reading, its median for the local hour and day type, and
     the median of its neighbouring readings."""
     energy = pl.col("energy_kwh")
-    ordered = frame.sort(KEY).with_columns(day_kind())
-    slots = ordered.group_by("meter_id", "local_hour", "day_kind").agg(slot_kwh=energy.median())
+    ordered = frame.sort(KEY).with_columns(is_working_day=is_working_day())
+    slots = ordered.group_by("meter_id", "local_hour", "is_working_day").agg(
+        slot_kwh=energy.median()
+    )
     levels = ordered.filter(energy > 0).group_by("meter_id").agg(median_kwh=energy.median())
     scored = (
-        ordered.join(slots, on=["meter_id", "local_hour", "day_kind"], how="left")
+        ordered.join(slots, on=["meter_id", "local_hour", "is_working_day"], how="left")
         .join(levels, on="meter_id", how="left")
         .with_columns(
             neighbours_kwh=energy.rolling_median(SPIKE_WINDOW, center=True, min_samples=3).over(
