@@ -35,7 +35,7 @@ from energy_assets.storage.lake import Lake, days_in
 from energy_assets.transforms.layers import chunks
 from ml.anomaly.consequences import CONSEQUENCE_DAYS
 from ml.anomaly.detection import INPUT_COLUMNS, UNIT_LOOKBACK_DAYS, detect_day, history_days
-from ml.anomaly.evaluation import score_events
+from ml.anomaly.evaluation import false_events, score_events, started_in_window
 from ml.anomaly.history import (
     excluded_intervals,
     expectation_from_clean_history,
@@ -43,6 +43,7 @@ from ml.anomaly.history import (
     mark_excluded,
 )
 from ml.anomaly.params import AnomalyParams
+from ml.anomaly.sliding_read import SlidingRead
 from ml.anomaly.unusual_day import WeekForest
 from ml.forecasting.inputs import GOLD_COLUMNS, LEVEL_DAYS
 from ml.forecasting.model import Predictor, TrainingParams, predict
@@ -61,9 +62,9 @@ def _frame(
     return frame
 
 
-def build(root: str, meters: int, first: date, end: date) -> None:
+def build(root: str, meters: int, first: date, end: date, seed: int) -> None:
     for layer in ("bronze", "silver", "gold"):
-        figures = run_layer(layer, root, meters, first, end, hard_shapes=True)
+        figures = run_layer(layer, root, meters, first, end, hard_shapes=True, seed=seed)
         print(f"  {layer}: {figures['rows']} rows in {figures['seconds']:.0f} s")
 
 
@@ -120,13 +121,19 @@ def detect(
     forests: dict[date, WeekForest] = {}
     known: pl.DataFrame | None = None
     now = datetime.now(UTC)
+    gold, flags, statuses = (
+        SlidingRead(partial(_frame, store, table, columns=read))
+        for table, read in (
+            (GOLD_CONSUMPTION_FEATURES, columns),
+            (SILVER_METER_READINGS, silver_columns),
+            (GOLD_QUALITY_SCORECARD, ["meter_id", "day", "status"]),
+        )
+    )
     for low, high in chunks(start, end):
         first = low - lookback - timedelta(days=LEVEL_DAYS + 1)
-        raw = _frame(store, GOLD_CONSUMPTION_FEATURES, first, high, columns)
-        silver = _frame(store, SILVER_METER_READINGS, first, high, silver_columns)
-        scorecard = _frame(
-            store, GOLD_QUALITY_SCORECARD, first, high, ["meter_id", "day", "status"]
-        )
+        raw = gold.window(first, high)
+        silver = flags.window(first, high)
+        scorecard = statuses.window(first, high)
         leave_out = left_out(raw, excluded_intervals(silver, scorecard), params)
         new_from = low - lookback if known is None else low
         periods: dict[date, list[date]] = {}
@@ -169,6 +176,9 @@ def main() -> None:
     parser.add_argument("--days", type=int, default=120)
     parser.add_argument("--cadence", default="monthly", help="training cadence (weekly, monthly)")
     parser.add_argument("--root", help="lake to build or reuse (default: a temporary one)")
+    parser.add_argument(
+        "--seed", type=int, default=SimulatorConfig.seed, help="the simulator's seed"
+    )
     args = parser.parse_args()
     end = args.start + timedelta(days=args.days)
     first = args.start - timedelta(days=WARMUP_DAYS)
@@ -176,25 +186,33 @@ def main() -> None:
     store = Lake(root)
     if not (Path(root) / GOLD_CONSUMPTION_FEATURES.path).exists():
         print(f"building {args.meters} meters x {(end - first).days} days in {root}")
-        build(root, args.meters, first, end)
+        build(root, args.meters, first, end, args.seed)
     predictors = train(store, args.start, end, args.cadence)
     params = AnomalyParams()
     started, cpu = time.perf_counter(), time.process_time()
     found = detect(store, args.start, end, predictors, args.cadence, params)
     seconds, cpu_seconds = time.perf_counter() - started, time.process_time() - cpu
     labels = _frame(
-        store, BRONZE_ANOMALY_LABELS, args.start, end, list(BRONZE_ANOMALY_LABELS.columns)
+        store,
+        BRONZE_ANOMALY_LABELS,
+        first,
+        end,
+        list(BRONZE_ANOMALY_LABELS.columns),
     )
-    clean = clean_meter_ids(SimulatorConfig(n_meters=args.meters))
+    # Events begun before the window (found or missed there) are not judged.
+    begun_in, labels = started_in_window(found, labels, args.start)
+    clean = clean_meter_ids(SimulatorConfig(seed=args.seed, n_meters=args.meters))
     judged = _frame(
         store, GOLD_QUALITY_SCORECARD, args.start, end, ["meter_id", "day", "received_intervals"]
     )
     judged = judged.filter(pl.col("received_intervals") > 0).select("meter_id", "day")
     clean_days = judged.filter(pl.col("meter_id").is_in(list(clean))).height
 
-    scores = score_events(found, labels, clean, clean_days, judged)
-    with pl.Config(tbl_rows=30, tbl_cols=20, tbl_width_chars=200):
+    scores = score_events(begun_in, labels, clean, clean_days, judged)
+    with pl.Config(tbl_rows=60, tbl_cols=20, tbl_width_chars=200, fmt_str_lengths=120):
         print(scores.drop("f1"))
+        print("false events:")
+        print(false_events(begun_in, labels).drop("event_id"))
     print(
         f"detection of {args.days} days x {args.meters} meters: {seconds:.1f} s wall, "
         f"{cpu_seconds:.1f} s CPU (on a shared machine the CPU time is the steadier figure)"

@@ -96,12 +96,18 @@ def run_training(root: str, start: date, end: date) -> dict[str, Any]:
 
 
 def run_layer(
-    layer: str, root: str, meters: int, start: date, end: date, hard_shapes: bool = False
+    layer: str,
+    root: str,
+    meters: int,
+    start: date,
+    end: date,
+    hard_shapes: bool = False,
+    seed: int = simulator.SimulatorConfig.seed,
 ) -> dict[str, Any]:
     """Materialize one layer over [start, end) in this process; return its figures
-    (`hard_shapes`: simulate the harder anomaly shapes too)."""
+    (`hard_shapes`: simulate the harder anomaly shapes too; `seed`: the simulator's)."""
     store = Lake(root)
-    config = simulator.SimulatorConfig(n_meters=meters, hard_shapes=hard_shapes)
+    config = simulator.SimulatorConfig(seed=seed, n_meters=meters, hard_shapes=hard_shapes)
     started, cpu = time.perf_counter(), _cpu_seconds()
     if layer == "training":
         return run_training(root, start, end)

@@ -87,7 +87,7 @@ def import_real_set(name: str, root: str, issue_hour_utc: int) -> tuple[date, da
     readings, rejected_readings = _parsed(store, "readings", described)
     weather = (
         _parsed(store, "weather", described)
-        if (store.landing_root / "weather").exists()
+        if any((store.landing_root / "weather").glob("*"))
         else (BRONZE_WEATHER.schema.empty_table(), 0)
     )
     first = pc.min(readings["day"]).as_py()

@@ -17,9 +17,20 @@ import pyarrow as pa
 
 from ml.anomaly.consequences import explained_by_earlier, raised_events
 from ml.anomaly.events import Event, consolidate, event_rows, merge_flags
-from ml.anomaly.expectation import daily_baseline, daily_consumption, residual_scores
+from ml.anomaly.expectation import (
+    daily_baseline,
+    daily_consumption,
+    residual_scores,
+    with_slot_high,
+)
 from ml.anomaly.params import AnomalyParams
-from ml.anomaly.rules import corrected_units, interval_flags, sustained_drop, sustained_rise
+from ml.anomaly.rules import (
+    corrected_units,
+    interval_flags,
+    sustained_drop,
+    sustained_rise,
+    usual_runs,
+)
 from ml.anomaly.unusual_day import WeekForest, day_profiles, unusual_days
 
 MIN_DROP_RATIO = 0.05
@@ -34,6 +45,7 @@ INPUT_COLUMNS = (
     "region",
     "local_hour",
     "local_minute_of_day",
+    "local_day_of_week",
     "is_weekend",
     "is_holiday",
     "observed_temperature_c",
@@ -161,8 +173,10 @@ def detect_day(
     previous = day - timedelta(days=1)
     window = frame.filter(pl.col("day") >= previous)
     history = clean.filter(pl.col("day") < previous)
-    scored = residual_scores(window, history).join(
-        meters.select("meter_id", "can_export"), on="meter_id", how="left"
+    scored = (
+        with_slot_high(residual_scores(window, history), frame.filter(pl.col("day") < previous))
+        .join(meters.select("meter_id", "can_export"), on="meter_id", how="left")
+        .join(usual_runs(frame.filter(pl.col("day") < day)), on="meter_id", how="left")
     )
     midnight = datetime.combine(day, datetime.min.time()).replace(tzinfo=UTC)
     events = [

@@ -143,6 +143,29 @@ def score_events(
     return pl.DataFrame(rows)
 
 
+def false_events(anomalies: pl.DataFrame, labels: pl.DataFrame) -> pl.DataFrame:
+    """The flagged events of `anomalies` (gold rows) no labelled event of their meter overlaps:
+    `event_id`, `meter_id`, `anomaly_type`, `start`, `end`, `days` and the `reason` of their
+    strongest day, the list to read when precision falls short."""
+    flagged = _events(anomalies, "event_start_utc", "event_end_utc")
+    truth = _events(labels, "start_utc", "end_utc")
+    wrong = flagged.filter(~_overlapping(flagged, truth))["event_id"].implode()
+    return (
+        anomalies.filter(pl.col("event_id").is_in(wrong))
+        .sort("score", descending=True)
+        .group_by("event_id", maintain_order=True)
+        .agg(
+            pl.col("meter_id").first(),
+            pl.col("anomaly_type").first(),
+            start=pl.col("event_start_utc").min(),
+            end=pl.col("event_end_utc").max(),
+            days=pl.len(),
+            reason=pl.col("reason").first(),
+        )
+        .sort("anomaly_type", "meter_id", "start")
+    )
+
+
 def evaluation_rows(
     scores: pl.DataFrame,
     first_day: date,

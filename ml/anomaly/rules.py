@@ -20,6 +20,12 @@ from ml.anomaly.params import AnomalyParams
 
 SPIKE_WINDOW = 9
 """Intervals around a reading whose median a spike is compared with (a spike lasts 1-3)."""
+SLOT_HIGH_FACTOR = 1.5
+"""A spike is at least this many times what the meter usually reads at most at that hour and
+day kind (`slot_high_kwh`)."""
+USUAL_RUN_FACTOR = 2.0
+"""A flatline or dropout must last this many times the meter's usual longest daily run of
+identical readings or zeros (`usual_runs`), when that is longer than the rule's minimum."""
 FLAG_COLUMNS = ("meter_id", "interval_start_utc", "interval_minutes", "anomaly_type", "strength")
 
 
@@ -45,29 +51,61 @@ def _run_minutes(condition: pl.Expr, value: pl.Expr | None = None) -> pl.Expr:
     return pl.col("interval_minutes").cast(pl.Int64).sum().over(run)
 
 
+def _run_threshold(frame: pl.DataFrame, usual: str, minimum: int) -> pl.Expr:
+    """The rule's `minimum` minutes, or `USUAL_RUN_FACTOR` times the meter's usual run
+    (`usual`, from `usual_runs`, when the frame has it) where that is longer."""
+    if usual not in frame.columns:
+        return pl.lit(float(minimum))
+    return pl.max_horizontal(pl.lit(float(minimum)), USUAL_RUN_FACTOR * pl.col(usual))
+
+
+def usual_runs(history: pl.DataFrame) -> pl.DataFrame:
+    """Per meter of `history` (interval rows sorted by meter then time): `usual_flat_minutes`
+    and `usual_zero_minutes`, the median over its days of the day's longest run of identical
+    non-zero readings and of zeros. A household whose base load reads 0.062 kWh for two hours
+    every night, or whose solar panels zero the import every afternoon, does that daily; a
+    stuck meter or a dropout on one day does not move the median."""
+    energy = pl.col("energy_kwh")
+    stuck = energy.is_not_null() & (energy != 0)
+    zero = energy == 0
+    return (
+        history.with_columns(
+            flat=pl.when(stuck).then(_run_minutes(stuck, energy)).otherwise(0),
+            zero=pl.when(zero).then(_run_minutes(zero)).otherwise(0),
+        )
+        .group_by("meter_id", "day")
+        .agg(pl.col("flat").max(), pl.col("zero").max())
+        .group_by("meter_id")
+        .agg(
+            usual_flat_minutes=pl.col("flat").median(),
+            usual_zero_minutes=pl.col("zero").median(),
+        )
+    )
+
+
 def flatline(frame: pl.DataFrame, params: AnomalyParams) -> pl.DataFrame:
-    """A stuck meter: the same non-zero reading for at least `flatline_min_minutes` (runs of
-    zeros are dropouts; gaps break runs)."""
+    """A stuck meter: the same non-zero reading for at least `flatline_min_minutes`, and longer
+    than the meter's usual runs (`_run_threshold`; runs of zeros are dropouts; gaps break
+    runs)."""
     energy = pl.col("energy_kwh")
     stuck = energy.is_not_null() & (energy != 0)
     minutes = _run_minutes(stuck, energy)
-    return _flags(
-        frame, "flatline", stuck & (minutes >= params.flatline_min_minutes),
-        minutes / params.flatline_min_minutes,
-    )  # fmt: skip
+    threshold = _run_threshold(frame, "usual_flat_minutes", params.flatline_min_minutes)
+    return _flags(frame, "flatline", stuck & (minutes >= threshold), minutes / threshold)
 
 
 def dropout(frame: pl.DataFrame, params: AnomalyParams) -> pl.DataFrame:
-    """Exact zeros for at least `dropout_min_minutes` where the meter was expected to consume
-    (or where nothing is known to expect: a meter that reads zero for an hour is suspect)."""
+    """Exact zeros for at least `dropout_min_minutes`, and longer than the meter's usual zero
+    runs (`_run_threshold`), where the meter was expected to consume (or where nothing is known
+    to expect: a meter that reads zero for an hour is suspect)."""
     zero = pl.col("energy_kwh") == 0
     minutes = _run_minutes(zero)
     expected = pl.col("expected_kwh").fill_null(1.0)
     run = pl.struct(pl.col("meter_id").alias("meter"), zero.fill_null(False).alias("zero")).rle_id()
     consuming = expected.sum().over(run) > 0
+    threshold = _run_threshold(frame, "usual_zero_minutes", params.dropout_min_minutes)
     return _flags(
-        frame, "dropout", zero & consuming & (minutes >= params.dropout_min_minutes),
-        minutes / params.dropout_min_minutes,
+        frame, "dropout", zero & consuming & (minutes >= threshold), minutes / threshold
     )  # fmt: skip
 
 
@@ -83,9 +121,12 @@ def negative(frame: pl.DataFrame, _params: AnomalyParams) -> pl.DataFrame:
 
 def spike(frame: pl.DataFrame, params: AnomalyParams) -> pl.DataFrame:
     """Consumption at least `spike_ratio` times the expectation and the median of the
-    neighbouring intervals, and `spike_z` robust deviations above what is usual for the meter at
+    neighbouring intervals, `spike_z` robust deviations above what is usual for the meter at
     that hour and day type (the neighbours keep a return to normal after weeks of low
-    consumption, to which the expectation has adapted, from looking like a spike)."""
+    consumption, to which the expectation has adapted, from looking like a spike), and
+    `SLOT_HIGH_FACTOR` times what the meter usually reads at most at that hour (`slot_high_kwh`,
+    when the frame has it: a household's kettle or oven is short and far above its mean, but
+    not above what it does most evenings)."""
     energy = pl.col("energy_kwh")
     ratio = energy / pl.col("expected_kwh")
     neighbours = energy.rolling_median(SPIKE_WINDOW, center=True, min_samples=3).over("meter_id")
@@ -97,6 +138,8 @@ def spike(frame: pl.DataFrame, params: AnomalyParams) -> pl.DataFrame:
         & (pl.col("residual_z") >= params.spike_z)
         & (ratio < params.unit_error_ratio)
     )
+    if "slot_high_kwh" in frame.columns:
+        mask = mask & (energy >= SLOT_HIGH_FACTOR * pl.col("slot_high_kwh")).fill_null(True)
     return _flags(frame, "spike", mask, ratio / params.spike_ratio)
 
 

@@ -10,6 +10,7 @@ from collections import Counter
 from collections.abc import Iterator
 from dataclasses import fields
 from datetime import UTC, date, datetime, timedelta
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
 import dagster as dg
@@ -23,6 +24,7 @@ from checks.contracts import (
     GOLD_QUALITY_SCORECARD,
     SILVER_METER_READINGS,
     SILVER_METERS,
+    TableContract,
 )
 from energy_assets.defs.check_suites import (
     WARN,
@@ -64,6 +66,7 @@ from ml.anomaly.history import (
     mark_excluded,
 )
 from ml.anomaly.params import AnomalyParams
+from ml.anomaly.sliding_read import SlidingRead
 from ml.anomaly.unusual_day import WeekForest
 from ml.forecasting.inputs import GOLD_COLUMNS, LEVEL_DAYS
 from ml.forecasting.model import Predictor
@@ -171,15 +174,32 @@ def _unit_days(silver: pl.DataFrame, start: date) -> pl.DataFrame:
     )
 
 
-def _left_out(
-    store: Lake, features: pl.DataFrame, start: date, end: date, params: AnomalyParams
-) -> tuple[pl.DataFrame, pl.DataFrame]:
-    """Silver's flags of [start, end) and the intervals no expectation learns from."""
-    silver = _frame(store.read(SILVER_METER_READINGS, start, end, SILVER_FLAGS))
-    scorecard = _frame(
-        store.read(GOLD_QUALITY_SCORECARD, start, end, ["meter_id", "day", "status"])
+def _read(
+    store: Lake, table: TableContract, columns: list[str], start: date, end: date
+) -> pl.DataFrame:
+    return _frame(store.read(table, start, end, columns))
+
+
+def _sliding_reads(store: Lake) -> tuple[SlidingRead, ...]:
+    """Gold features, silver's flags and the scorecard's statuses over each chunk's trailing
+    window: consecutive chunks share all but their newest days, so only those are read."""
+    return tuple(
+        SlidingRead(partial(_read, store, table, read))
+        for table, read in (
+            (GOLD_CONSUMPTION_FEATURES, READ_COLUMNS),
+            (SILVER_METER_READINGS, SILVER_FLAGS),
+            (GOLD_QUALITY_SCORECARD, ["meter_id", "day", "status"]),
+        )
     )
-    return silver, left_out(features, excluded_intervals(silver, scorecard), params)
+
+
+def _windows(
+    reads: tuple[SlidingRead, ...], start: date, end: date, params: AnomalyParams
+) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]:
+    """Gold features and silver's flags of [start, end), and the intervals no expectation
+    learns from."""
+    features, silver, scorecard = (read.window(start, end) for read in reads)
+    return features, silver, left_out(features, excluded_intervals(silver, scorecard), params)
 
 
 @tracks_emissions
@@ -210,11 +230,12 @@ def anomalies(
     forests: dict[date, WeekForest] = {}
     known: list[pl.DataFrame] = []
 
+    reads = _sliding_reads(store)
+
     def checked() -> Iterator[Chunk]:
         for low, high in chunks(start, end):
             first = low - timedelta(days=lookback + LEVEL_DAYS + 1)
-            raw = _frame(store.read(GOLD_CONSUMPTION_FEATURES, first, high, READ_COLUMNS))
-            silver, leave_out = _left_out(store, raw, first, high, params)
+            raw, silver, leave_out = _windows(reads, first, high, params)
             if raw.height == 0:
                 known.clear()
                 features = raw

@@ -12,10 +12,10 @@ import pytest
 
 from checks.anomaly_checks import severe_share
 from energy_assets.sources.anomaly_feedback import read_feedback, submit_feedback, verdicts
-from ml.anomaly.evaluation import score_events
+from ml.anomaly.evaluation import false_events, score_events
 from ml.anomaly.events import Event, consolidate, event_rows, merge_flags
 from ml.anomaly.params import AnomalyParams
-from ml.anomaly.rules import dropout, flatline, negative, spike, sustained_drop
+from ml.anomaly.rules import dropout, flatline, negative, spike, sustained_drop, usual_runs
 
 PARAMS = AnomalyParams()
 T0 = datetime(2024, 1, 15, tzinfo=UTC)
@@ -147,6 +147,10 @@ def test_evaluation_counts_events_found_by_overlap_and_false_alarms_on_clean_met
     assert overall["false_alarms_per_meter_month"] == 1.0
     dropouts = scores.filter(pl.col("anomaly_type") == "dropout").row(0, named=True)
     assert (dropouts["recall"], dropouts["precision"]) == (1.0, 1.0)
+    wrong = false_events(
+        found.with_columns(score=pl.lit(1.0), reason=pl.lit("consumption 3.0x expected")), labels
+    )
+    assert wrong.select("meter_id", "anomaly_type", "days").rows() == [("M9", "spike", 1)]
 
 
 def test_feedback_keeps_the_latest_verdict_and_rejects_unknown_ones(tmp_path: Path) -> None:
@@ -162,3 +166,37 @@ def test_severe_share_warns_only_above_the_configured_share() -> None:
     table = pa.table({"meter_id": ["M1", "M2"], "severity": ["high", "low"]})
     assert severe_share(table, 10, 0.2).passed
     assert not severe_share(table, 2, 0.2).passed
+
+
+def test_a_base_load_the_meter_reads_for_hours_every_day_is_not_a_flatline() -> None:
+    usual = pl.lit(150.0).alias("usual_flat_minutes")
+    assert flatline(with_values(10, [0.062] * 10).with_columns(usual), PARAMS).height == 0
+    assert flatline(with_values(10, [0.062] * 24).with_columns(usual), PARAMS).height == 24
+
+
+def test_zeros_for_as_long_as_solar_panels_zero_the_import_every_day_are_no_dropout() -> None:
+    usual = pl.lit(240.0).alias("usual_zero_minutes")
+    assert dropout(with_values(40, [0.0] * 16).with_columns(usual), PARAMS).height == 0
+    assert dropout(with_values(40, [0.0] * 40).with_columns(usual), PARAMS).height == 40
+
+
+def test_the_usual_run_is_the_median_of_the_days_longest_runs() -> None:
+    days = [
+        heating_day().with_columns(
+            pl.col("interval_start_utc") + timedelta(days=d), day=pl.lit(T0.date() + timedelta(d))
+        )
+        for d in range(3)
+    ]
+    stuck = [with_values(8, [0.3] * 8), with_values(8, [0.3] * 8), with_values(8, [0.3] * 40)]
+    history = pl.concat(
+        [d.with_columns(energy_kwh=s["energy_kwh"]) for d, s in zip(days, stuck, strict=True)]
+    )
+    runs = usual_runs(history)
+    assert runs["usual_flat_minutes"].to_list() == [120.0]
+    assert runs["usual_zero_minutes"].to_list() == [0.0]
+
+
+def test_a_reading_not_well_above_what_the_meter_usually_reads_at_that_hour_is_no_spike() -> None:
+    day = with_values(40, [2.4, 2.4], residual_z=[9.0, 9.0])
+    assert spike(day.with_columns(slot_high_kwh=pl.lit(2.0)), PARAMS).height == 0
+    assert spike(day.with_columns(slot_high_kwh=pl.lit(1.0)), PARAMS).height == 2
