@@ -60,7 +60,15 @@ class TrainingParams:
     `max_train_rows` with more weight on recent days (`ml.forecasting.training_window`)."""
     recency_half_life_days: float = HALF_LIFE_DAYS
     holdout_days: int = 7
-    num_boost_round: int = 80
+    num_boost_round: int = 120
+    """The most rounds of a training from scratch; it stops earlier once `early_stopping_rounds`
+    rounds in a row did not lower the pinball loss on the held-out days (typically 30-60)."""
+    early_stopping_rounds: int = 8
+    warm_start_rounds: int = 24
+    """The most rounds a warm start adds to the previous period's booster (early-stopped alike)."""
+    warm_starts: int = 3
+    """Consecutive warm starts before a period trains from scratch again, so the trees of old
+    periods do not pile up and every few periods the model is refitted whole."""
     max_depth: int = 6
     learning_rate: float = 0.25
     subsample: float = 0.8
@@ -78,19 +86,45 @@ class TrainingParams:
         return asdict(self)
 
 
-def train(inputs: pl.DataFrame, params: TrainingParams) -> xgb.Booster:
-    """Fit the quantile booster on the usable rows of `inputs` that have a reading."""
+def train(
+    inputs: pl.DataFrame,
+    params: TrainingParams,
+    held_out: pl.DataFrame | None = None,
+    base: xgb.Booster | None = None,
+) -> xgb.Booster:
+    """Fit the quantile booster on the usable rows of `inputs` that have a reading: from scratch
+    (at most `num_boost_round` rounds), or continuing `base` (at most `warm_start_rounds` more).
+    With `held_out` rows (later days, never trained on) boosting stops once their pinball loss
+    has not improved for `early_stopping_rounds`, and the best round is kept."""
     import xgboost as xgb
 
-    rows = inputs.filter(usable(inputs) & pl.col("energy_kwh").is_not_null())
+    rows = _trainable(inputs)
     if rows.height == 0:
         raise ValueError("no usable training rows: no meter has enough history in the window")
     if rows.height > params.max_train_rows:
         rows = rows.sample(params.max_train_rows, seed=params.seed)
-    target = (rows["energy_kwh"] / rows["level_kwh"]).to_numpy()
     matrix = xgb.QuantileDMatrix(
-        design_matrix(rows), label=target, feature_names=feature_names(), max_bin=params.max_bin
+        design_matrix(rows),
+        label=(rows["energy_kwh"] / rows["level_kwh"]).to_numpy(),
+        feature_names=feature_names(),
+        max_bin=params.max_bin,
     )
+    evals, callbacks = [], []
+    held = None if held_out is None else _trainable(held_out)
+    if held is not None and held.height:
+        evals = [
+            (
+                xgb.QuantileDMatrix(
+                    design_matrix(held),
+                    label=(held["energy_kwh"] / held["level_kwh"]).to_numpy(),
+                    feature_names=feature_names(),
+                    ref=matrix,
+                    max_bin=params.max_bin,
+                ),
+                "held_out",
+            )
+        ]
+        callbacks = [xgb.callback.EarlyStopping(params.early_stopping_rounds, save_best=True)]
     return xgb.train(
         {
             "objective": "reg:quantileerror",
@@ -105,8 +139,16 @@ def train(inputs: pl.DataFrame, params: TrainingParams) -> xgb.Booster:
             "seed": params.seed,
         },
         matrix,
-        num_boost_round=params.num_boost_round,
+        num_boost_round=params.num_boost_round if base is None else params.warm_start_rounds,
+        evals=evals,
+        callbacks=callbacks,
+        xgb_model=base,
+        verbose_eval=False,
     )
+
+
+def _trainable(inputs: pl.DataFrame) -> pl.DataFrame:
+    return inputs.filter(usable(inputs) & pl.col("energy_kwh").is_not_null())
 
 
 def predict(booster: xgb.Booster, inputs: pl.DataFrame, band_scale: float = 1.0) -> np.ndarray:

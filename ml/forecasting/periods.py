@@ -66,6 +66,9 @@ class FittedModel:
     train_rows: int
     train_start: date
     holdout_start: date
+    warm_starts: int = 0
+    """How many periods in a row, up to this one, continued the previous period's booster (0:
+    trained from scratch)."""
 
     def forecast(self, inputs: pl.DataFrame, history: pl.DataFrame, name: str) -> pl.DataFrame:
         """`forecast` of `inputs` by this model, its vanilla regression where it may not run."""
@@ -84,12 +87,18 @@ def fit_period(
     start: date,
     params: TrainingParams,
     issue_hour_utc: int,
+    previous: FittedModel | None = None,
 ) -> FittedModel | str:
     """Train on `features` of [start - train_days, start - holdout_days), sampled to
     `max_train_rows` with more weight on recent days (`ml.forecasting.training_window`), calibrate
     the band
     on and score the held-out days before `start`; `history` holds the days before the window.
     Each meter's vanilla regression is fitted on the same training rows.
+
+    With `previous`, the model of an earlier period (trained on days before it, so before this
+    one: no leakage), the booster continues it with a few rounds on this window instead of
+    starting again, unless it already has `params.warm_starts` warm starts behind it: most of a
+    week's trees are the same as the week before, and a warm start costs a fraction of a fit.
 
     Returns why not when the window has fewer than `MIN_TRAIN_DAYS` days of training rows or no
     held-out rows: the period then has no model and its forecasts fall back.
@@ -119,7 +128,8 @@ def fit_period(
         )
     if held_out.height == 0:
         return f"no usable held-out rows in [{holdout_start}, {start})"
-    booster = train(training, params)
+    base = previous if previous is not None and previous.warm_starts < params.warm_starts else None
+    booster = train(training, params, held_out, None if base is None else base.booster)
     regressions = vanilla_regression.fit(training)
     scale = band_scale_for(held_out["energy_kwh"].to_numpy(), predict(booster, held_out))
     holdout = forecast(
@@ -134,4 +144,5 @@ def fit_period(
         train_rows=training.height,
         train_start=train_start,
         holdout_start=holdout_start,
+        warm_starts=0 if base is None else base.warm_starts + 1,
     )
