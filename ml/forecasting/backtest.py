@@ -9,6 +9,7 @@ baselines, overall (`Backtest`) and per day (`daily_scores`).
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 from datetime import date, timedelta
 
@@ -53,7 +54,7 @@ class Backtest:
     """Per meter: MAE of the forecast and of each baseline, and the skill over the best."""
     periods: pl.DataFrame
     """Per replayed training period: whether a model was trained (or why not), its MAE and
-    skill."""
+    skill, and the training's cost (`train_wall_s`, `train_cpu_s`: process CPU, all threads)."""
 
 
 def run_backtest(
@@ -83,7 +84,12 @@ def run_backtest(
         # Only the days a period's training and inputs read, so each period's cost stays flat.
         oldest = start - timedelta(days=params.train_days + LEVEL_DAYS + 1)
         known = features.filter((pl.col("day") >= oldest) & (pl.col("day") < start))
+        wall, cpu = time.perf_counter(), time.process_time()
         fitted = fit_period(known, known, start, params, issue_hour_utc, previous)
+        cost = {
+            "train_wall_s": time.perf_counter() - wall,
+            "train_cpu_s": time.process_time() - cpu,
+        }
         previous = None if isinstance(fitted, str) else fitted
         # The period's model forecasts the days issued during it: one day later than the period.
         targets = features.filter((pl.col("day") > start) & (pl.col("day") <= stop))
@@ -93,7 +99,7 @@ def run_backtest(
         inputs = model_inputs(targets, history, issue_hour_utc)
         if isinstance(fitted, str):
             part = forecast(None, inputs, history, MODEL)
-            periods.append({"period_start": start, "trained": False, "note": fitted})
+            periods.append({"period_start": start, "trained": False, "note": fitted, **cost})
         else:
             part = fitted.forecast(inputs, history, MODEL)
             scored = holdout_metrics(part)
@@ -112,6 +118,7 @@ def run_backtest(
                     "warm_starts": fitted.warm_starts,
                     **{m: scored.get(m) for m in shown},
                     "meters_positive_skill_pct": 100.0 * _share(meter_skill(part)["skill"] > 0),
+                    **cost,
                 }
             )
         parts.append(part)

@@ -124,7 +124,9 @@ def train(
                 "held_out",
             )
         ]
-        callbacks = [xgb.callback.EarlyStopping(params.early_stopping_rounds, save_best=True)]
+        callbacks = [
+            xgb.callback.EarlyStopping(rounds=params.early_stopping_rounds, save_best=True)
+        ]
     return xgb.train(
         {
             "objective": "reg:quantileerror",
