@@ -172,6 +172,34 @@ def test_the_model_beats_last_week_on_a_weather_driven_series_and_bands_hold_the
     assert set(holdout["model_used"]) == {"candidate"}
 
 
+def test_a_period_continues_the_previous_booster_until_its_warm_starts_are_used_up() -> None:
+    features = hourly_features({"small": 0.5, "large": 20.0}, date(2024, 1, 1), 70)
+    params = TrainingParams(train_days=42, num_boost_round=20, warm_start_rounds=5, warm_starts=1)
+    first = fit_period(features, features, date(2024, 2, 19), params, ISSUE_HOUR)
+    assert not isinstance(first, str) and first.warm_starts == 0
+    second = fit_period(features, features, date(2024, 2, 26), params, ISSUE_HOUR, first)
+    assert not isinstance(second, str) and second.warm_starts == 1
+    # The continued booster holds the previous trees and at most `warm_start_rounds` more.
+    added = second.booster.num_boosted_rounds() - first.booster.num_boosted_rounds()
+    assert 1 <= added <= params.warm_start_rounds
+    third = fit_period(features, features, date(2024, 3, 4), params, ISSUE_HOUR, second)
+    assert not isinstance(third, str) and third.warm_starts == 0
+    assert third.booster.num_boosted_rounds() <= params.num_boost_round
+
+
+def test_training_stops_when_the_held_out_loss_stops_improving_and_keeps_the_best_round() -> None:
+    features = hourly_features({"small": 0.5, "large": 20.0}, date(2024, 1, 1), 42)
+    inputs = model_inputs(features, features, ISSUE_HOUR)
+    held_out = pl.col("day") >= date(2024, 2, 5)
+    booster = train(
+        inputs.filter(~held_out),
+        TrainingParams(num_boost_round=500, early_stopping_rounds=3),
+        inputs.filter(held_out),
+    )
+    assert booster.num_boosted_rounds() < 500
+    assert booster.num_boosted_rounds() == booster.best_iteration + 1
+
+
 def test_a_window_too_short_to_train_says_why_instead_of_raising() -> None:
     features = hourly_features({"m": 1.0}, date(2024, 1, 1), 10)
     outcome = fit_period(features, features, date(2024, 1, 11), TrainingParams(), ISSUE_HOUR)
@@ -287,6 +315,7 @@ def test_a_backtest_from_a_first_period_replays_only_the_weeks_from_then() -> No
     assert result.periods["trained"].to_list() == [True]
     assert result.forecasts["day"].min() == date(2024, 2, 6)
     assert "meters_positive_skill_pct" in result.periods.columns
+    assert (result.periods["train_cpu_s"] > 0).all() and (result.periods["train_wall_s"] > 0).all()
 
 
 def test_a_monthly_backtest_trains_once_a_month() -> None:
