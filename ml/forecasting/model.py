@@ -79,7 +79,10 @@ class TrainingParams:
     time grows with rows and rounds, its accuracy hardly does past a hundred thousand rows
     (measured on a year of 50 meters: 100,000 rows and 80 rounds score the held-out week as well
     as 300,000 and 150, in a third of the time), so a year of many meters trains fast."""
-    nthread: int = 2
+    nthread: int = 1
+    """One thread per training: on a shared, loaded machine XGBoost's threads wait for each other
+    at every step (measured under load 20 on 2 cores: two threads took 6-10 times the wall time
+    and 15 times the CPU of one, spinning); parallelism comes from processes instead."""
     seed: int = 42
 
     def as_dict(self) -> dict[str, Any]:
