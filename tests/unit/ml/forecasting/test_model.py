@@ -158,6 +158,18 @@ def test_meter_level_uses_only_whole_days_before_the_issue_day() -> None:
     assert by_day[date(2024, 1, 1)]["history_days"] == 0
 
 
+def test_the_day_temperature_is_the_mean_of_the_target_days_forecast_per_meter() -> None:
+    features = hourly_features({"a": 1.0, "b": 2.0}, date(2024, 1, 1), 20)
+    target = date(2024, 1, 20)
+    features = features.with_columns(
+        temperature_c=pl.when(pl.col("day") == target)
+        .then(pl.col("local_minute_of_day") / 60.0)
+        .otherwise(pl.col("temperature_c"))
+    )
+    inputs = model_inputs(features.filter(pl.col("day") == target), features, ISSUE_HOUR)
+    assert inputs["day_temperature_c"].to_list() == [11.5] * inputs.height
+
+
 def test_the_model_beats_last_week_on_a_weather_driven_series_and_bands_hold_the_forecast() -> None:
     features = hourly_features({"small": 0.5, "large": 20.0}, date(2024, 1, 1), 60)
     week = date(2024, 2, 26)
