@@ -172,17 +172,23 @@ TARGET_COVERAGE = 0.8
 """Share of readings a P10-P90 band should hold."""
 
 
-def band_scale_for(actual: np.ndarray, quantiles: np.ndarray) -> float:
-    """The factor on the band's distances from the median that makes it hold `TARGET_COVERAGE` of
-    `actual` (held-out readings never trained on): quantile boosters fit their training rows and
-    come out too narrow on new days, so the band is calibrated on the held-out days."""
+def band_needs(actual: np.ndarray, quantiles: np.ndarray) -> np.ndarray:
+    """Per row, the factor on the band's distances from the median that would just make the
+    P10-P90 band hold `actual` (0 on the median, inf where the band has no width on its side)."""
     low, median, high = quantiles[:, 0], quantiles[:, 1], quantiles[:, 2]
     below = actual < median
     distance = np.where(below, median - actual, actual - median)
     width = np.where(below, median - low, high - median)
     needed = np.divide(distance, width, out=np.full_like(distance, np.inf), where=width > 0)
     needed[distance == 0] = 0.0
-    return float(np.quantile(needed, TARGET_COVERAGE))
+    return needed
+
+
+def band_scale_for(needs: np.ndarray) -> float:
+    """The factor on the band's distances from the median that makes it hold `TARGET_COVERAGE`
+    of readings never trained on, from their `band_needs`: quantile boosters fit their training
+    rows and come out too narrow on new days, so the band is calibrated (conformal prediction)."""
+    return float(np.quantile(needs, TARGET_COVERAGE))
 
 
 Predictor = Callable[[pl.DataFrame], np.ndarray]

@@ -9,6 +9,7 @@ from datetime import date, timedelta
 from functools import partial
 from typing import TYPE_CHECKING
 
+import numpy as np
 import polars as pl
 
 from ml.forecasting import vanilla as vanilla_regression
@@ -16,6 +17,7 @@ from ml.forecasting.inputs import model_inputs, usable
 from ml.forecasting.model import (
     Predictor,
     TrainingParams,
+    band_needs,
     band_scale_for,
     forecast,
     holdout_metrics,
@@ -59,7 +61,11 @@ class FittedModel:
     """Each meter's benchmark regression fitted on the same training rows: the first fallback
     and the yardstick."""
     band_scale: float
-    """From `band_scale_for` on the held-out days."""
+    """`band_scale_for` the pooled `band_needs`."""
+    band_needs: tuple[np.ndarray, ...]
+    """The band factors needed (`ml.forecasting.model.band_needs`) on the held-out days of this
+    period and up to `CALIBRATION_PERIODS` - 1 periods before, each by the model that forecast
+    those days in earnest (see `fit_period`)."""
     holdout: pl.DataFrame
     """Held-out forecasts (from `forecast`) of the rows the model may run on."""
     metrics: dict[str, float]
@@ -79,6 +85,8 @@ class FittedModel:
 
 
 MIN_TRAIN_DAYS = 14
+CALIBRATION_PERIODS = 4
+"""Periods of held-out days the band is calibrated on: one week's are few for a quantile."""
 
 
 def fit_period(
@@ -94,6 +102,12 @@ def fit_period(
     the band
     on and score the held-out days before `start`; `history` holds the days before the window.
     Each meter's vanilla regression is fitted on the same training rows.
+
+    The band is calibrated on the held-out days (`band_scale_for`): with `previous`, on how the
+    previous period's model, which forecast those days in earnest at the same distance from its
+    training as this model forecasts its own period, did on them, pooled with the periods
+    before (`CALIBRATION_PERIODS`); the held-out days also stop the boosting, so this model's own
+    errors on them would understate a forecast's and make the band too narrow.
 
     With `previous`, the model of an earlier period (trained on days before it, so before this
     one: no leakage), the booster continues it with a few rounds on this window instead of
@@ -131,7 +145,12 @@ def fit_period(
     base = previous if previous is not None and previous.warm_starts < params.warm_starts else None
     booster = train(training, params, held_out, None if base is None else base.booster)
     regressions = vanilla_regression.fit(training)
-    scale = band_scale_for(held_out["energy_kwh"].to_numpy(), predict(booster, held_out))
+    actual = held_out["energy_kwh"].to_numpy()
+    needs: tuple[np.ndarray, ...] = (band_needs(actual, predict(booster, held_out)),)
+    if previous is not None:
+        earnest = band_needs(actual, predict(previous.booster, held_out))
+        needs = (*previous.band_needs[-(CALIBRATION_PERIODS - 1) :], earnest)
+    scale = band_scale_for(np.concatenate(needs))
     holdout = forecast(
         partial(predict, booster, band_scale=scale), held_out, history, "candidate", regressions
     )
@@ -139,6 +158,7 @@ def fit_period(
         booster=booster,
         vanilla=regressions,
         band_scale=scale,
+        band_needs=needs,
         holdout=holdout,
         metrics=holdout_metrics(holdout),
         train_rows=training.height,

@@ -27,6 +27,8 @@ from ml.forecasting.baselines import (
 from ml.forecasting.inputs import MIN_HISTORY_DAYS, fallback_reasons, meter_levels, model_inputs
 from ml.forecasting.model import (
     TrainingParams,
+    band_needs,
+    band_scale_for,
     expected_consumption,
     forecast,
     forecast_rows,
@@ -197,6 +199,15 @@ def test_a_period_continues_the_previous_booster_until_its_warm_starts_are_used_
     third = fit_period(features, features, date(2024, 3, 4), params, ISSUE_HOUR, second)
     assert not isinstance(third, str) and third.warm_starts == 0
     assert third.booster.num_boosted_rounds() <= params.num_boost_round
+    # The band is calibrated on the held-out weeks so far, each as its period's model saw it.
+    assert [len(needs) for needs in third.band_needs] == [len(second.band_needs[0])] * 3
+    assert third.band_scale == band_scale_for(np.concatenate(third.band_needs))
+
+
+def test_band_needs_are_how_far_the_band_must_stretch_to_hold_each_actual() -> None:
+    quantiles = np.array([[8.0, 10.0, 14.0]] * 4)
+    needs = band_needs(np.array([10.0, 14.0, 6.0, 16.0]), quantiles)
+    assert needs.tolist() == [0.0, 1.0, 2.0, 1.5]
 
 
 def test_training_stops_when_the_held_out_loss_stops_improving_and_keeps_the_best_round() -> None:
