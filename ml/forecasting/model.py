@@ -66,9 +66,14 @@ class TrainingParams:
     early_stopping_rounds: int = 8
     warm_start_rounds: int = 24
     """The most rounds a warm start adds to the previous period's booster (early-stopped alike)."""
-    warm_starts: int = 3
+    warm_starts: int = 0
     """Consecutive warm starts before a period trains from scratch again, so the trees of old
-    periods do not pile up and every few periods the model is refitted whole."""
+    periods do not pile up. Off by default: with early stopping a fit from scratch costs about
+    what a warm start does (it_building backtest: 24 s of CPU for 14 weekly models either way)
+    and scored better (12.17% MAPE against 12.89% with up to 3 warm starts)."""
+    calibration_periods: int = 4
+    """Periods of held-out days the band is calibrated on (`ml.forecasting.periods.fit_period`):
+    one week's are few for a quantile."""
     max_depth: int = 6
     learning_rate: float = 0.25
     subsample: float = 0.8

@@ -64,7 +64,7 @@ class FittedModel:
     """`band_scale_for` the pooled `band_needs`."""
     band_needs: tuple[np.ndarray, ...]
     """The band factors needed (`ml.forecasting.model.band_needs`) on the held-out days of this
-    period and up to `CALIBRATION_PERIODS` - 1 periods before, each by the model that forecast
+    period and up to `calibration_periods` - 1 periods before, each by the model that forecast
     those days in earnest (see `fit_period`)."""
     holdout: pl.DataFrame
     """Held-out forecasts (from `forecast`) of the rows the model may run on."""
@@ -85,8 +85,6 @@ class FittedModel:
 
 
 MIN_TRAIN_DAYS = 14
-CALIBRATION_PERIODS = 4
-"""Periods of held-out days the band is calibrated on: one week's are few for a quantile."""
 
 
 def fit_period(
@@ -105,14 +103,13 @@ def fit_period(
 
     The band is calibrated on the held-out days (`band_scale_for`): with `previous`, on how the
     previous period's model, which forecast those days in earnest at the same distance from its
-    training as this model forecasts its own period, did on them, pooled with the periods
-    before (`CALIBRATION_PERIODS`); the held-out days also stop the boosting, so this model's own
+    training as this model forecasts its own period, did on them, pooled with the periods before
+    (`params.calibration_periods`). The held-out days also stop the boosting, so this model's own
     errors on them would understate a forecast's and make the band too narrow.
 
-    With `previous`, the model of an earlier period (trained on days before it, so before this
-    one: no leakage), the booster continues it with a few rounds on this window instead of
-    starting again, unless it already has `params.warm_starts` warm starts behind it: most of a
-    week's trees are the same as the week before, and a warm start costs a fraction of a fit.
+    With `previous` and `params.warm_starts` above 0, the booster may continue the previous
+    period's (trained on days before it, so before this one: no leakage) with a few rounds on
+    this window instead of starting again, up to `params.warm_starts` periods in a row.
 
     Returns why not when the window has fewer than `MIN_TRAIN_DAYS` days of training rows or no
     held-out rows: the period then has no model and its forecasts fall back.
@@ -149,7 +146,7 @@ def fit_period(
     needs: tuple[np.ndarray, ...] = (band_needs(actual, predict(booster, held_out)),)
     if previous is not None:
         earnest = band_needs(actual, predict(previous.booster, held_out))
-        needs = (*previous.band_needs[-(CALIBRATION_PERIODS - 1) :], earnest)
+        needs = (*previous.band_needs[-(params.calibration_periods - 1) :], earnest)
     scale = band_scale_for(np.concatenate(needs))
     holdout = forecast(
         partial(predict, booster, band_scale=scale), held_out, history, "candidate", regressions

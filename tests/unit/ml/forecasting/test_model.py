@@ -188,7 +188,9 @@ def test_the_model_beats_last_week_on_a_weather_driven_series_and_bands_hold_the
 
 def test_a_period_continues_the_previous_booster_until_its_warm_starts_are_used_up() -> None:
     features = hourly_features({"small": 0.5, "large": 20.0}, date(2024, 1, 1), 70)
-    params = TrainingParams(train_days=42, num_boost_round=20, warm_start_rounds=5, warm_starts=1)
+    params = TrainingParams(
+        train_days=42, num_boost_round=20, warm_start_rounds=5, warm_starts=1, calibration_periods=4
+    )
     first = fit_period(features, features, date(2024, 2, 19), params, ISSUE_HOUR)
     assert not isinstance(first, str) and first.warm_starts == 0
     second = fit_period(features, features, date(2024, 2, 26), params, ISSUE_HOUR, first)
