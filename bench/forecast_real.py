@@ -126,7 +126,9 @@ def _backtest(root: str, real: RealSet, test_end: date) -> tuple[Backtest, float
     features = pl.from_arrow(store.read(GOLD_CONSUMPTION_FEATURES, None, end, GOLD_COLUMNS))
     scorecard = pl.from_arrow(store.read(GOLD_QUALITY_SCORECARD, None, end))
     assert isinstance(features, pl.DataFrame) and isinstance(scorecard, pl.DataFrame)
-    features = without_bad_days(features, scorecard)
+    # `Lake.read` without a start reads every day: the days after the test window are cut here,
+    # so `--test-days` shortens the replay, not only the scoring.
+    features = without_bad_days(features.filter(pl.col("day") < end), scorecard)
     # The first test day is forecast by the model of the week holding its issue day.
     first_period = period_start(real.test_start - timedelta(days=1), "weekly")
     result = run_backtest(features, TrainingParams(), ISSUE_HOUR_UTC, "weekly", first_period)

@@ -1,13 +1,15 @@
 """Rolling-origin backtest: replay periodic training and day-ahead forecasting over history.
 
 Each training period (a week by default) is forecast by a model trained only on the days before
-it (`forecasting.fit_period`), with the production rules: lags, levels and profiles as known at
-each day's issue time, fallbacks where the model may not run. The result is scored at meter and
-region level against the naive baselines, overall (`Backtest`) and per day (`daily_scores`).
+it (`forecasting.fit_period`, continuing the previous period's booster as training does), with
+the production rules: lags, levels and profiles as known at each day's issue time, fallbacks
+where the model may not run. The result is scored at meter and region level against the naive
+baselines, overall (`Backtest`) and per day (`daily_scores`).
 """
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 from datetime import date, timedelta
 
@@ -18,7 +20,7 @@ from ml.forecasting.baselines import NAIVE, VANILLA_BASELINE, baseline_names, na
 from ml.forecasting.evaluation import forecast_metrics, mae, mape, rmse
 from ml.forecasting.inputs import LEVEL_DAYS, model_inputs
 from ml.forecasting.model import TrainingParams, forecast, holdout_metrics, meter_skill
-from ml.forecasting.periods import fit_period, period_starts
+from ml.forecasting.periods import FittedModel, fit_period, period_starts
 
 MODEL = "backtest"
 FORECAST = "forecast"
@@ -52,7 +54,7 @@ class Backtest:
     """Per meter: MAE of the forecast and of each baseline, and the skill over the best."""
     periods: pl.DataFrame
     """Per replayed training period: whether a model was trained (or why not), its MAE and
-    skill."""
+    skill, and the training's cost (`train_wall_s`, `train_cpu_s`: process CPU, all threads)."""
 
 
 def run_backtest(
@@ -77,11 +79,18 @@ def run_backtest(
     if not starts:
         return f"no {cadence} training period starts within {first}..{last}"
     parts, periods = [], []
+    previous: FittedModel | None = None
     for start, stop in zip(starts, [*starts[1:], end], strict=True):
         # Only the days a period's training and inputs read, so each period's cost stays flat.
         oldest = start - timedelta(days=params.train_days + LEVEL_DAYS + 1)
         known = features.filter((pl.col("day") >= oldest) & (pl.col("day") < start))
-        fitted = fit_period(known, known, start, params, issue_hour_utc)
+        wall, cpu = time.perf_counter(), time.process_time()
+        fitted = fit_period(known, known, start, params, issue_hour_utc, previous)
+        cost = {
+            "train_wall_s": time.perf_counter() - wall,
+            "train_cpu_s": time.process_time() - cpu,
+        }
+        previous = None if isinstance(fitted, str) else fitted
         # The period's model forecasts the days issued during it: one day later than the period.
         targets = features.filter((pl.col("day") > start) & (pl.col("day") <= stop))
         if targets.height == 0:
@@ -90,7 +99,7 @@ def run_backtest(
         inputs = model_inputs(targets, history, issue_hour_utc)
         if isinstance(fitted, str):
             part = forecast(None, inputs, history, MODEL)
-            periods.append({"period_start": start, "trained": False, "note": fitted})
+            periods.append({"period_start": start, "trained": False, "note": fitted, **cost})
         else:
             part = fitted.forecast(inputs, history, MODEL)
             scored = holdout_metrics(part)
@@ -106,8 +115,10 @@ def run_backtest(
                     "period_start": start,
                     "trained": True,
                     "note": f"{fitted.train_rows} training rows",
+                    "warm_starts": fitted.warm_starts,
                     **{m: scored.get(m) for m in shown},
                     "meters_positive_skill_pct": 100.0 * _share(meter_skill(part)["skill"] > 0),
+                    **cost,
                 }
             )
         parts.append(part)

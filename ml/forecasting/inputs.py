@@ -34,13 +34,14 @@ MODEL_INPUTS = (
     "heating_degree_c",
     "cooling_degree_c",
     "profile_temperature_c",
+    "day_temperature_c",
 )
 """What the registered model takes, per row (absolute kWh; ratios are computed inside)."""
 
 LAGS = ("lag_1d_kwh", "lag_2d_kwh", "lag_7d_kwh")
 RATIOS = ("profile_kwh", *LAGS)
 """Inputs in kWh the booster sees as ratios to the meter's level, so meters of any size share it."""
-DERIVED = ("level_kwh", "profile_kwh", "profile_temperature_c")
+DERIVED = ("level_kwh", "profile_kwh", "profile_temperature_c", "day_temperature_c")
 """Model inputs computed by `model_inputs` from the history, not read from gold."""
 GOLD_COLUMNS = [
     "meter_id",
@@ -165,7 +166,9 @@ def model_inputs(
     features: pl.DataFrame, history: pl.DataFrame, issue_hour_utc: int
 ) -> pl.DataFrame:
     """`features` restricted to what was known at each row's issue time, with the meter's level
-    and profile (`meter_levels`, `meter_profiles`).
+    and profile (`meter_levels`, `meter_profiles`) and `day_temperature_c`, the mean temperature
+    of the meter's target day as forecast (known at issue time): demand follows a day's warmth
+    as much as the hour's, as buildings store heat.
 
     `history` holds earlier gold feature rows (`GOLD_COLUMNS`; the `LEVEL_DAYS` + 1 days before
     the first target day suffice); it may overlap `features`: only whole days before each issue
@@ -188,7 +191,9 @@ def model_inputs(
     levels = meter_levels(past, known)
     profiles = meter_profiles(past, known)
     return (
-        known.with_columns(day_kind())
+        known.with_columns(
+            day_kind(), day_temperature_c=pl.col("temperature_c").mean().over("meter_id", "day")
+        )
         .join(levels, on=["meter_id", "day"], how="left", maintain_order="left")
         .join(
             profiles,

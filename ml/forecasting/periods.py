@@ -9,6 +9,7 @@ from datetime import date, timedelta
 from functools import partial
 from typing import TYPE_CHECKING
 
+import numpy as np
 import polars as pl
 
 from ml.forecasting import vanilla as vanilla_regression
@@ -16,6 +17,7 @@ from ml.forecasting.inputs import model_inputs, usable
 from ml.forecasting.model import (
     Predictor,
     TrainingParams,
+    band_needs,
     band_scale_for,
     forecast,
     holdout_metrics,
@@ -59,13 +61,20 @@ class FittedModel:
     """Each meter's benchmark regression fitted on the same training rows: the first fallback
     and the yardstick."""
     band_scale: float
-    """From `band_scale_for` on the held-out days."""
+    """`band_scale_for` the pooled `band_needs`."""
+    band_needs: tuple[np.ndarray, ...]
+    """The band factors needed (`ml.forecasting.model.band_needs`) on the held-out days of this
+    period and up to `calibration_periods` - 1 periods before, each by the model that forecast
+    those days in earnest (see `fit_period`)."""
     holdout: pl.DataFrame
     """Held-out forecasts (from `forecast`) of the rows the model may run on."""
     metrics: dict[str, float]
     train_rows: int
     train_start: date
     holdout_start: date
+    warm_starts: int = 0
+    """How many periods in a row, up to this one, continued the previous period's booster (0:
+    trained from scratch)."""
 
     def forecast(self, inputs: pl.DataFrame, history: pl.DataFrame, name: str) -> pl.DataFrame:
         """`forecast` of `inputs` by this model, its vanilla regression where it may not run."""
@@ -84,12 +93,23 @@ def fit_period(
     start: date,
     params: TrainingParams,
     issue_hour_utc: int,
+    previous: FittedModel | None = None,
 ) -> FittedModel | str:
     """Train on `features` of [start - train_days, start - holdout_days), sampled to
     `max_train_rows` with more weight on recent days (`ml.forecasting.training_window`), calibrate
     the band
     on and score the held-out days before `start`; `history` holds the days before the window.
     Each meter's vanilla regression is fitted on the same training rows.
+
+    The band is calibrated on the held-out days (`band_scale_for`): with `previous`, on how the
+    previous period's model, which forecast those days in earnest at the same distance from its
+    training as this model forecasts its own period, did on them, pooled with the periods before
+    (`params.calibration_periods`). The held-out days also stop the boosting, so this model's own
+    errors on them would understate a forecast's and make the band too narrow.
+
+    With `previous` and `params.warm_starts` above 0, the booster may continue the previous
+    period's (trained on days before it, so before this one: no leakage) with a few rounds on
+    this window instead of starting again, up to `params.warm_starts` periods in a row.
 
     Returns why not when the window has fewer than `MIN_TRAIN_DAYS` days of training rows or no
     held-out rows: the period then has no model and its forecasts fall back.
@@ -119,9 +139,15 @@ def fit_period(
         )
     if held_out.height == 0:
         return f"no usable held-out rows in [{holdout_start}, {start})"
-    booster = train(training, params)
+    base = previous if previous is not None and previous.warm_starts < params.warm_starts else None
+    booster = train(training, params, held_out, None if base is None else base.booster)
     regressions = vanilla_regression.fit(training)
-    scale = band_scale_for(held_out["energy_kwh"].to_numpy(), predict(booster, held_out))
+    actual = held_out["energy_kwh"].to_numpy()
+    needs: tuple[np.ndarray, ...] = (band_needs(actual, predict(booster, held_out)),)
+    if previous is not None:
+        earnest = band_needs(actual, predict(previous.booster, held_out))
+        needs = (*previous.band_needs[-(params.calibration_periods - 1) :], earnest)
+    scale = band_scale_for(np.concatenate(needs))
     holdout = forecast(
         partial(predict, booster, band_scale=scale), held_out, history, "candidate", regressions
     )
@@ -129,9 +155,11 @@ def fit_period(
         booster=booster,
         vanilla=regressions,
         band_scale=scale,
+        band_needs=needs,
         holdout=holdout,
         metrics=holdout_metrics(holdout),
         train_rows=training.height,
         train_start=train_start,
         holdout_start=holdout_start,
+        warm_starts=0 if base is None else base.warm_starts + 1,
     )

@@ -31,7 +31,7 @@ from energy_assets.storage.lake import Lake
 from energy_assets.transforms.day_ahead import gold_features
 from ml.forecasting.inputs import LEVEL_DAYS
 from ml.forecasting.model import TrainingParams
-from ml.forecasting.periods import fit_period, period_starts
+from ml.forecasting.periods import FittedModel, fit_period, period_starts
 
 GROUP = "forecasting"
 MODEL_KEY = dg.AssetKey(["ml", "day_ahead_model"])
@@ -59,10 +59,13 @@ def day_ahead_model(
         num_boost_round=config.num_boost_round,
     )
     start, end = run_window(context)
-    periods = [
-        _train_period(context.run_id, store, period, params, mlflow_tracking)
-        for period in period_starts(start, end, training_cadence(context))
-    ]
+    periods: list[dict[str, Any]] = []
+    previous: FittedModel | None = None
+    for period in period_starts(start, end, training_cadence(context)):
+        outcome, previous = _train_period(
+            context.run_id, store, period, params, mlflow_tracking, previous
+        )
+        periods.append(outcome)
     untrained = [p for p in periods if not p["trained"]]
     metadata = dict(periods[-1])
     if len(periods) > 1:
@@ -92,9 +95,11 @@ def _train_period(
     period: date,
     params: TrainingParams,
     mlflow_tracking: MlflowResource,
-) -> dict[str, Any]:
-    """Train, log and register the model of the period starting `period`; what happened, as
-    flat metadata."""
+    previous: FittedModel | None,
+) -> tuple[dict[str, Any], FittedModel | None]:
+    """Train, log and register the model of the period starting `period` (continuing `previous`,
+    the model of the period before in the same run, see `fit_period`); what happened, as flat
+    metadata, and the model."""
     import mlflow
 
     from ml.tracking import PARTITION_TAG, champion_challenger, log_training
@@ -102,9 +107,9 @@ def _train_period(
     issue_hour = Settings.from_env().forecast_issue_hour_utc
     first = period - timedelta(days=params.train_days + LEVEL_DAYS + 1)
     features = gold_features(store, first, period)
-    fitted = fit_period(features, features, period, params, issue_hour)
+    fitted = fit_period(features, features, period, params, issue_hour, previous)
     if isinstance(fitted, str):
-        return {"period_start": period.isoformat(), "trained": False, "reason": fitted}
+        return {"period_start": period.isoformat(), "trained": False, "reason": fitted}, None
     experiment = mlflow_tracking.connect(store)
     window = f"[{fitted.train_start}, {period})"
     tags = {
@@ -142,8 +147,9 @@ def _train_period(
         "train_rows": fitted.train_rows,
         "champion_promoted": decision.promoted,
         "champion_decision": decision.reason,
+        "warm_starts": fitted.warm_starts,
         **{f"holdout_{m}": float(fitted.metrics[m]) for m in shown if m in fitted.metrics},
-    }
+    }, fitted
 
 
 def build_model(partitioning: Partitioning) -> dg.AssetsDefinition:

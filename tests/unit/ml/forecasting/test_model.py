@@ -27,6 +27,8 @@ from ml.forecasting.baselines import (
 from ml.forecasting.inputs import MIN_HISTORY_DAYS, fallback_reasons, meter_levels, model_inputs
 from ml.forecasting.model import (
     TrainingParams,
+    band_needs,
+    band_scale_for,
     expected_consumption,
     forecast,
     forecast_rows,
@@ -158,6 +160,18 @@ def test_meter_level_uses_only_whole_days_before_the_issue_day() -> None:
     assert by_day[date(2024, 1, 1)]["history_days"] == 0
 
 
+def test_the_day_temperature_is_the_mean_of_the_target_days_forecast_per_meter() -> None:
+    features = hourly_features({"a": 1.0, "b": 2.0}, date(2024, 1, 1), 20)
+    target = date(2024, 1, 20)
+    features = features.with_columns(
+        temperature_c=pl.when(pl.col("day") == target)
+        .then(pl.col("local_minute_of_day") / 60.0)
+        .otherwise(pl.col("temperature_c"))
+    )
+    inputs = model_inputs(features.filter(pl.col("day") == target), features, ISSUE_HOUR)
+    assert inputs["day_temperature_c"].to_list() == [11.5] * inputs.height
+
+
 def test_the_model_beats_last_week_on_a_weather_driven_series_and_bands_hold_the_forecast() -> None:
     features = hourly_features({"small": 0.5, "large": 20.0}, date(2024, 1, 1), 60)
     week = date(2024, 2, 26)
@@ -170,6 +184,45 @@ def test_the_model_beats_last_week_on_a_weather_driven_series_and_bands_hold_the
     assert (holdout["p10_kwh"] <= holdout["forecast_kwh"]).all()
     assert (holdout["forecast_kwh"] <= holdout["p90_kwh"]).all()
     assert set(holdout["model_used"]) == {"candidate"}
+
+
+def test_a_period_continues_the_previous_booster_until_its_warm_starts_are_used_up() -> None:
+    features = hourly_features({"small": 0.5, "large": 20.0}, date(2024, 1, 1), 70)
+    params = TrainingParams(
+        train_days=42, num_boost_round=20, warm_start_rounds=5, warm_starts=1, calibration_periods=4
+    )
+    first = fit_period(features, features, date(2024, 2, 19), params, ISSUE_HOUR)
+    assert not isinstance(first, str) and first.warm_starts == 0
+    second = fit_period(features, features, date(2024, 2, 26), params, ISSUE_HOUR, first)
+    assert not isinstance(second, str) and second.warm_starts == 1
+    # The continued booster holds the previous trees and at most `warm_start_rounds` more.
+    added = second.booster.num_boosted_rounds() - first.booster.num_boosted_rounds()
+    assert 1 <= added <= params.warm_start_rounds
+    third = fit_period(features, features, date(2024, 3, 4), params, ISSUE_HOUR, second)
+    assert not isinstance(third, str) and third.warm_starts == 0
+    assert third.booster.num_boosted_rounds() <= params.num_boost_round
+    # The band is calibrated on the held-out weeks so far, each as its period's model saw it.
+    assert [len(needs) for needs in third.band_needs] == [len(second.band_needs[0])] * 3
+    assert third.band_scale == band_scale_for(np.concatenate(third.band_needs))
+
+
+def test_band_needs_are_how_far_the_band_must_stretch_to_hold_each_actual() -> None:
+    quantiles = np.array([[8.0, 10.0, 14.0]] * 4)
+    needs = band_needs(np.array([10.0, 14.0, 6.0, 16.0]), quantiles)
+    assert needs.tolist() == [0.0, 1.0, 2.0, 1.5]
+
+
+def test_training_stops_when_the_held_out_loss_stops_improving_and_keeps_the_best_round() -> None:
+    features = hourly_features({"small": 0.5, "large": 20.0}, date(2024, 1, 1), 42)
+    inputs = model_inputs(features, features, ISSUE_HOUR)
+    held_out = pl.col("day") >= date(2024, 2, 5)
+    booster = train(
+        inputs.filter(~held_out),
+        TrainingParams(num_boost_round=500, early_stopping_rounds=3),
+        inputs.filter(held_out),
+    )
+    assert booster.num_boosted_rounds() < 500
+    assert booster.num_boosted_rounds() == booster.best_iteration + 1
 
 
 def test_a_window_too_short_to_train_says_why_instead_of_raising() -> None:
@@ -287,6 +340,7 @@ def test_a_backtest_from_a_first_period_replays_only_the_weeks_from_then() -> No
     assert result.periods["trained"].to_list() == [True]
     assert result.forecasts["day"].min() == date(2024, 2, 6)
     assert "meters_positive_skill_pct" in result.periods.columns
+    assert (result.periods["train_cpu_s"] > 0).all() and (result.periods["train_wall_s"] > 0).all()
 
 
 def test_a_monthly_backtest_trains_once_a_month() -> None:
