@@ -25,7 +25,6 @@ from checks.contracts import (
     SILVER_METER_READINGS,
 )
 from energy_assets.definitions import defs
-from energy_assets.defs.streaming.automation import mqtt_sensor
 from energy_assets.storage.lake import Lake
 from tests.integration.mqtt_broker import Broker
 from tests.integration.pipeline import materialize_dimensions
@@ -258,7 +257,7 @@ def test_a_day_published_through_a_broker_restart_and_a_killed_consumer_lands_ex
     context = dg.build_sensor_context(
         instance=instance, cursor=None, definitions=defs, resources=defs.resources
     )
-    result = mqtt_sensor(context)
+    result = defs.resolve_sensor_def("mqtt_sensor")(context)
     assert isinstance(result, dg.SensorResult)
     requests = result.run_requests or []
     assert [r.tags[ASSET_PARTITION_RANGE_START_TAG] for r in requests] == [DAY.isoformat()]
