@@ -53,8 +53,13 @@ def _frame(table: pa.Table) -> pl.DataFrame:
 def gold_features(store: Lake, start: date | None, end: date | None) -> pl.DataFrame:
     """Gold features of [start, end) with the meter-days the quality scorecard marks bad blanked
     (`ml.forecasting.scorecard_gating`): they teach neither the model nor the levels and
-    profiles."""
-    features = _frame(store.read(GOLD_CONSUMPTION_FEATURES, start, end, GOLD_COLUMNS))
+    profiles.
+
+    Rows come in one order (meter, interval) whatever order the lake's files return them in: a
+    training samples rows by position, so the same lake content must give the same model."""
+    features = _frame(store.read(GOLD_CONSUMPTION_FEATURES, start, end, GOLD_COLUMNS)).sort(
+        pl.col("meter_id").cast(pl.String), "interval_start_utc"
+    )
     scorecard = _frame(
         store.read(GOLD_QUALITY_SCORECARD, start, end, ["meter_id", "day", "status"])
     )
