@@ -41,6 +41,7 @@ from energy_assets.sources.landing.files import (
     list_landing_files,
     refused_files,
 )
+from energy_assets.sources.landing.ledger import outside_window
 from energy_assets.sources.landing.meters import parse_meters_file
 from energy_assets.sources.landing.readings import parse_readings_file
 from energy_assets.sources.landing.weather import parse_weather_file
@@ -225,26 +226,6 @@ def ledger_rows(verdicts: Sequence[tuple[Verdict, Path]], processed_at_utc: date
         ],
         schema=BRONZE_LANDING_FILES.schema,
     )
-
-
-def outside_window(ledger: pa.Table, start: date, end: date) -> set[str]:
-    """Paths of accepted files whose days all fall outside [start, end): a run over that window
-    need not parse them (a year of daily files costs a day's parse, not a year's)."""
-    first, last = ledger["first_day"], ledger["last_day"]
-    outside = pc.and_(
-        pc.equal(ledger["status"], "accepted"),
-        pc.or_(
-            pc.greater_equal(first, pa.scalar(end, pa.date32())),
-            pc.less(last, pa.scalar(start, pa.date32())),
-        ),
-    )
-    return set(ledger.filter(outside)["path"].to_pylist())
-
-
-def accepted_hashes(ledger: pa.Table) -> dict[str, str]:
-    """sha256 -> path of every accepted file in the ledger."""
-    accepted = ledger.filter(pc.equal(ledger["status"], "accepted"))
-    return dict(zip(accepted["sha256"].to_pylist(), accepted["path"].to_pylist(), strict=True))
 
 
 LandingParser = Callable[[Path, str, datetime], ParsedFile]

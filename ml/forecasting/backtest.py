@@ -19,8 +19,9 @@ import polars as pl
 from ml.forecasting.baselines import NAIVE, VANILLA_BASELINE, baseline_names, naive_forecasts
 from ml.forecasting.evaluation import forecast_metrics, mae, mape, rmse
 from ml.forecasting.inputs import LEVEL_DAYS, model_inputs
-from ml.forecasting.model import TrainingParams, forecast, holdout_metrics, meter_skill
+from ml.forecasting.model import TrainingParams, forecast
 from ml.forecasting.periods import FittedModel, fit_period, period_starts
+from ml.forecasting.scoring import holdout_metrics, meter_skill
 
 MODEL = "backtest"
 FORECAST = "forecast"

@@ -20,10 +20,10 @@ from ml.forecasting.model import (
     band_needs,
     band_scale_for,
     forecast,
-    holdout_metrics,
     predict,
     train,
 )
+from ml.forecasting.scoring import holdout_metrics
 from ml.forecasting.training_window import recency_sample
 
 if TYPE_CHECKING:

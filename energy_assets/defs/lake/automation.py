@@ -46,11 +46,11 @@ from energy_assets.defs.runs import range_tags
 from energy_assets.defs.tables import key
 from energy_assets.settings import Settings
 from energy_assets.sources import landing
+from energy_assets.sources.landing.ledger import accepted_hashes
 from energy_assets.sources.landing_inbox import (
     LandingParser,
     Position,
     Verdict,
-    accepted_hashes,
     destination,
     judge,
     landing_batch_id,

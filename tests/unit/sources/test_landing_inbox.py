@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 from energy_assets.sources import landing_inbox
+from energy_assets.sources.landing.ledger import outside_window
 from energy_assets.sources.landing.meters import parse_meters_file
 from energy_assets.sources.landing_inbox import (
     PROCESSED,
@@ -16,7 +17,6 @@ from energy_assets.sources.landing_inbox import (
     judge,
     landing_files,
     ledger_rows,
-    outside_window,
     waiting_files,
 )
 from energy_assets.storage.lake import Lake
