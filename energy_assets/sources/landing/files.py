@@ -8,6 +8,7 @@ import csv
 import gzip
 import hashlib
 import sys
+from collections import deque
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -228,8 +229,7 @@ def _oversized_field(path: Path) -> str:
     with _field_size_limit(FIELD_LIMIT), _open_text(path) as fh:
         reader = csv.reader(fh)
         try:
-            for _ in reader:
-                pass
+            deque(reader, maxlen=0)  # read every record, keeping none
         except csv.Error:
             return (
                 f"a field of more than {FIELD_LIMIT} characters ending at line "
