@@ -81,25 +81,17 @@ def _step_seconds(home: Path) -> dict[str, float]:
         dg.DagsterEventType.STEP_SUCCESS,
         dg.DagsterEventType.STEP_FAILURE,
     }
-    previous = os.environ.get("DAGSTER_HOME")
-    os.environ["DAGSTER_HOME"] = str(home)
-    try:
-        with dg.DagsterInstance.get() as instance:
-            for run in instance.get_runs():
-                for entry in instance.all_logs(run.run_id, of_type=kinds):
-                    event = entry.dagster_event
-                    if event is None or event.step_key is None:
-                        continue
-                    step = (run.run_id, event.step_key)
-                    if event.event_type == dg.DagsterEventType.STEP_START:
-                        started[step] = entry.timestamp
-                    elif step in started:
-                        seconds[event.step_key] += entry.timestamp - started.pop(step)
-    finally:
-        if previous is None:
-            os.environ.pop("DAGSTER_HOME", None)
-        else:
-            os.environ["DAGSTER_HOME"] = previous
+    with dg.DagsterInstance.from_config(str(home)) as instance:
+        for run in instance.get_runs():
+            for entry in instance.all_logs(run.run_id, of_type=kinds):
+                event = entry.dagster_event
+                if event is None or event.step_key is None:
+                    continue
+                step = (run.run_id, event.step_key)
+                if event.event_type == dg.DagsterEventType.STEP_START:
+                    started[step] = entry.timestamp
+                elif step in started:
+                    seconds[event.step_key] += entry.timestamp - started.pop(step)
     return dict(seconds)
 
 
