@@ -321,9 +321,10 @@ def landing_files(
         vanished = False
         archived = [p for p in archived_files(root, kind) if str(p) not in skipped]
         waiting = list_landing_files(root, kind)
+        in_inbox = set(waiting)
         for path in [*archived, *waiting]:
             try:
-                if path in waiting and not is_settled(path, now):
+                if path in in_inbox and not is_settled(path, now):
                     continue
                 sha = file_sha256(path)
                 if sha in seen:
