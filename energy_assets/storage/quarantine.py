@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from datetime import UTC, date, datetime
 
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.dataset as ds
 
 from checks.contracts import BRONZE_QUARANTINE
@@ -82,3 +83,22 @@ def _replace_many_files(
         predicate = window_predicate(*window, predicate)
     store.replace_where(BRONZE_QUARANTINE, [kept, rows], predicate, window)
     return rows.num_rows
+
+
+def refile_quarantine(store: Lake, moved: Mapping[str, str | None]) -> None:
+    """Quarantine rows filed under a file that moved (`moved`: old path -> new path) follow it,
+    whichever step wrote them; new path None removes them (the file's judgement replaces them).
+    A run that read a file while it waited in the landing inbox filed its rows there: left
+    behind, they would stand beside the rows filed where the file went."""
+    paths = sorted({*moved, *(p for p in moved.values() if p is not None)})
+    rows = store.read(
+        BRONZE_QUARANTINE, filter_expression=ds.field("source_file").isin(pa.array(paths))
+    )
+    if not any(f in moved for f in rows["source_file"].to_pylist()):
+        return
+    targets = pa.array([moved.get(f, f) for f in rows["source_file"].to_pylist()], pa.string())
+    at = rows.schema.get_field_index("source_file")
+    refiled = rows.set_column(at, rows.schema.field(at), targets).filter(pc.is_valid(targets))
+    # the predicate names the new paths too: every row written must match it
+    predicate = f"source_file IN ({', '.join(_sql_string(p) for p in paths)})"
+    store.replace_where(BRONZE_QUARANTINE, refiled, predicate)

@@ -3,6 +3,7 @@ from __future__ import annotations
 import os
 import time
 from datetime import date
+from pathlib import Path
 
 import dagster as dg
 import pyarrow.compute as pc
@@ -143,3 +144,46 @@ def test_files_dropped_in_landing_are_ingested_once_and_bad_ones_quarantined_and
     run(instance, request)
     assert lake.partition_days(SILVER_METER_READINGS) == [date(2024, 10, 20), DAY]
     assert lake.read(SILVER_METER_READINGS, DAY, date(2024, 10, 28)).num_rows == 96
+
+
+def test_rows_a_run_quarantined_for_a_waiting_file_follow_it_when_the_sensor_moves_it(
+    lake, instance, monkeypatch
+) -> None:
+    monkeypatch.setenv("ENERGY_SOURCES", "landing")
+    drop(lake, "meters", "meters.csv", METERS_CSV)
+    first = tick(instance, None)
+    assert isinstance(first, dg.SensorResult)
+    run(instance, first.run_requests[0])
+    drop(lake, "readings", "export.csv", readings_csv())  # two bad rows among 96 good
+    drop(
+        lake, "readings", "ghost.csv", "meter_id,timestamp,energy_kwh\nGHOST,2024-10-27T10:00Z,1\n"
+    )
+    # a backfill of the day reads the files while they still wait in the inbox
+    backfill = dg.materialize(
+        defs.assets,
+        instance=instance,
+        resources=defs.resources,
+        selection=[
+            "bronze/meter_readings",
+            "bronze/anomaly_labels",
+            "bronze/grid_carbon_intensity",
+        ],
+        partition_key=DAY.isoformat(),
+    )
+    assert backfill.success
+
+    second = tick(instance, first.cursor)
+    assert isinstance(second, dg.SensorResult)
+    for request in second.run_requests:
+        run(instance, request)
+
+    quarantine = lake.read(BRONZE_QUARANTINE).to_pylist()
+    filed = sorted(
+        (str(Path(r["source_file"]).relative_to(lake.landing_root)), r["reason"].split(":")[0])
+        for r in quarantine
+    )
+    assert filed == [  # each bad row once, filed where its file went
+        ("_processed/readings/export.csv", "meter never described"),
+        ("_processed/readings/export.csv", "unparsable timestamp"),
+        ("_rejected/readings/ghost.csv", "meter never described"),
+    ]

@@ -60,7 +60,7 @@ from energy_assets.sources.landing_inbox import (
     waiting_files,
 )
 from energy_assets.storage.lake import Lake
-from energy_assets.storage.quarantine import replace_quarantine
+from energy_assets.storage.quarantine import refile_quarantine, replace_quarantine
 
 LANDING_RUN_MAX_SECONDS = 3600
 """A landing run still going after this is failed by run monitoring (dagster.yaml): a killed run
@@ -116,7 +116,11 @@ def meters_pending(instance: dg.DagsterInstance, ledger: pa.Table) -> bool:
 
 def record(store: Lake, judged: list[tuple[Verdict, Path]], at: datetime) -> None:
     """Quarantine the rejected and duplicate files under their new path, and add every verdict to
-    `bronze/landing_files` (a re-judged path replaces its row)."""
+    `bronze/landing_files` (a re-judged path replaces its row). Rows a run quarantined while a
+    file waited follow an accepted file to its new path and go with a refused one."""
+    refile_quarantine(
+        store, {str(v.file.path): str(t) if v.is_accepted else None for v, t in judged}
+    )
     refused = [(v, target) for v, target in judged if not v.is_accepted]
     replace_quarantine(
         store,
