@@ -30,7 +30,12 @@ from dagster._core.storage.tags import (
 )
 from dagster._core.utils import make_new_run_id
 
-from checks.contracts import ALL_TABLES, BRONZE_QUARANTINE, GOLD_QUALITY_SCORECARD
+from checks.contracts import (
+    ALL_TABLES,
+    BRONZE_QUARANTINE,
+    GOLD_CONSUMPTION_FEATURES,
+    GOLD_QUALITY_SCORECARD,
+)
 from energy_assets.backfill_progress import BackfillProgress, commits_reported
 from energy_assets.defs.runs import range_tags
 from energy_assets.settings import configured_lake
@@ -170,7 +175,27 @@ def backfill(start: date, end_inclusive: date, select: str | None) -> bool:
             ok = False
             break
     print("backfill succeeded" if ok else "backfill FAILED: see the run in the Dagster UI")
+    if ok:
+        _print_stale_lags({k for _, keys in runs for k in keys}, end_inclusive)
     return ok
+
+
+def _print_stale_lags(built: AbstractSet[dg.AssetKey], end_inclusive: date) -> None:
+    """Name the later days whose gold features read the rebuilt silver days through their lags:
+    a backfill does not rebuild them (the lake automation of `make dev` does)."""
+    from ml.features import HISTORY_DAYS
+
+    if dg.AssetKey(["silver", "meter_readings"]) not in built:
+        return
+    last = end_inclusive + timedelta(days=HISTORY_DAYS)
+    built_days = configured_lake().partition_days(GOLD_CONSUMPTION_FEATURES)
+    stale = [d for d in built_days if end_inclusive < d <= last]
+    if stale:
+        print(
+            f"stale: gold/consumption_features of {stale[0]}..{stale[-1]} read these days "
+            f"through their lags; rebuild them: energy-lake backfill --start {stale[0]} "
+            f"--end {stale[-1]} --select 'key:gold/consumption_features'"
+        )
 
 
 def _print_failed_checks(result: dg.ExecuteInProcessResult) -> None:

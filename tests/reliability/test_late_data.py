@@ -17,6 +17,7 @@ from dagster._core.storage.tags import (
 )
 
 from checks.contracts import GOLD_CONSUMPTION_FEATURES
+from energy_assets.cli import main
 from energy_assets.definitions import defs
 from energy_assets.storage.lake import Lake
 from tests.integration.pipeline import materialize_days, materialize_dimensions
@@ -88,3 +89,22 @@ def test_an_earlier_range_built_late_is_named_by_the_check_and_requested_downstr
     assert lags["lag_7d_kwh"].null_count() < lags.height // 10
     (after,) = [e for e in rebuilt.get_asset_check_evaluations() if e.check_name == "lags_current"]
     assert after.passed
+
+
+def test_a_cli_backfill_of_earlier_days_names_the_later_days_whose_lags_are_now_stale(
+    instance: dg.DagsterInstance, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert materialize_dimensions(instance).success
+    assert materialize_days(instance, *LATER).success
+    select = "key:bronze/* or key:silver/* or key:gold/consumption_features"
+
+    assert (
+        main(["backfill", "--start", "2024-03-10", "--end", "2024-03-10", "--select", select]) == 0
+    )
+
+    out = capsys.readouterr().out
+    assert (
+        "stale: gold/consumption_features of 2024-03-11..2024-03-12 read these days through "
+        "their lags; rebuild them: energy-lake backfill --start 2024-03-11 --end 2024-03-12 "
+        "--select 'key:gold/consumption_features'"
+    ) in out
