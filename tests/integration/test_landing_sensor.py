@@ -19,6 +19,7 @@ from checks.contracts import (
     SILVER_METER_READINGS,
 )
 from energy_assets.definitions import defs
+from energy_assets.defs.lake import automation
 from energy_assets.sources.landing.files import SETTLE_SECONDS
 from tests.integration.test_landing_source import drop, readings_csv
 
@@ -186,4 +187,34 @@ def test_rows_a_run_quarantined_for_a_waiting_file_follow_it_when_the_sensor_mov
         ("_processed/readings/export.csv", "meter never described"),
         ("_processed/readings/export.csv", "unparsable timestamp"),
         ("_rejected/readings/ghost.csv", "meter never described"),
+    ]
+
+
+def test_a_tick_past_its_time_judges_no_further_file_and_the_next_tick_takes_the_rest(
+    lake, instance, monkeypatch
+) -> None:
+    monkeypatch.setenv("ENERGY_SOURCES", "landing")
+    monkeypatch.setattr(automation, "TICK_SECONDS", 0.0)  # every tick out of time after one file
+    drop(lake, "meters", "meters.csv", METERS_CSV)
+    drop(lake, "readings", "a.csv", readings_csv())
+    drop(lake, "readings", "b.csv", "meter_id,timestamp,energy_kwh\nHOME-1,2024-10-27T10:00Z,1\n")
+    first = tick(instance, None)
+    assert isinstance(first, dg.SensorResult)
+    run(instance, first.run_requests[0])
+    inbox = lake.landing_root / "readings"
+
+    cursor = first.cursor
+    left = []
+    for _ in range(2):
+        result = tick(instance, cursor)
+        assert isinstance(result, dg.SensorResult)
+        cursor = result.cursor
+        left.append(sorted(p.name for p in inbox.iterdir()))
+
+    assert left == [["b.csv"], []]
+    judged = lake.read(BRONZE_LANDING_FILES).select(["landed_path", "status"]).to_pylist()
+    assert sorted((j["landed_path"], j["status"]) for j in judged) == [
+        (str(lake.landing_root / "meters" / "meters.csv"), "accepted"),
+        (str(inbox / "a.csv"), "accepted"),
+        (str(inbox / "b.csv"), "accepted"),
     ]

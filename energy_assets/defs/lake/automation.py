@@ -23,6 +23,7 @@ from __future__ import annotations
 import dataclasses
 import functools
 import json
+import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -66,6 +67,10 @@ LANDING_RUN_MAX_SECONDS = 3600
 """A landing run still going after this is failed by run monitoring (dagster.yaml): a killed run
 must not hold the landing run limit of 1 forever."""
 FILES_PER_TICK = 20
+TICK_SECONDS = 20.0
+"""A tick judges no further file once it has spent this long (it always judges one): the rest
+wait for the next tick, well inside Dagster's 60 s sensor timeout (a 64 MB file parses in about
+10 s; twenty of them in one tick would time out and judge none, tick after tick)."""
 LANDED_IN: dict[str, dg.AssetKey] = {
     "meters": key(BRONZE_METERS),
     "readings": key(BRONZE_METER_READINGS),
@@ -173,7 +178,11 @@ def landing_sensor(
     parsers: dict[str, LandingParser] = {}
     judged: list[tuple[Verdict, Path]] = []
     waiting = 0
+    began = time.monotonic()
     for file in files:
+        if judged and time.monotonic() - began >= TICK_SECONDS:
+            context.log.info("tick time spent: the other files wait for the next tick")
+            break
         if file.kind != "meters" and waiting_for_meters:
             waiting += 1
             continue
