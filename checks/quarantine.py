@@ -13,7 +13,7 @@ import pyarrow as pa
 from checks.contracts import BRONZE_QUARANTINE
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Rejection:
     """One rejected input: the raw record, the reason, and the UTC day it belongs to.
 

@@ -39,7 +39,13 @@ def replace_quarantine(
     """
     if files is not None and not files:
         return 0
-    masked = [replace(r, reason=mask_secrets(r.reason)) for r in rejections]
+    # masked once per distinct reason, and a rejection copied only when its reason changes: a
+    # big file's million rejections share a few reasons
+    reasons = {reason: mask_secrets(reason) for reason in {r.reason for r in rejections}}
+    masked = [
+        r if reasons[r.reason] == r.reason else replace(r, reason=reasons[r.reason])
+        for r in rejections
+    ]
     rows = quarantine_table(
         masked, rejected_by=rejected_by, source=source, rejected_at_utc=datetime.now(UTC)
     )

@@ -260,7 +260,9 @@ def _read_csv(path: Path) -> tuple[pl.DataFrame, list[tuple[int, str, str]]]:
         return "skip"
 
     try:
-        table = pa_csv.read_csv(
+        # read block by block: the whole file as Arrow strings next to their polars copy would
+        # cost twice the rows' size at once
+        reader = pa_csv.open_csv(
             path,
             read_options=pa_csv.ReadOptions(column_names=names, skip_rows=1),
             parse_options=pa_csv.ParseOptions(
@@ -273,13 +275,14 @@ def _read_csv(path: Path) -> tuple[pl.DataFrame, list[tuple[int, str, str]]]:
                 quoted_strings_can_be_null=True,
             ),
         )
+        blocks = [pl.DataFrame(pl.from_arrow(batch)) for batch in reader]
     except (pa.ArrowInvalid, OSError, EOFError) as exc:
         message = str(exc)
         if "straddl" in message:
             message = f"{_oversized_field(path)}; Arrow: {message}"
         raise _FileRejectedError(f"unreadable file: {message[:300]}", names) from exc
-    frame = pl.from_arrow(table)
-    assert isinstance(frame, pl.DataFrame)
+    empty = pl.DataFrame(schema=dict.fromkeys(names, pl.String))
+    frame = pl.concat([empty, *blocks], rechunk=False)
     spans = iter(_folded_rows(path, len(names)) if any("\n" in t for _, t in malformed) else [])
     located = []
     for found, text in malformed:

@@ -223,4 +223,5 @@ def parse_readings_file(
         days=days,
         reshape=wide_to_long,
         frame=frame,
+        chunk_key="meter_id",
     )

@@ -133,4 +133,5 @@ def parse_weather_file(
         required=WEATHER_REQUIRED,
         optional=WEATHER_OPTIONAL,
         parse=parse,
+        chunk_key="location_id",
     )
