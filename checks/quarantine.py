@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
+from itertools import repeat
 from typing import Any
 
 import pyarrow as pa
@@ -38,21 +39,27 @@ def _json_default(value: object) -> str:
 def quarantine_table(
     rejections: Sequence[Rejection], *, rejected_by: str, source: str, rejected_at_utc: datetime
 ) -> pa.Table:
-    """The rejections as rows of `bronze/quarantine` (an empty table when there are none)."""
-    return pa.Table.from_pylist(
-        [
-            {
-                "rejected_by": rejected_by,
-                "source": source,
-                "source_file": r.source_file,
-                "meter_id": r.meter_id,
-                "location_id": r.location_id,
-                "record": json.dumps(r.record, default=_json_default, sort_keys=True),
-                "reason": r.reason,
-                "rejected_at_utc": rejected_at_utc,
-                "day": r.day,
-            }
-            for r in rejections
-        ],
+    """The rejections as rows of `bronze/quarantine` (an empty table when there are none).
+
+    Built column by column from generators: a file of a million bad rows would otherwise hold a
+    dict and a JSON string per row at once (about 1 GB more than its rejections)."""
+    n = len(rejections)
+
+    def column(name: str, values: Iterable[Any]) -> pa.Array:
+        return pa.array(values, BRONZE_QUARANTINE.schema.field(name).type, size=n)
+
+    columns = {
+        "rejected_by": repeat(rejected_by, n),
+        "source": repeat(source, n),
+        "source_file": (r.source_file for r in rejections),
+        "meter_id": (r.meter_id for r in rejections),
+        "location_id": (r.location_id for r in rejections),
+        "record": (json.dumps(r.record, default=_json_default, sort_keys=True) for r in rejections),
+        "reason": (r.reason for r in rejections),
+        "rejected_at_utc": repeat(rejected_at_utc, n),
+        "day": (r.day for r in rejections),
+    }
+    return pa.Table.from_arrays(
+        [column(name, columns[name]) for name in BRONZE_QUARANTINE.schema.names],
         schema=BRONZE_QUARANTINE.schema,
     )
