@@ -354,7 +354,8 @@ def _run(
 ) -> ParsedFile:
     """Read a file, `reshape` it (e.g. wide to long) and `parse` it, in chunks of whole
     `chunk_key`s (see `CHUNK_ROWS`); a file-level problem rejects the whole file. `frame`, when
-    given, holds rows already in hand (read as strings) instead of the file's."""
+    given, holds rows already in hand (read as strings) instead of the file's: they are parsed
+    at once, their good rows kept in order (the MQTT source pairs them with their messages)."""
     path = Path(path)
     sha256 = file_sha256(path) if frame is None else ""
     ctx = _Ctx(path, sha256, schema, batch_id, _as_utc(ingested_at_utc), days)
@@ -364,7 +365,7 @@ def _run(
                 ctx, required=required, optional=optional, max_bytes=max_bytes, reshape=reshape
             )
         else:
-            raw, malformed = frame, []
+            raw, malformed, chunk_key = frame, [], None
         parsed = _merged(ctx, [parse(ctx, chunk) for chunk in _chunks(raw, chunk_key)])
     except _FileRejectedError as exc:
         return ctx.reject_file(exc.reason, exc.columns, exc.days)

@@ -13,6 +13,7 @@ from paho.mqtt.reasoncodes import ReasonCode
 from checks.contracts import BRONZE_METER_READINGS, BRONZE_METERS, BRONZE_MQTT_MESSAGES
 from energy_assets.settings import MqttSettings, Settings
 from energy_assets.sources.base import SourceRun
+from energy_assets.sources.landing import parsing
 from energy_assets.sources.mqtt.consumer import Consumer
 from energy_assets.sources.mqtt.messages import message_origin, parse_messages
 from energy_assets.sources.mqtt.payload import day_bounds, decode_payload
@@ -309,3 +310,31 @@ def test_compacting_the_spool_keeps_every_row_in_fewer_files(tmp_path: Path) -> 
     assert compact(store) == 3
     assert store.read(BRONZE_MQTT_MESSAGES).sort_by("message_id").equals(before)
     assert len(store.delta_table(BRONZE_MQTT_MESSAGES).file_uris()) == 1  # type: ignore[union-attr]
+
+
+def test_readings_of_interleaved_meters_keep_their_message_past_the_parsers_chunk_size(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(parsing, "CHUNK_ROWS", 2)  # files are parsed a few meters at a time
+    messages = spooled(
+        *(
+            {"meter_id": meter, "timestamp": f"2026-12-01T00:{minute:02d}:00Z", "energy_kwh": 1}
+            for minute in (0, 15, 30)
+            for meter in ("M1", "M2")
+        )
+    )
+
+    parsed = parse_messages(messages, ZONES, INTERVALS, DAYS)
+
+    received = {
+        (r["meter_id"], r["interval_start_utc"].minute): r["ingested_at_utc"].second
+        for r in parsed.rows.to_pylist()
+    }
+    assert received == {
+        ("M1", 0): 0,
+        ("M2", 0): 1,
+        ("M1", 15): 2,
+        ("M2", 15): 3,
+        ("M1", 30): 4,
+        ("M2", 30): 5,
+    }
