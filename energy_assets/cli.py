@@ -17,13 +17,16 @@ import threading
 import warnings
 from collections.abc import Iterator, Sequence
 from collections.abc import Set as AbstractSet
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from datetime import UTC, date, datetime, timedelta
+from functools import partial
 from pathlib import Path
 
 import dagster as dg
 import polars as pl
 from dagster._core.definitions.assets.graph.asset_graph import AssetGraph
+from dagster._core.execution.api import execute_run
 from dagster._core.storage.tags import (
     ASSET_PARTITION_RANGE_END_TAG,
     ASSET_PARTITION_RANGE_START_TAG,
@@ -32,13 +35,16 @@ from dagster._core.utils import make_new_run_id
 
 from checks.contracts import ALL_TABLES, BRONZE_QUARANTINE, GOLD_QUALITY_SCORECARD
 from energy_assets.backfill_progress import BackfillProgress, commits_reported
-from energy_assets.defs.runs import range_tags
-from energy_assets.settings import configured_lake
+from energy_assets.defs.backfill_jobs import (
+    backfill_job,
+    celery_run_config,
+    reconstructable_backfill_job,
+)
+from energy_assets.defs.runs import range_tags_per_run
+from energy_assets.settings import BackfillSettings, configured_lake
 from energy_assets.storage.lake import Lake
 
 DEMO_DAYS = 60
-BACKFILL_JOB = "__ephemeral_asset_job__"
-"""The job name of `dagster.materialize`'s runs, which the UI shows as an ad hoc materialization."""
 INSTANCE_SETTINGS = Path(__file__).resolve().parents[1] / "dagster.yaml"
 """The project's instance settings (telemetry off, pools), copied into a new DAGSTER_HOME."""
 
@@ -126,54 +132,109 @@ def _with_whole_multi_assets(graph: AssetGraph, selected: AbstractSet[dg.AssetKe
     return whole
 
 
-def backfill(start: date, end_inclusive: date, select: str | None) -> bool:
-    """Materialize the selection over [start, end]: one run per partitioning (dimensions, days,
-    and any other cadence), in dependency order, each stored in the instance."""
-    from energy_assets.definitions import defs
-
+def backfill(
+    start: date,
+    end_inclusive: date,
+    select: str | None,
+    settings: BackfillSettings | None = None,
+) -> bool:
+    """Materialize the selection over [start, end]: one stage per partitioning (dimensions, days,
+    and any other cadence), in dependency order, each stage in runs of at most
+    `partitions_per_run` partitions (`ENERGY_BACKFILL_*`), each run stored in the instance."""
+    settings = settings or BackfillSettings.from_env()
     if end_inclusive < start:
         raise SystemExit(f"--end {end_inclusive} is before --start {start}")
     selection = dg.AssetSelection.from_string(select) if select else dg.AssetSelection.all()
-    runs = _runs_for(selection)
-    if not runs:
+    stages = _runs_for(selection)
+    if not stages:
         raise SystemExit(f"the selection {select!r} matches no asset")
-    instance = _instance()
-    progress = BackfillProgress(len(runs))
-    ok = True
-    for number, (partitions, keys) in enumerate(runs, start=1):
+    planned: list[tuple[list[str], list[dict[str, str]]]] = []
+    for partitions, keys in stages:
         names = [k.to_user_string() for k in keys]
-        tags = range_tags(partitions, start, end_inclusive)
-        if tags is None:
+        runs = range_tags_per_run(partitions, start, end_inclusive, settings.partitions_per_run)
+        if runs is None:
             print(
                 f"skipped (no partition of theirs in {start}..{end_inclusive}): {', '.join(names)}"
             )
-            continue
-        window = (
-            f"{tags[ASSET_PARTITION_RANGE_START_TAG]}..{tags[ASSET_PARTITION_RANGE_END_TAG]}, "
-            if tags
-            else ""
-        )
-        progress.start_run(number, window, names)
-        job = dg.Definitions(
-            assets=defs.assets,
-            resources=defs.resources,
-            jobs=[dg.define_asset_job(BACKFILL_JOB, selection=keys)],
-        ).resolve_job_def(BACKFILL_JOB)
-        run_id = make_new_run_id()
-        instance.add_event_listener(run_id, progress.on_event)
-        with commits_reported(progress):
-            result = job.execute_in_process(
-                instance=instance, tags=tags, run_id=run_id, raise_on_error=False
+        else:
+            planned.append((names, runs))
+    instance = _instance()
+    progress = BackfillProgress(sum(len(runs) for _, runs in planned))
+    at_once = settings.concurrent_runs if settings.executor == "celery" else 1
+    number = 0
+    ok = True
+    with ThreadPoolExecutor(max_workers=at_once, thread_name_prefix="backfill-run") as pool:
+        for names, runs in planned:
+            numbers = range(number + 1, number + len(runs) + 1)
+            number += len(runs)
+            run_one = partial(_run, instance, settings, progress, names)
+            # One at a time, a failed run stops the backfill before the next; at once, the
+            # runs of the stage already started finish first.
+            results = (
+                pool.map(run_one, numbers, runs) if at_once > 1 else map(run_one, numbers, runs)
             )
-        _print_failed_checks(result)
-        if not result.success:
-            ok = False
-            break
+            ok = all(list(results) if at_once > 1 else results)
+            if not ok:
+                break
     print("backfill succeeded" if ok else "backfill FAILED: see the run in the Dagster UI")
     return ok
 
 
-def _print_failed_checks(result: dg.ExecuteInProcessResult) -> None:
+def _run(
+    instance: dg.DagsterInstance,
+    settings: BackfillSettings,
+    progress: BackfillProgress,
+    names: list[str],
+    number: int,
+    tags: dict[str, str],
+) -> bool:
+    """One run of a backfill, on the executor the settings name; True when it succeeded."""
+    window = (
+        f"{tags[ASSET_PARTITION_RANGE_START_TAG]}..{tags[ASSET_PARTITION_RANGE_END_TAG]}, "
+        if tags
+        else ""
+    )
+    progress.start_run(number, window, names)
+    result: dg.ExecutionResult
+    if settings.executor == "celery":
+        assert settings.celery_broker_url and settings.celery_backend_url
+        job = reconstructable_backfill_job(names, "celery")
+        dagster_run = instance.create_run_for_job(
+            job_def=job.get_definition(),
+            run_config=celery_run_config(settings.celery_broker_url, settings.celery_backend_url),
+            tags=tags,
+            job_code_origin=job.get_python_origin(),
+        )
+        instance.add_event_listener(dagster_run.run_id, progress.on_event)
+        result = execute_run(job, dagster_run, instance)
+        for step, worker in celery_workers_by_step(instance, dagster_run.run_id).items():
+            progress.say(f"step {step} ran on celery worker {worker}")
+    else:
+        run_id = make_new_run_id()
+        instance.add_event_listener(run_id, progress.on_event)
+        with commits_reported(progress):
+            result = backfill_job(names, "in_process").execute_in_process(
+                instance=instance, tags=tags, run_id=run_id, raise_on_error=False
+            )
+    _print_failed_checks(result)
+    return result.success
+
+
+def celery_workers_by_step(instance: dg.DagsterInstance, run_id: str) -> dict[str, str]:
+    """Which Celery worker ran each step of a run, from the engine events the workers stored."""
+    workers: dict[str, str] = {}
+    for record in instance.get_records_for_run(
+        run_id, of_type=dg.DagsterEventType.ENGINE_EVENT
+    ).records:
+        event = record.event_log_entry.dagster_event
+        data = event.engine_event_data if event else None
+        worker = data.metadata.get("Celery worker") if data else None
+        if event and event.step_key and worker is not None:
+            workers[event.step_key] = str(worker.value)
+    return workers
+
+
+def _print_failed_checks(result: dg.ExecutionResult) -> None:
     for evaluation in result.get_asset_check_evaluations():
         if not evaluation.passed:
             print(
