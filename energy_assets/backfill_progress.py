@@ -66,12 +66,13 @@ class BackfillProgress:
             rows = self.rows
         self.say(f"{record.getMessage()}; {rows:,} rows so far")
 
-    def say(self, text: str) -> None:
+    def say(self, text: str, run: int | None = None) -> None:
+        """Print one line, of `run` when runs go at once (else of the latest run started)."""
         elapsed = int(self._clock() - self._started)
         minutes, seconds = divmod(elapsed, 60)
         hours, minutes = divmod(minutes, 60)
         print(
-            f"[run {self.run}/{self.runs} {hours:d}:{minutes:02d}:{seconds:02d}] {text}",
+            f"[run {run or self.run}/{self.runs} {hours:d}:{minutes:02d}:{seconds:02d}] {text}",
             file=self._out or sys.stdout,
             flush=True,
         )

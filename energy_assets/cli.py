@@ -25,6 +25,7 @@ from pathlib import Path
 
 import dagster as dg
 import polars as pl
+from celery.exceptions import DuplicateTaskNameWarning
 from dagster._core.definitions.assets.graph.asset_graph import AssetGraph
 from dagster._core.execution.api import execute_run
 from dagster._core.storage.tags import (
@@ -79,43 +80,76 @@ def _instance() -> dg.DagsterInstance:
     return instance
 
 
-def _runs_for(selection: dg.AssetSelection) -> list[tuple[dg.PartitionsDefinition | None, list]]:
-    """The selected assets grouped into runs, in dependency order.
+def _runs_for(
+    selection: dg.AssetSelection, by_layer: bool = False
+) -> tuple[list[tuple[dg.PartitionsDefinition | None, list]], bool]:
+    """The selected assets grouped into stages, each run after the stages before it, and whether
+    they are by layer.
 
-    An asset joins its parents' run when it shares their partitioning, else it goes to a later
-    run: so dimensions come first, then the days, then what is built from the days on another
-    cadence (a weekly model, a history-wide backtest), each run after everything it reads.
+    An asset joins its parents' stage when it shares their partitioning, else it goes to a later
+    stage: so dimensions come first, then the days, then what is built from the days on another
+    cadence (a weekly model, a history-wide backtest), each after everything it reads. By layer
+    (a stage is to be split in runs of a few partitions each), a partitioned asset also goes
+    after its partitioned parents, so every run of a parent has written before any run of the
+    child starts: a partition may read other days of its parent (the features' declared lags;
+    silver's unit evidence reads the bronze days around its own, undeclared), and then reads
+    them as one run over the whole range would. When a multi-asset makes that impossible, the
+    stages are the plain ones and False says so (the runs then go in order).
     """
     from energy_assets.definitions import defs
 
     graph = defs.resolve_asset_graph()
     selected = _with_whole_multi_assets(graph, selection.resolve(graph))
-    stage = dict.fromkeys(selected, 0)
-    # Raise stages until stable: a child comes after a parent of another partitioning, and the
-    # outputs of one multi-asset (which cannot be split) share the latest stage of any of them.
-    changed = True
-    while changed:
-        changed = False
-        for asset_key in graph.toposorted_asset_keys:
-            if asset_key not in selected:
-                continue
-            node = graph.get(asset_key)
-            wanted = max(
-                [
-                    stage[parent] + (graph.get(parent).partitions_def != node.partitions_def)
-                    for parent in node.parent_keys
-                    if parent in stage
-                ]
-                + [stage[k] for k in graph.assets_def_for_key(asset_key).keys if k in stage],
-            )
-            if wanted > stage[asset_key]:
-                stage[asset_key], changed = wanted, True
+    stage = _stages(graph, selected, by_layer) if by_layer else None
+    split = stage is not None
+    stage = stage or _stages(graph, selected, False)
+    assert stage is not None
     runs: dict[tuple[int, object], tuple[dg.PartitionsDefinition | None, list[dg.AssetKey]]] = {}
     for asset_key in graph.toposorted_asset_keys:
         if asset_key in selected:
             partitions = graph.get(asset_key).partitions_def
             runs.setdefault((stage[asset_key], partitions), (partitions, []))[1].append(asset_key)
-    return [runs[k] for k in sorted(runs, key=lambda k: k[0])]
+    return [runs[k] for k in sorted(runs, key=lambda k: k[0])], split
+
+
+def _stages(
+    graph: AssetGraph, selected: AbstractSet[dg.AssetKey], by_layer: bool
+) -> dict[dg.AssetKey, int] | None:
+    """Each selected asset's stage; None when no stages can put every partitioned asset after
+    its parents (a multi-asset reads an asset built from another of its outputs)."""
+    stage = dict.fromkeys(selected, 0)
+    # Raise stages until stable: a child comes after a parent of another partitioning (by layer:
+    # after any partitioned parent but itself), and the outputs of one multi-asset (which cannot
+    # be split) share the latest stage of any of them. No stage can exceed the number of assets.
+    for _ in range(len(selected) + 1):
+        changed = False
+        for asset_key in graph.toposorted_asset_keys:
+            if asset_key not in selected:
+                continue
+            node = graph.get(asset_key)
+            together = graph.assets_def_for_key(asset_key).keys
+            wanted = max(
+                [
+                    stage[parent]
+                    + (
+                        graph.get(parent).partitions_def != node.partitions_def
+                        or (by_layer and parent not in together and node.partitions_def is not None)
+                    )
+                    for parent in node.parent_keys
+                    if parent in stage and parent != asset_key
+                ]
+                + [stage[k] for k in together if k in stage],
+            )
+            if wanted > stage[asset_key]:
+                stage[asset_key], changed = wanted, True
+        if not changed:
+            return stage
+    return None
+
+
+def _reads_itself(graph: AssetGraph, keys: Sequence[dg.AssetKey]) -> bool:
+    """Whether an asset among `keys` reads other partitions of itself: its runs go in order."""
+    return any(k in graph.get(k).parent_keys for k in keys)
 
 
 def _with_whole_multi_assets(graph: AssetGraph, selected: AbstractSet[dg.AssetKey]) -> set:
@@ -145,10 +179,16 @@ def backfill(
     if end_inclusive < start:
         raise SystemExit(f"--end {end_inclusive} is before --start {start}")
     selection = dg.AssetSelection.from_string(select) if select else dg.AssetSelection.all()
-    stages = _runs_for(selection)
+    at_once = settings.concurrent_runs if settings.executor == "celery" else 1
+    stages, split = _runs_for(selection, by_layer=settings.partitions_per_run is not None)
     if not stages:
         raise SystemExit(f"the selection {select!r} matches no asset")
-    planned: list[tuple[list[str], list[dict[str, str]]]] = []
+    if settings.partitions_per_run is not None and not split:
+        print("runs in order: a multi-asset reads back what another of its outputs is built from")
+    from energy_assets.definitions import defs
+
+    graph = defs.resolve_asset_graph()
+    planned: list[tuple[list[str], list[dict[str, str]], bool]] = []
     for partitions, keys in stages:
         names = [k.to_user_string() for k in keys]
         runs = range_tags_per_run(partitions, start, end_inclusive, settings.partitions_per_run)
@@ -157,23 +197,22 @@ def backfill(
                 f"skipped (no partition of theirs in {start}..{end_inclusive}): {', '.join(names)}"
             )
         else:
-            planned.append((names, runs))
+            planned.append((names, runs, at_once > 1 and split and not _reads_itself(graph, keys)))
     instance = _instance()
-    progress = BackfillProgress(sum(len(runs) for _, runs in planned))
-    at_once = settings.concurrent_runs if settings.executor == "celery" else 1
+    progress = BackfillProgress(sum(len(runs) for _, runs, _ in planned))
     number = 0
     ok = True
     with ThreadPoolExecutor(max_workers=at_once, thread_name_prefix="backfill-run") as pool:
-        for names, runs in planned:
+        for names, runs, concurrent in planned:
             numbers = range(number + 1, number + len(runs) + 1)
             number += len(runs)
             run_one = partial(_run, instance, settings, progress, names)
-            # One at a time, a failed run stops the backfill before the next; at once, the
-            # runs of the stage already started finish first.
+            # In order, a failed run stops the backfill before the next; at once, the runs of
+            # the stage already started finish first.
             results = (
-                pool.map(run_one, numbers, runs) if at_once > 1 else map(run_one, numbers, runs)
+                pool.map(run_one, numbers, runs) if concurrent else map(run_one, numbers, runs)
             )
-            ok = all(list(results) if at_once > 1 else results)
+            ok = all(list(results) if concurrent else results)
             if not ok:
                 break
     print("backfill succeeded" if ok else "backfill FAILED: see the run in the Dagster UI")
@@ -208,7 +247,7 @@ def _run(
         instance.add_event_listener(dagster_run.run_id, progress.on_event)
         result = execute_run(job, dagster_run, instance)
         for step, worker in celery_workers_by_step(instance, dagster_run.run_id).items():
-            progress.say(f"step {step} ran on celery worker {worker}")
+            progress.say(f"step {step} ran on celery worker {worker}", run=number)
     else:
         run_id = make_new_run_id()
         instance.add_event_listener(run_id, progress.on_event)
@@ -391,6 +430,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     # Dagster flags the beta APIs we use on every import; operators need the figures, not those.
     warnings.filterwarnings("ignore", category=dg.BetaWarning)
     warnings.filterwarnings("ignore", category=dg.PreviewWarning)
+    # dagster-celery registers its task again for every run it submits; Celery keeps the first.
+    warnings.filterwarnings("ignore", category=DuplicateTaskNameWarning)
     parser = argparse.ArgumentParser(prog="energy-lake", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
     run = commands.add_parser("backfill", help="materialize assets over a range of days")

@@ -7,6 +7,7 @@ import subprocess
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
+from urllib.request import Request, urlopen
 
 import boto3
 import dagster as dg
@@ -66,6 +67,8 @@ def s3_root(monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
     try:
         yield "s3://lake/energy"
     finally:
+        # The servers of one process share moto's state: empty it for the next test.
+        urlopen(Request(f"{endpoint}/moto-api/reset", method="POST")).close()
         server.stop()
 
 
