@@ -19,13 +19,13 @@ from collections.abc import Iterator, Sequence
 from collections.abc import Set as AbstractSet
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
+from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 from functools import partial
 from pathlib import Path
 
 import dagster as dg
 import polars as pl
-from celery.exceptions import DuplicateTaskNameWarning
 from dagster._core.definitions.assets.graph.asset_graph import AssetGraph
 from dagster._core.execution.api import execute_run
 from dagster._core.storage.tags import (
@@ -431,7 +431,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     warnings.filterwarnings("ignore", category=dg.BetaWarning)
     warnings.filterwarnings("ignore", category=dg.PreviewWarning)
     # dagster-celery registers its task again for every run it submits; Celery keeps the first.
-    warnings.filterwarnings("ignore", category=DuplicateTaskNameWarning)
+    warnings.filterwarnings("ignore", message="Task name 'execute_plan' is already registered")
     parser = argparse.ArgumentParser(prog="energy-lake", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
     run = commands.add_parser("backfill", help="materialize assets over a range of days")
@@ -441,6 +441,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         "--select",
         default=None,
         help='Dagster asset selection, e.g. "key:silver/*" or "+key:gold/consumption_features"',
+    )
+    run.add_argument(
+        "--partitions-per-run",
+        type=int,
+        default=None,
+        help="runs of at most N partitions, layer by layer "
+        "(default: ENERGY_BACKFILL_PARTITIONS_PER_RUN, else one run per stage)",
     )
     commands.add_parser(
         "status",
@@ -457,7 +464,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         mqtt_consume()
         return 0
     if args.command == "backfill":
-        return 0 if backfill(args.start, args.end, args.select) else 1
+        settings = BackfillSettings.from_env()
+        if args.partitions_per_run is not None:
+            settings = replace(settings, partitions_per_run=args.partitions_per_run)
+        return 0 if backfill(args.start, args.end, args.select, settings) else 1
     if args.command == "status":
         _print_rows(status(configured_lake()))
         instance = _instance()

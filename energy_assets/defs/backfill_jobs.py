@@ -12,14 +12,18 @@ from collections.abc import Sequence
 
 import dagster as dg
 from dagster._core.definitions.reconstruct import ReconstructableJob, build_reconstructable_job
-from dagster_celery import celery_executor
 
 BACKFILL_JOB = "__ephemeral_asset_job__"
 """The job name of `dagster.materialize`'s runs, which the UI shows as an ad hoc materialization."""
-EXECUTORS: dict[str, dg.ExecutorDefinition] = {
-    "in_process": dg.in_process_executor,
-    "celery": celery_executor,
-}
+
+
+def _executor(name: str) -> dg.ExecutorDefinition:
+    """The executor named by `ENERGY_BACKFILL_EXECUTOR` (Celery imported only when used)."""
+    if name == "celery":
+        from dagster_celery import celery_executor
+
+        return celery_executor
+    return dg.in_process_executor
 
 
 def backfill_job(asset_keys: Sequence[str], executor: str) -> dg.JobDefinition:
@@ -31,7 +35,7 @@ def backfill_job(asset_keys: Sequence[str], executor: str) -> dg.JobDefinition:
         assets=defs.assets,
         resources=defs.resources,
         jobs=[
-            dg.define_asset_job(BACKFILL_JOB, selection=selection, executor_def=EXECUTORS[executor])
+            dg.define_asset_job(BACKFILL_JOB, selection=selection, executor_def=_executor(executor))
         ],
     ).resolve_job_def(BACKFILL_JOB)
 

@@ -17,10 +17,12 @@ from pathlib import Path
 import dagster as dg
 import polars as pl
 import pytest
+from dagster._core.definitions.reconstruct import ReconstructableJob
 
 from bench.lake_diff import compare_frames
 from checks.contracts import ALL_TABLES, OPS_PIPELINE_EMISSIONS, SILVER_METER_READINGS
 from energy_assets.cli import _runs_for, backfill, celery_workers_by_step
+from energy_assets.defs.backfill_jobs import reconstructable_backfill_job
 from energy_assets.settings import BackfillSettings, configured_lake
 from energy_assets.storage.lake import Lake, days_in
 from tests.integration.conftest import free_port, postgres_instance_yaml
@@ -115,6 +117,19 @@ def test_runs_of_a_few_days_go_by_layer_so_each_reads_every_day_of_its_parents(
     ]
     assert sorted(k for _, keys in stages for k in keys) == sorted(k for _, ks in whole for k in ks)
     assert len(whole) == 2
+
+
+def test_a_worker_rebuilds_the_backfill_job_with_its_assets_and_the_celery_executor(
+    lake: Lake,
+) -> None:
+    sent = reconstructable_backfill_job(["bronze/weather", "silver/weather"], "celery")
+    job = ReconstructableJob.from_dict(sent.to_dict()).get_definition()
+
+    assert job.executor_def.name == "celery"
+    assert {k.to_user_string() for k in job.asset_layer.executable_asset_keys} == {
+        "bronze/weather",
+        "silver/weather",
+    }
 
 
 @pytest.mark.slow
