@@ -14,14 +14,16 @@ import shutil
 import signal
 import sys
 import threading
+import time
 import warnings
 from collections.abc import Iterator, Sequence
 from collections.abc import Set as AbstractSet
-from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager
+from concurrent.futures import ProcessPoolExecutor
+from contextlib import ExitStack, contextmanager
 from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 from functools import partial
+from multiprocessing import get_context
 from pathlib import Path
 
 import dagster as dg
@@ -199,24 +201,47 @@ def backfill(
         else:
             planned.append((names, runs, at_once > 1 and split and not _reads_itself(graph, keys)))
     instance = _instance()
-    progress = BackfillProgress(sum(len(runs) for _, runs, _ in planned))
+    total, started = sum(len(runs) for _, runs, _ in planned), time.time()
+    progress = BackfillProgress(total, clock=time.time, started=started)
     number = 0
     ok = True
-    with ThreadPoolExecutor(max_workers=at_once, thread_name_prefix="backfill-run") as pool:
+    with ExitStack() as stack:
+        # Runs at once each get a process of their own: Dagster configures Python's logging as
+        # a run starts, which deadlocks against another run logging in a thread of the same
+        # process. Spawned, not forked: deltalake does not survive a fork.
+        pool = (
+            stack.enter_context(ProcessPoolExecutor(at_once, mp_context=get_context("spawn")))
+            if any(concurrent for *_, concurrent in planned)
+            else None
+        )
         for names, runs, concurrent in planned:
             numbers = range(number + 1, number + len(runs) + 1)
             number += len(runs)
-            run_one = partial(_run, instance, settings, progress, names)
-            # In order, a failed run stops the backfill before the next; at once, the runs of
-            # the stage already started finish first.
-            results = (
-                pool.map(run_one, numbers, runs) if concurrent else map(run_one, numbers, runs)
-            )
-            ok = all(list(results) if concurrent else results)
+            if concurrent and pool:
+                # The runs of the layer already started finish before the backfill stops.
+                child = partial(_run_in_own_process, settings, names, total, started)
+                ok = all(list(pool.map(child, numbers, runs)))
+            else:
+                # In order, a failed run stops the backfill before the next.
+                ok = all(map(partial(_run, instance, settings, progress, names), numbers, runs))
             if not ok:
                 break
     print("backfill succeeded" if ok else "backfill FAILED: see the run in the Dagster UI")
     return ok
+
+
+def _run_in_own_process(
+    settings: BackfillSettings,
+    names: list[str],
+    total: int,
+    started: float,
+    number: int,
+    tags: dict[str, str],
+) -> bool:
+    """`_run` in a process of a pool, with the instance of the environment it inherited."""
+    _quiet_warnings()
+    progress = BackfillProgress(total, clock=time.time, started=started)
+    return _run(_instance(), settings, progress, names, number, tags)
 
 
 def _run(
@@ -426,12 +451,16 @@ def mqtt_consume() -> None:
     Consumer(MqttSettings.from_env(), configured_lake()).run(stop)
 
 
-def main(argv: Sequence[str] | None = None) -> int:
+def _quiet_warnings() -> None:
     # Dagster flags the beta APIs we use on every import; operators need the figures, not those.
     warnings.filterwarnings("ignore", category=dg.BetaWarning)
     warnings.filterwarnings("ignore", category=dg.PreviewWarning)
     # dagster-celery registers its task again for every run it submits; Celery keeps the first.
     warnings.filterwarnings("ignore", message="Task name 'execute_plan' is already registered")
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    _quiet_warnings()
     parser = argparse.ArgumentParser(prog="energy-lake", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
     run = commands.add_parser("backfill", help="materialize assets over a range of days")
