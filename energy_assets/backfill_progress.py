@@ -24,8 +24,14 @@ class BackfillProgress:
     """Counts runs, assets and rows of one backfill and prints each step of it."""
 
     def __init__(
-        self, runs: int, out: TextIO | None = None, clock: Callable[[], float] = time.monotonic
+        self,
+        runs: int,
+        out: TextIO | None = None,
+        clock: Callable[[], float] = time.monotonic,
+        started: float | None = None,
     ) -> None:
+        """`started`: the `clock` reading elapsed times count from (default: now); the processes
+        of one backfill share it with `clock=time.time`."""
         self.runs = runs
         self.run = 0
         self.assets = 0
@@ -33,7 +39,7 @@ class BackfillProgress:
         self.rows = 0
         self._out = out
         self._clock = clock
-        self._started = clock()
+        self._started = clock() if started is None else started
         self._lock = threading.Lock()
 
     def start_run(self, number: int, window: str, assets: Sequence[str]) -> None:
@@ -66,12 +72,13 @@ class BackfillProgress:
             rows = self.rows
         self.say(f"{record.getMessage()}; {rows:,} rows so far")
 
-    def say(self, text: str) -> None:
+    def say(self, text: str, run: int | None = None) -> None:
+        """Print one line, of `run` when runs go at once (else of the latest run started)."""
         elapsed = int(self._clock() - self._started)
         minutes, seconds = divmod(elapsed, 60)
         hours, minutes = divmod(minutes, 60)
         print(
-            f"[run {self.run}/{self.runs} {hours:d}:{minutes:02d}:{seconds:02d}] {text}",
+            f"[run {run or self.run}/{self.runs} {hours:d}:{minutes:02d}:{seconds:02d}] {text}",
             file=self._out or sys.stdout,
             flush=True,
         )

@@ -14,16 +14,22 @@ import shutil
 import signal
 import sys
 import threading
+import time
 import warnings
 from collections.abc import Iterator, Sequence
 from collections.abc import Set as AbstractSet
-from contextlib import contextmanager
+from concurrent.futures import ProcessPoolExecutor
+from contextlib import ExitStack, contextmanager
+from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
+from functools import partial
+from multiprocessing import get_context
 from pathlib import Path
 
 import dagster as dg
 import polars as pl
 from dagster._core.definitions.assets.graph.asset_graph import AssetGraph
+from dagster._core.execution.api import execute_run
 from dagster._core.storage.tags import (
     ASSET_PARTITION_RANGE_END_TAG,
     ASSET_PARTITION_RANGE_START_TAG,
@@ -37,13 +43,16 @@ from checks.contracts import (
     GOLD_QUALITY_SCORECARD,
 )
 from energy_assets.backfill_progress import BackfillProgress, commits_reported
-from energy_assets.defs.runs import range_tags
-from energy_assets.settings import configured_lake
+from energy_assets.defs.backfill_jobs import (
+    backfill_job,
+    celery_run_config,
+    reconstructable_backfill_job,
+)
+from energy_assets.defs.runs import range_tags_per_run
+from energy_assets.settings import BackfillSettings, configured_lake
 from energy_assets.storage.lake import Lake
 
 DEMO_DAYS = 60
-BACKFILL_JOB = "__ephemeral_asset_job__"
-"""The job name of `dagster.materialize`'s runs, which the UI shows as an ad hoc materialization."""
 INSTANCE_SETTINGS = Path(__file__).resolve().parents[1] / "dagster.yaml"
 """The project's instance settings (telemetry off, pools), copied into a new DAGSTER_HOME."""
 
@@ -78,43 +87,76 @@ def _instance() -> dg.DagsterInstance:
     return instance
 
 
-def _runs_for(selection: dg.AssetSelection) -> list[tuple[dg.PartitionsDefinition | None, list]]:
-    """The selected assets grouped into runs, in dependency order.
+def _runs_for(
+    selection: dg.AssetSelection, by_layer: bool = False
+) -> tuple[list[tuple[dg.PartitionsDefinition | None, list]], bool]:
+    """The selected assets grouped into stages, each run after the stages before it, and whether
+    they are by layer.
 
-    An asset joins its parents' run when it shares their partitioning, else it goes to a later
-    run: so dimensions come first, then the days, then what is built from the days on another
-    cadence (a weekly model, a history-wide backtest), each run after everything it reads.
+    An asset joins its parents' stage when it shares their partitioning, else it goes to a later
+    stage: so dimensions come first, then the days, then what is built from the days on another
+    cadence (a weekly model, a history-wide backtest), each after everything it reads. By layer
+    (a stage is to be split in runs of a few partitions each), a partitioned asset also goes
+    after its partitioned parents, so every run of a parent has written before any run of the
+    child starts: a partition may read other days of its parent (the features' declared lags;
+    silver's unit evidence reads the bronze days around its own, undeclared), and then reads
+    them as one run over the whole range would. When a multi-asset makes that impossible, the
+    stages are the plain ones and False says so (the runs then go in order).
     """
     from energy_assets.definitions import defs
 
     graph = defs.resolve_asset_graph()
     selected = _with_whole_multi_assets(graph, selection.resolve(graph))
-    stage = dict.fromkeys(selected, 0)
-    # Raise stages until stable: a child comes after a parent of another partitioning, and the
-    # outputs of one multi-asset (which cannot be split) share the latest stage of any of them.
-    changed = True
-    while changed:
-        changed = False
-        for asset_key in graph.toposorted_asset_keys:
-            if asset_key not in selected:
-                continue
-            node = graph.get(asset_key)
-            wanted = max(
-                [
-                    stage[parent] + (graph.get(parent).partitions_def != node.partitions_def)
-                    for parent in node.parent_keys
-                    if parent in stage
-                ]
-                + [stage[k] for k in graph.assets_def_for_key(asset_key).keys if k in stage],
-            )
-            if wanted > stage[asset_key]:
-                stage[asset_key], changed = wanted, True
+    stage = _stages(graph, selected, by_layer) if by_layer else None
+    split = stage is not None
+    stage = stage or _stages(graph, selected, False)
+    assert stage is not None
     runs: dict[tuple[int, object], tuple[dg.PartitionsDefinition | None, list[dg.AssetKey]]] = {}
     for asset_key in graph.toposorted_asset_keys:
         if asset_key in selected:
             partitions = graph.get(asset_key).partitions_def
             runs.setdefault((stage[asset_key], partitions), (partitions, []))[1].append(asset_key)
-    return [runs[k] for k in sorted(runs, key=lambda k: k[0])]
+    return [runs[k] for k in sorted(runs, key=lambda k: k[0])], split
+
+
+def _stages(
+    graph: AssetGraph, selected: AbstractSet[dg.AssetKey], by_layer: bool
+) -> dict[dg.AssetKey, int] | None:
+    """Each selected asset's stage; None when no stages can put every partitioned asset after
+    its parents (a multi-asset reads an asset built from another of its outputs)."""
+    stage = dict.fromkeys(selected, 0)
+    # Raise stages until stable: a child comes after a parent of another partitioning (by layer:
+    # after any partitioned parent but itself), and the outputs of one multi-asset (which cannot
+    # be split) share the latest stage of any of them. No stage can exceed the number of assets.
+    for _ in range(len(selected) + 1):
+        changed = False
+        for asset_key in graph.toposorted_asset_keys:
+            if asset_key not in selected:
+                continue
+            node = graph.get(asset_key)
+            together = graph.assets_def_for_key(asset_key).keys
+            wanted = max(
+                [
+                    stage[parent]
+                    + (
+                        graph.get(parent).partitions_def != node.partitions_def
+                        or (by_layer and parent not in together and node.partitions_def is not None)
+                    )
+                    for parent in node.parent_keys
+                    if parent in stage and parent != asset_key
+                ]
+                + [stage[k] for k in together if k in stage],
+            )
+            if wanted > stage[asset_key]:
+                stage[asset_key], changed = wanted, True
+        if not changed:
+            return stage
+    return None
+
+
+def _reads_itself(graph: AssetGraph, keys: Sequence[dg.AssetKey]) -> bool:
+    """Whether an asset among `keys` reads other partitions of itself: its runs go in order."""
+    return any(k in graph.get(k).parent_keys for k in keys)
 
 
 def _with_whole_multi_assets(graph: AssetGraph, selected: AbstractSet[dg.AssetKey]) -> set:
@@ -131,52 +173,67 @@ def _with_whole_multi_assets(graph: AssetGraph, selected: AbstractSet[dg.AssetKe
     return whole
 
 
-def backfill(start: date, end_inclusive: date, select: str | None) -> bool:
-    """Materialize the selection over [start, end]: one run per partitioning (dimensions, days,
-    and any other cadence), in dependency order, each stored in the instance."""
-    from energy_assets.definitions import defs
-
+def backfill(
+    start: date,
+    end_inclusive: date,
+    select: str | None,
+    settings: BackfillSettings | None = None,
+) -> bool:
+    """Materialize the selection over [start, end]: one stage per partitioning (dimensions, days,
+    and any other cadence), in dependency order, each stage in runs of at most
+    `partitions_per_run` partitions (`ENERGY_BACKFILL_*`), each run stored in the instance."""
+    settings = settings or BackfillSettings.from_env()
     if end_inclusive < start:
         raise SystemExit(f"--end {end_inclusive} is before --start {start}")
     selection = dg.AssetSelection.from_string(select) if select else dg.AssetSelection.all()
-    runs = _runs_for(selection)
-    if not runs:
+    at_once = settings.concurrent_runs if settings.executor == "celery" else 1
+    stages, split = _runs_for(selection, by_layer=settings.partitions_per_run is not None)
+    if not stages:
         raise SystemExit(f"the selection {select!r} matches no asset")
-    instance = _instance()
-    progress = BackfillProgress(len(runs))
-    ok = True
-    for number, (partitions, keys) in enumerate(runs, start=1):
+    if settings.partitions_per_run is not None and not split:
+        print("runs in order: a multi-asset reads back what another of its outputs is built from")
+    from energy_assets.definitions import defs
+
+    graph = defs.resolve_asset_graph()
+    planned: list[tuple[list[str], list[dict[str, str]], bool]] = []
+    for partitions, keys in stages:
         names = [k.to_user_string() for k in keys]
-        tags = range_tags(partitions, start, end_inclusive)
-        if tags is None:
+        runs = range_tags_per_run(partitions, start, end_inclusive, settings.partitions_per_run)
+        if runs is None:
             print(
                 f"skipped (no partition of theirs in {start}..{end_inclusive}): {', '.join(names)}"
             )
-            continue
-        window = (
-            f"{tags[ASSET_PARTITION_RANGE_START_TAG]}..{tags[ASSET_PARTITION_RANGE_END_TAG]}, "
-            if tags
-            else ""
+        else:
+            planned.append((names, runs, at_once > 1 and split and not _reads_itself(graph, keys)))
+    instance = _instance()
+    total, started = sum(len(runs) for _, runs, _ in planned), time.time()
+    progress = BackfillProgress(total, clock=time.time, started=started)
+    number = 0
+    ok = True
+    with ExitStack() as stack:
+        # Runs at once each get a process of their own: Dagster configures Python's logging as
+        # a run starts, which deadlocks against another run logging in a thread of the same
+        # process. Spawned, not forked: deltalake does not survive a fork.
+        pool = (
+            stack.enter_context(ProcessPoolExecutor(at_once, mp_context=get_context("spawn")))
+            if any(concurrent for *_, concurrent in planned)
+            else None
         )
-        progress.start_run(number, window, names)
-        job = dg.Definitions(
-            assets=defs.assets,
-            resources=defs.resources,
-            jobs=[dg.define_asset_job(BACKFILL_JOB, selection=keys)],
-        ).resolve_job_def(BACKFILL_JOB)
-        run_id = make_new_run_id()
-        instance.add_event_listener(run_id, progress.on_event)
-        with commits_reported(progress):
-            result = job.execute_in_process(
-                instance=instance, tags=tags, run_id=run_id, raise_on_error=False
-            )
-        _print_failed_checks(result)
-        if not result.success:
-            ok = False
-            break
+        for names, runs, concurrent in planned:
+            numbers = range(number + 1, number + len(runs) + 1)
+            number += len(runs)
+            if concurrent and pool:
+                # The runs of the layer already started finish before the backfill stops.
+                child = partial(_run_in_own_process, settings, names, total, started)
+                ok = all(list(pool.map(child, numbers, runs)))
+            else:
+                # In order, a failed run stops the backfill before the next.
+                ok = all(map(partial(_run, instance, settings, progress, names), numbers, runs))
+            if not ok:
+                break
     print("backfill succeeded" if ok else "backfill FAILED: see the run in the Dagster UI")
     if ok:
-        _print_stale_lags({k for _, keys in runs for k in keys}, end_inclusive)
+        _print_stale_lags({k for _, keys in stages for k in keys}, end_inclusive)
     return ok
 
 
@@ -198,7 +255,75 @@ def _print_stale_lags(built: AbstractSet[dg.AssetKey], end_inclusive: date) -> N
         )
 
 
-def _print_failed_checks(result: dg.ExecuteInProcessResult) -> None:
+def _run_in_own_process(
+    settings: BackfillSettings,
+    names: list[str],
+    total: int,
+    started: float,
+    number: int,
+    tags: dict[str, str],
+) -> bool:
+    """`_run` in a process of a pool, with the instance of the environment it inherited."""
+    _quiet_warnings()
+    progress = BackfillProgress(total, clock=time.time, started=started)
+    return _run(_instance(), settings, progress, names, number, tags)
+
+
+def _run(
+    instance: dg.DagsterInstance,
+    settings: BackfillSettings,
+    progress: BackfillProgress,
+    names: list[str],
+    number: int,
+    tags: dict[str, str],
+) -> bool:
+    """One run of a backfill, on the executor the settings name; True when it succeeded."""
+    window = (
+        f"{tags[ASSET_PARTITION_RANGE_START_TAG]}..{tags[ASSET_PARTITION_RANGE_END_TAG]}, "
+        if tags
+        else ""
+    )
+    progress.start_run(number, window, names)
+    result: dg.ExecutionResult
+    if settings.executor == "celery":
+        assert settings.celery_broker_url and settings.celery_backend_url
+        job = reconstructable_backfill_job(names, "celery")
+        dagster_run = instance.create_run_for_job(
+            job_def=job.get_definition(),
+            run_config=celery_run_config(settings.celery_broker_url, settings.celery_backend_url),
+            tags=tags,
+            job_code_origin=job.get_python_origin(),
+        )
+        instance.add_event_listener(dagster_run.run_id, progress.on_event)
+        result = execute_run(job, dagster_run, instance)
+        for step, worker in celery_workers_by_step(instance, dagster_run.run_id).items():
+            progress.say(f"step {step} ran on celery worker {worker}", run=number)
+    else:
+        run_id = make_new_run_id()
+        instance.add_event_listener(run_id, progress.on_event)
+        with commits_reported(progress):
+            result = backfill_job(names, "in_process").execute_in_process(
+                instance=instance, tags=tags, run_id=run_id, raise_on_error=False
+            )
+    _print_failed_checks(result)
+    return result.success
+
+
+def celery_workers_by_step(instance: dg.DagsterInstance, run_id: str) -> dict[str, str]:
+    """Which Celery worker ran each step of a run, from the engine events the workers stored."""
+    workers: dict[str, str] = {}
+    for record in instance.get_records_for_run(
+        run_id, of_type=dg.DagsterEventType.ENGINE_EVENT
+    ).records:
+        event = record.event_log_entry.dagster_event
+        data = event.engine_event_data if event else None
+        worker = data.metadata.get("Celery worker") if data else None
+        if event and event.step_key and worker is not None:
+            workers[event.step_key] = str(worker.value)
+    return workers
+
+
+def _print_failed_checks(result: dg.ExecutionResult) -> None:
     for evaluation in result.get_asset_check_evaluations():
         if not evaluation.passed:
             print(
@@ -351,10 +476,16 @@ def mqtt_consume() -> None:
     Consumer(MqttSettings.from_env(), configured_lake()).run(stop)
 
 
-def main(argv: Sequence[str] | None = None) -> int:
+def _quiet_warnings() -> None:
     # Dagster flags the beta APIs we use on every import; operators need the figures, not those.
     warnings.filterwarnings("ignore", category=dg.BetaWarning)
     warnings.filterwarnings("ignore", category=dg.PreviewWarning)
+    # dagster-celery registers its task again for every run it submits; Celery keeps the first.
+    warnings.filterwarnings("ignore", message="Task name 'execute_plan' is already registered")
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    _quiet_warnings()
     parser = argparse.ArgumentParser(prog="energy-lake", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
     run = commands.add_parser("backfill", help="materialize assets over a range of days")
@@ -364,6 +495,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         "--select",
         default=None,
         help='Dagster asset selection, e.g. "key:silver/*" or "+key:gold/consumption_features"',
+    )
+    run.add_argument(
+        "--partitions-per-run",
+        type=int,
+        default=None,
+        help="runs of at most N partitions, layer by layer "
+        "(default: ENERGY_BACKFILL_PARTITIONS_PER_RUN, else one run per stage)",
     )
     commands.add_parser(
         "status",
@@ -380,7 +518,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         mqtt_consume()
         return 0
     if args.command == "backfill":
-        return 0 if backfill(args.start, args.end, args.select) else 1
+        settings = BackfillSettings.from_env()
+        if args.partitions_per_run is not None:
+            settings = replace(settings, partitions_per_run=args.partitions_per_run)
+        return 0 if backfill(args.start, args.end, args.select, settings) else 1
     if args.command == "status":
         _print_rows(status(configured_lake()))
         instance = _instance()

@@ -277,3 +277,46 @@ class MqttSettings:
             batch_seconds=float(os.environ.get("ENERGY_MQTT_BATCH_SECONDS", "1.0")),
             max_backoff_seconds=float(os.environ.get("ENERGY_MQTT_MAX_BACKOFF_SECONDS", "30")),
         )
+
+
+BACKFILL_EXECUTORS = ("in_process", "celery")
+
+
+@dataclass(frozen=True)
+class BackfillSettings:
+    """How `energy-lake backfill` splits and runs a range (`ENERGY_BACKFILL_*`): runs of at most
+    `partitions_per_run` partitions (None: the whole range in one run, as on a laptop), on the
+    in-process executor or Dagster's Celery executor (`ENERGY_CELERY_BROKER_URL`, a Redis URL;
+    the results backend defaults to the broker), up to `concurrent_runs` runs of a stage at once
+    on Celery."""
+
+    partitions_per_run: int | None = None
+    executor: str = "in_process"
+    concurrent_runs: int = 1
+    celery_broker_url: str | None = None
+    celery_backend_url: str | None = None
+
+    def __post_init__(self) -> None:
+        if self.partitions_per_run is not None and self.partitions_per_run < 1:
+            raise ValueError(f"partitions per run must be 1 or more, not {self.partitions_per_run}")
+        if self.executor not in BACKFILL_EXECUTORS:
+            raise ValueError(
+                f"ENERGY_BACKFILL_EXECUTOR must be one of {', '.join(BACKFILL_EXECUTORS)}, "
+                f"not {self.executor!r}"
+            )
+        if self.executor == "celery" and not self.celery_broker_url:
+            raise ValueError("ENERGY_BACKFILL_EXECUTOR=celery needs ENERGY_CELERY_BROKER_URL")
+        if self.concurrent_runs < 1:
+            raise ValueError(f"concurrent runs must be 1 or more, not {self.concurrent_runs}")
+
+    @classmethod
+    def from_env(cls) -> BackfillSettings:
+        per_run = os.environ.get("ENERGY_BACKFILL_PARTITIONS_PER_RUN")
+        broker = os.environ.get("ENERGY_CELERY_BROKER_URL") or None
+        return cls(
+            partitions_per_run=int(per_run) if per_run else None,
+            executor=os.environ.get("ENERGY_BACKFILL_EXECUTOR", "in_process"),
+            concurrent_runs=int(os.environ.get("ENERGY_BACKFILL_CONCURRENT_RUNS", "1")),
+            celery_broker_url=broker,
+            celery_backend_url=os.environ.get("ENERGY_CELERY_BACKEND_URL") or broker,
+        )

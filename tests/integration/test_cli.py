@@ -3,7 +3,12 @@ from __future__ import annotations
 import dagster as dg
 import pytest
 
-from checks.contracts import BRONZE_WEATHER, GOLD_QUALITY_SCORECARD, SILVER_METER_READINGS
+from checks.contracts import (
+    BRONZE_WEATHER,
+    GOLD_QUALITY_SCORECARD,
+    SILVER_METER_READINGS,
+    SILVER_WEATHER,
+)
 from energy_assets.cli import main
 
 
@@ -53,6 +58,28 @@ def test_backfill_of_a_selection_materializes_only_that(lake, instance) -> None:
     assert lake.row_count(BRONZE_WEATHER) > 0
     assert not lake.exists(SILVER_METER_READINGS)
     assert instance.get_latest_materialization_event(dg.AssetKey(["bronze", "weather"]))
+
+
+def test_backfill_in_runs_of_n_days_goes_layer_by_layer(lake, instance) -> None:
+    select = "key:bronze/weather or key:silver/weather"
+    args = ["backfill", "--start", "2024-03-29", "--end", "2024-03-31", "--select", select]
+    assert main([*args, "--partitions-per-run", "2"]) == 0
+
+    runs = [r.dagster_run for r in reversed(instance.get_run_records())]  # oldest first
+    assert [
+        (
+            run.tags["dagster/asset_partition_range_start"],
+            run.tags["dagster/asset_partition_range_end"],
+            materialized_in(instance, run.run_id),
+        )
+        for run in runs
+    ] == [
+        ("2024-03-29", "2024-03-30", {"bronze/weather"}),
+        ("2024-03-31", "2024-03-31", {"bronze/weather"}),
+        ("2024-03-29", "2024-03-30", {"silver/weather"}),
+        ("2024-03-31", "2024-03-31", {"silver/weather"}),
+    ]
+    assert len(lake.partition_days(SILVER_WEATHER)) == 3
 
 
 def test_status_lists_every_table_with_partitions_rows_and_version(lake, instance, capsys) -> None:

@@ -2,12 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import date
-
-import boto3
-import pytest
-from moto.server import ThreadedMotoServer
 
 from checks.contracts import (
     BRONZE_ANOMALY_LABELS,
@@ -20,29 +15,6 @@ from tests.integration.pipeline import materialize_days, materialize_dimensions
 from tests.unit.storage.test_lake import DAY1, DAY2, DAY3, DAY4, counts_by_day, labels
 
 DAY = date(2024, 6, 3)
-
-
-@pytest.fixture
-def s3_root(monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-    server.start()
-    host, port = server.get_host_and_port()
-    endpoint = f"http://{host}:{port}"
-    for name, value in {
-        "AWS_ENDPOINT_URL": endpoint,
-        "AWS_ACCESS_KEY_ID": "test",
-        "AWS_SECRET_ACCESS_KEY": "test",
-        "AWS_REGION": "us-east-1",
-        "AWS_ALLOW_HTTP": "true",
-        # moto has no conditional writes; a real deployment uses S3's or a lock provider.
-        "AWS_S3_ALLOW_UNSAFE_RENAME": "true",
-    }.items():
-        monkeypatch.setenv(name, value)
-    boto3.client("s3", endpoint_url=endpoint, region_name="us-east-1").create_bucket(Bucket="lake")
-    try:
-        yield "s3://lake/energy"
-    finally:
-        server.stop()
 
 
 def test_a_day_materializes_end_to_end_on_object_storage(s3_root, lake, instance, monkeypatch):

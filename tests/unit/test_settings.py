@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-from energy_assets.settings import DefinitionSettings, SourceSettings
+from energy_assets.settings import BackfillSettings, DefinitionSettings, SourceSettings
 
 YAML = """
 http:
@@ -50,3 +50,30 @@ def test_an_unknown_region_fails_when_the_run_reads_its_settings(
 def test_an_unknown_training_cadence_is_refused_naming_its_variable() -> None:
     with pytest.raises(ValueError, match=r"'hourly' \(ENERGY_TRAINING_CADENCE\)"):
         DefinitionSettings(training_cadence="hourly")
+
+
+def test_backfills_default_to_one_in_process_run_and_celery_needs_a_broker(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    for name in ("PARTITIONS_PER_RUN", "EXECUTOR", "CONCURRENT_RUNS"):
+        monkeypatch.delenv(f"ENERGY_BACKFILL_{name}", raising=False)
+    monkeypatch.delenv("ENERGY_CELERY_BROKER_URL", raising=False)
+    assert BackfillSettings.from_env() == BackfillSettings()
+
+    monkeypatch.setenv("ENERGY_BACKFILL_EXECUTOR", "celery")
+    with pytest.raises(ValueError, match="needs ENERGY_CELERY_BROKER_URL"):
+        BackfillSettings.from_env()
+    monkeypatch.setenv("ENERGY_CELERY_BROKER_URL", "redis://127.0.0.1:6379/0")
+    monkeypatch.setenv("ENERGY_BACKFILL_PARTITIONS_PER_RUN", "7")
+    monkeypatch.setenv("ENERGY_BACKFILL_CONCURRENT_RUNS", "3")
+    settings = BackfillSettings.from_env()
+    assert (settings.partitions_per_run, settings.concurrent_runs) == (7, 3)
+    assert settings.celery_backend_url == settings.celery_broker_url == "redis://127.0.0.1:6379/0"
+
+    monkeypatch.setenv("ENERGY_BACKFILL_PARTITIONS_PER_RUN", "0")
+    with pytest.raises(ValueError, match="1 or more"):
+        BackfillSettings.from_env()
+    monkeypatch.setenv("ENERGY_BACKFILL_PARTITIONS_PER_RUN", "2")
+    monkeypatch.setenv("ENERGY_BACKFILL_EXECUTOR", "spark")
+    with pytest.raises(ValueError, match="must be one of in_process, celery"):
+        BackfillSettings.from_env()
