@@ -44,7 +44,7 @@ from ml.anomaly.history import (
 )
 from ml.anomaly.params import AnomalyParams
 from ml.anomaly.sliding_read import SlidingRead
-from ml.anomaly.unusual_day import WeekForest
+from ml.anomaly.week_history import WeekHistory
 from ml.forecasting.inputs import GOLD_COLUMNS, LEVEL_DAYS
 from ml.forecasting.model import Predictor, TrainingParams, predict
 from ml.forecasting.periods import fit_period, period_start, period_starts
@@ -118,7 +118,7 @@ def detect(
     silver_columns = ["meter_id", "interval_start_utc", "day", "is_estimated",
                       "is_unit_corrected", "is_flatline"]  # fmt: skip
     found: list[pl.DataFrame] = []
-    forests: dict[date, WeekForest] = {}
+    weeks: dict[date, WeekHistory] = {}
     known: pl.DataFrame | None = None
     now = datetime.now(UTC)
     gold, flags, statuses = (
@@ -161,7 +161,7 @@ def detect(
             recent = [f for f in found[-CONSEQUENCE_DAYS:] if f.height]
             detection = detect_day(
                 features.filter(pl.col("day") >= day - lookback), meters, unit_days, day,
-                params, now, raised=pl.concat(recent) if recent else None, forests=forests,
+                params, now, raised=pl.concat(recent) if recent else None, weeks=weeks,
             )  # fmt: skip
             table = pl.from_arrow(detection.table)
             assert isinstance(table, pl.DataFrame)

@@ -67,7 +67,7 @@ from ml.anomaly.history import (
 )
 from ml.anomaly.params import AnomalyParams
 from ml.anomaly.sliding_read import SlidingRead
-from ml.anomaly.unusual_day import WeekForest
+from ml.anomaly.week_history import WeekHistory
 from ml.forecasting.inputs import GOLD_COLUMNS, LEVEL_DAYS
 from ml.forecasting.model import Predictor
 from ml.forecasting.periods import period_start
@@ -227,7 +227,7 @@ def anomalies(
     days_without_inputs: list[str] = []
     # What was raised on the days before decides what is an after-effect of it.
     raised = [_frame(store.read(GOLD_ANOMALIES, start - timedelta(days=CONSEQUENCE_DAYS), start))]
-    forests: dict[date, WeekForest] = {}
+    weeks: dict[date, WeekHistory] = {}
     known: list[pl.DataFrame] = []
 
     reads = _sliding_reads(store)
@@ -269,7 +269,7 @@ def anomalies(
                     detected_at,
                     acknowledged,
                     recent,
-                    forests,
+                    weeks,
                 )
                 raised.append(_frame(detection.table))
                 suite.observe(detection.table)
