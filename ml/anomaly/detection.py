@@ -38,6 +38,7 @@ INPUT_COLUMNS = (
     "local_day_of_week",
     "is_weekend",
     "is_holiday",
+    "is_bridge_day",
     "observed_temperature_c",
     "shortwave_radiation_wm2",
     "day",

@@ -30,6 +30,9 @@ almost constant would otherwise turn rounding noise into huge deviations."""
 SLOT_HIGH_QUANTILE = 0.9
 """Quantile of the meter's readings in a slot that `slot_high_kwh` reports: how high it
 usually reads there, a few outliers aside."""
+SLOT_LOW_QUANTILE = 0.1
+"""Quantile of the meter's readings in a slot that `slot_low_kwh` reports: how low it usually
+reads there."""
 SLOT = ("meter_id", "local_hour", "day_kind")
 RESIDUAL_SLOT = ["meter_id", "local_hour", "is_working_day"]
 
@@ -94,23 +97,44 @@ def with_residual_z(
     )
 
 
-def slot_highs(history: pl.DataFrame) -> pl.DataFrame:
-    """Per meter, local hour and day kind: `slot_high_kwh`, the `SLOT_HIGH_QUANTILE` of the
-    meter's readings there over `history` as the meter sent it. Not the clean history: that
-    leaves out what looks like a spike, and a household's kettle or oven, which looks like one,
-    is what it does most evenings; a quantile well below the top is not moved by the few true
-    spikes or bursts in the history."""
+def calendar_day_kind() -> pl.Expr:
+    """`day_kind` (working day, Saturday, Sunday or holiday) with the bridge days of the
+    meter's calendar (`ml.features.local_calendar`: a working day between a holiday and a
+    weekend) counted with Sundays and holidays: many shops and offices close then."""
     return (
-        history.filter(pl.col("energy_kwh").is_not_null())
-        .with_columns(day_kind())
-        .group_by(SLOT)
-        .agg(slot_high_kwh=pl.col("energy_kwh").quantile(SLOT_HIGH_QUANTILE))
+        pl.when(pl.col("is_bridge_day"))
+        .then(pl.lit(2, pl.Int8))
+        .otherwise(day_kind())
+        .alias("day_kind")
     )
 
 
-def with_slot_high(target: pl.DataFrame, highs: pl.DataFrame) -> pl.DataFrame:
-    """`target` with `slot_high_kwh` of its slot (`slot_highs`)."""
-    return target.with_columns(day_kind()).join(highs, on=list(SLOT), how="left").drop("day_kind")
+def slot_ranges(history: pl.DataFrame) -> pl.DataFrame:
+    """Per meter, local hour and day kind (`calendar_day_kind`): `slot_low_kwh` and
+    `slot_high_kwh`, the `SLOT_LOW_QUANTILE` and `SLOT_HIGH_QUANTILE` of the meter's readings
+    there over `history` as the meter sent it: how low and how high it usually reads there.
+    Not the clean history: that leaves out what looks like a spike, and a household's kettle
+    or oven, which looks like one, is what it does most evenings; quantiles well inside the
+    range are not moved by the few true spikes, bursts or drops in the history."""
+    energy = pl.col("energy_kwh")
+    return (
+        history.filter(energy.is_not_null())
+        .with_columns(calendar_day_kind())
+        .group_by(SLOT)
+        .agg(
+            slot_low_kwh=energy.quantile(SLOT_LOW_QUANTILE),
+            slot_high_kwh=energy.quantile(SLOT_HIGH_QUANTILE),
+        )
+    )
+
+
+def with_slot_range(target: pl.DataFrame, ranges: pl.DataFrame) -> pl.DataFrame:
+    """`target` with `slot_low_kwh` and `slot_high_kwh` of its slot (`slot_ranges`)."""
+    return (
+        target.with_columns(calendar_day_kind())
+        .join(ranges, on=list(SLOT), how="left")
+        .drop("day_kind")
+    )
 
 
 def daily_consumption(features: pl.DataFrame) -> pl.DataFrame:

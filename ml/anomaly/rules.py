@@ -26,6 +26,9 @@ day kind (`slot_high_kwh`)."""
 USUAL_RUN_FACTOR = 2.0
 """A flatline or dropout must last this many times the meter's usual longest daily run of
 identical readings or zeros (`usual_runs`), when that is longer than the rule's minimum."""
+BURST_QUANTILE = 0.995
+"""Quantile of a meter's readings over their neighbours' median that `usual_bursts` reports: a
+size of jump the meter makes every few days (a kettle, an oven), a handful of glitches aside."""
 FLAG_COLUMNS = ("meter_id", "interval_start_utc", "interval_minutes", "anomaly_type", "strength")
 
 
@@ -83,6 +86,29 @@ def usual_runs(history: pl.DataFrame) -> pl.DataFrame:
     )
 
 
+def _neighbours() -> pl.Expr:
+    """The median of the `SPIKE_WINDOW` readings around each reading of the meter."""
+    energy = pl.col("energy_kwh")
+    return energy.rolling_median(SPIKE_WINDOW, center=True, min_samples=3).over("meter_id")
+
+
+def usual_bursts(history: pl.DataFrame) -> pl.DataFrame:
+    """Per meter of `history` (interval rows sorted by meter then time, as the meter sent
+    them): `usual_burst_ratio`, the `BURST_QUANTILE` of its readings over the median of their
+    neighbours. A household whose kettle or oven lifts a half-hour to 20 times its neighbours
+    every other day does that as a habit; a meter whose load is smooth jumps little."""
+    return (
+        history.with_columns(neighbours_kwh=_neighbours())
+        .filter(pl.col("neighbours_kwh") > 0)
+        .group_by("meter_id")
+        .agg(
+            usual_burst_ratio=(pl.col("energy_kwh") / pl.col("neighbours_kwh")).quantile(
+                BURST_QUANTILE
+            )
+        )
+    )
+
+
 def flatline(frame: pl.DataFrame, params: AnomalyParams) -> pl.DataFrame:
     """A stuck meter: the same non-zero reading for at least `flatline_min_minutes`, and longer
     than the meter's usual runs (`_run_threshold`; runs of zeros are dropouts; gaps break
@@ -123,13 +149,15 @@ def spike(frame: pl.DataFrame, params: AnomalyParams) -> pl.DataFrame:
     """Consumption at least `spike_ratio` times the expectation and the median of the
     neighbouring intervals, `spike_z` robust deviations above what is usual for the meter at
     that hour and day type (the neighbours keep a return to normal after weeks of low
-    consumption, to which the expectation has adapted, from looking like a spike), and
-    `SLOT_HIGH_FACTOR` times what the meter usually reads at most at that hour (`slot_high_kwh`,
-    when the frame has it: a household's kettle or oven is short and far above its mean, but
-    not above what it does most evenings)."""
+    consumption, to which the expectation has adapted, from looking like a spike), and, when
+    the frame has them, `SLOT_HIGH_FACTOR` times what the meter usually reads at most at that
+    hour (`slot_high_kwh`) and above the jumps over its neighbours the meter usually makes
+    (`usual_burst_ratio`, from `usual_bursts`): a household's kettle or oven is short and far
+    above its mean, but neither above what it does most evenings nor a bigger jump than it
+    makes every few days."""
     energy = pl.col("energy_kwh")
     ratio = energy / pl.col("expected_kwh")
-    neighbours = energy.rolling_median(SPIKE_WINDOW, center=True, min_samples=3).over("meter_id")
+    neighbours = _neighbours()
     mask = (
         (pl.col("expected_kwh") > 0)
         & (ratio >= params.spike_ratio)
@@ -140,6 +168,8 @@ def spike(frame: pl.DataFrame, params: AnomalyParams) -> pl.DataFrame:
     )
     if "slot_high_kwh" in frame.columns:
         mask = mask & (energy >= SLOT_HIGH_FACTOR * pl.col("slot_high_kwh")).fill_null(True)
+    if "usual_burst_ratio" in frame.columns:
+        mask = mask & (energy > pl.col("usual_burst_ratio") * neighbours).fill_null(True)
     return _flags(frame, "spike", mask, ratio / params.spike_ratio)
 
 
@@ -156,11 +186,19 @@ def unit_jump(frame: pl.DataFrame, params: AnomalyParams) -> pl.DataFrame:
 
 def model_residual(frame: pl.DataFrame, params: AnomalyParams) -> pl.DataFrame:
     """Consumption far from the model's expectation under the observed weather (`residual_z`
-    beyond `residual_z`, same direction) for at least `residual_min_minutes`. Only where the
-    model itself ran (`expected_source` = `model`): the profile fallbacks know neither weather
-    nor holidays, so a holiday would look like a six-hour anomaly to them."""
+    beyond `residual_z`, same direction) for at least `residual_min_minutes`, and outside what
+    the meter usually reads at that hour and day kind (below `slot_low_kwh`, above
+    `slot_high_kwh`, when the frame has them): a commercial meter at its Sunday level on a
+    Sunday the model took for a Saturday (the weekend after a holiday) is the model's miss,
+    not the meter's. Only where the model itself ran (`expected_source` = `model`): the
+    profile fallbacks know neither weather nor holidays, so a holiday would look like a
+    six-hour anomaly to them."""
     z = pl.col("residual_z")
     far = (z.abs() >= params.residual_z) & (pl.col("expected_source") == "model")
+    if "slot_low_kwh" in frame.columns:
+        energy = pl.col("energy_kwh")
+        unusual = pl.when(z < 0).then(energy < pl.col("slot_low_kwh"))
+        far = far & unusual.otherwise(energy > pl.col("slot_high_kwh")).fill_null(True)
     minutes = _run_minutes(far, z.sign())
     return _flags(
         frame, "model_residual", far & (minutes >= params.residual_min_minutes),

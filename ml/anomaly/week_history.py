@@ -22,12 +22,12 @@ from ml.anomaly.expectation import (
     daily_baseline,
     daily_consumption,
     residual_scales,
-    slot_highs,
+    slot_ranges,
     with_residual_z,
-    with_slot_high,
+    with_slot_range,
 )
 from ml.anomaly.params import AnomalyParams
-from ml.anomaly.rules import usual_runs
+from ml.anomaly.rules import usual_bursts, usual_runs
 from ml.anomaly.unusual_day import WeekForest, day_profiles, week_forest
 
 
@@ -39,18 +39,23 @@ class WeekHistory:
     monday: date
     levels: pl.DataFrame
     scales: pl.DataFrame
-    highs: pl.DataFrame
+    ranges: pl.DataFrame
     runs: pl.DataFrame
+    bursts: pl.DataFrame
     fits: BaselineFits
     forest: WeekForest | None
     daily: pl.DataFrame
 
     def scored(self, window: pl.DataFrame) -> pl.DataFrame:
         """`window` (interval rows with the expectation) with `level_kwh`, `history_days`,
-        `residual_z` (`with_residual_z`), `slot_high_kwh` (`with_slot_high`) and the meter's
-        usual runs (`usual_runs`)."""
-        return with_slot_high(with_residual_z(window, self.levels, self.scales), self.highs).join(
-            self.runs, on="meter_id", how="left"
+        `residual_z` (`with_residual_z`), `slot_low_kwh` and `slot_high_kwh` (`with_slot_range`)
+        and the meter's
+        usual runs (`usual_runs`) and bursts (`usual_bursts`)."""
+        scored = with_residual_z(window, self.levels, self.scales)
+        return (
+            with_slot_range(scored, self.ranges)
+            .join(self.runs, on="meter_id", how="left")
+            .join(self.bursts, on="meter_id", how="left")
         )
 
 
@@ -71,8 +76,9 @@ def week_history(
     """The `WeekHistory` of `monday` from `history`: the interval rows with the expectation
     (`ml.anomaly.history.expectation_from_clean_history`) of the `baseline_days + 1` days
     before it. Each statistic reads the history a detection of the Monday read: residual scales
-    the clean days before the day before, slot highs those days as sent, usual runs every day
-    before, the baseline the clean days from `baseline_days` to `drop_min_days` before."""
+    the clean days before the day before, slot ranges those days as sent, usual runs and bursts
+    every day before as sent, the baseline the clean days from `baseline_days` to
+    `drop_min_days` before."""
     frame = history.filter(pl.col("day") < monday).sort("meter_id", "interval_start_utc")
     clean = without_excluded(frame)
     scales_history = pl.col("day") < monday - timedelta(days=1)
@@ -84,6 +90,6 @@ def week_history(
     baselines = daily_baseline(daily, monday, fits, params.min_baseline_days, solar)
     profiles = day_profiles(clean, baselines)
     return WeekHistory(
-        monday, levels, scales, slot_highs(frame.filter(scales_history)), usual_runs(frame),
-        fits, week_forest(profiles, params.min_baseline_days), daily,
+        monday, levels, scales, slot_ranges(frame.filter(scales_history)), usual_runs(frame),
+        usual_bursts(frame), fits, week_forest(profiles, params.min_baseline_days), daily,
     )  # fmt: skip
