@@ -46,7 +46,7 @@ from energy_assets.defs.partitions import (
     training_cadence,
 )
 from energy_assets.defs.resources import LakeResource, MlflowResource
-from energy_assets.defs.tables import key, write_metadata
+from energy_assets.defs.tables import key, write_checked
 from energy_assets.settings import Settings
 from energy_assets.sources.anomaly_feedback import read_feedback, verdicts
 from energy_assets.storage.lake import Chunk, Lake, days_in
@@ -272,7 +272,6 @@ def anomalies(
                     weeks,
                 )
                 raised.append(_frame(detection.table))
-                suite.observe(detection.table)
                 severe.append(
                     severe_share(detection.table, today["meter_id"].n_unique(), params.severe_share)
                 )
@@ -282,10 +281,11 @@ def anomalies(
             table = pa.concat_tables(days) if days else GOLD_ANOMALIES.schema.empty_table()
             yield Chunk(low, high, table)
 
-    written = store.replace_chunks(GOLD_ANOMALIES, checked())
+    # The contract check screens each chunk before it is written; refused rows go to quarantine.
+    written, suite_results = write_checked(store, GOLD_ANOMALIES, suite, checked(), (start, end))
     return dg.MaterializeResult(
         metadata={
-            **write_metadata(written, start, end),
+            **written,
             **{f"rows_{kind}": count for kind, count in sorted(types.items())},
             "params": dg.MetadataValue.json(params.as_dict()),
             "acknowledged_events": len(acknowledged),
@@ -295,7 +295,7 @@ def anomalies(
             ),
         },
         check_results=[
-            *suite.results(),
+            *suite_results,
             *inputs.results(),
             check_result(key(GOLD_ANOMALIES), severe, "severe_share", dg.AssetCheckSeverity.WARN),
         ],
