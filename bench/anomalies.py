@@ -34,7 +34,13 @@ from energy_assets.sources.simulator import SimulatorConfig, clean_meter_ids
 from energy_assets.storage.lake import Lake, days_in
 from energy_assets.transforms.layers import chunks
 from ml.anomaly.consequences import CONSEQUENCE_DAYS
-from ml.anomaly.detection import INPUT_COLUMNS, UNIT_LOOKBACK_DAYS, detect_day, history_days
+from ml.anomaly.detection import (
+    CHUNK_DAYS,
+    INPUT_COLUMNS,
+    UNIT_LOOKBACK_DAYS,
+    detect_day,
+    history_days,
+)
 from ml.anomaly.evaluation import false_events, score_events, started_in_window
 from ml.anomaly.history import (
     excluded_intervals,
@@ -129,7 +135,7 @@ def detect(
             (GOLD_QUALITY_SCORECARD, ["meter_id", "day", "status"]),
         )
     )
-    for low, high in chunks(start, end):
+    for low, high in chunks(start, end, CHUNK_DAYS):
         first = low - lookback - timedelta(days=LEVEL_DAYS + 1)
         raw = gold.window(first, high)
         silver = flags.window(first, high)
@@ -160,7 +166,7 @@ def detect(
         for day in days_in(low, high):
             recent = [f for f in found[-CONSEQUENCE_DAYS:] if f.height]
             detection = detect_day(
-                features.filter(pl.col("day") >= day - lookback), meters, unit_days, day,
+                features, meters, unit_days, day,
                 params, now, raised=pl.concat(recent) if recent else None, weeks=weeks,
             )  # fmt: skip
             table = pl.from_arrow(detection.table)

@@ -47,6 +47,11 @@ INPUT_COLUMNS = (
 
 
 WEEK_DAYS = 7
+CHUNK_DAYS = 28
+"""Days detected per chunk of a range (read, expected, written together). Each chunk reads the
+history behind it again (about 80 days), expects its days with the model and finds the
+intervals no expectation learns from: the lake layers' 7-day chunks made that most of a
+year's detection."""
 
 
 def history_days(params: AnomalyParams) -> int:
@@ -151,7 +156,8 @@ def detect_day(
     """Gold `anomalies` rows of `day`.
 
     `features`: `ml.anomaly.history.expectation_from_clean_history` rows of `day` and the
-    `history_days(params)` days before (`is_excluded` marks what no expectation learns from);
+    `history_days(params)` days before, or of a range holding them (the other days are not
+    read; `is_excluded` marks what no expectation learns from);
     `meters`: `meter_id`, `can_export`; `unit_days`: per meter-day `is_unit_corrected` (silver)
     over the `UNIT_LOOKBACK_DAYS` up to `day`; `verdicts`: acknowledged event ids (feedback);
     `raised`: gold `anomalies` rows of the `CONSEQUENCE_DAYS` before `day`, whose after-effects

@@ -53,6 +53,7 @@ from energy_assets.storage.lake import Chunk, Lake, days_in
 from energy_assets.transforms.layers import chunks
 from ml.anomaly.consequences import CONSEQUENCE_DAYS
 from ml.anomaly.detection import (
+    CHUNK_DAYS,
     INPUT_COLUMNS,
     UNIT_LOOKBACK_DAYS,
     detect_day,
@@ -233,7 +234,7 @@ def anomalies(
     reads = _sliding_reads(store)
 
     def checked() -> Iterator[Chunk]:
-        for low, high in chunks(start, end):
+        for low, high in chunks(start, end, CHUNK_DAYS):
             first = low - timedelta(days=lookback + LEVEL_DAYS + 1)
             raw, silver, leave_out = _windows(reads, first, high, params)
             if raw.height == 0:
@@ -261,7 +262,7 @@ def anomalies(
                     pl.col("day") >= day - timedelta(days=CONSEQUENCE_DAYS)
                 )
                 detection = detect_day(
-                    features.filter(pl.col("day") >= day - timedelta(days=lookback)),
+                    features,
                     meter_frame,
                     unit_days,
                     day,
