@@ -141,7 +141,7 @@ def daily_consumption(features: pl.DataFrame) -> pl.DataFrame:
     """Per meter and UTC day: `energy_kwh` (null unless every interval has a reading), mean
     heating and cooling degrees of the observed temperature (null without observations), mean
     solar radiation (as forecast the day before: gold keeps no observed radiation), and whether
-    most of the day is a working day."""
+    most of the day is a working day, a Saturday, a bridge day (the features' calendar)."""
     temperature = pl.col("observed_temperature_c")
     return (
         features.group_by("meter_id", "day")
@@ -153,13 +153,23 @@ def daily_consumption(features: pl.DataFrame) -> pl.DataFrame:
             cooling_degree_c=(temperature - COOLING_BASE_C).clip(lower_bound=0.0).mean(),
             radiation_wm2=pl.col("shortwave_radiation_wm2").mean(),
             is_working_day=is_working_day().mean() >= 0.5,
+            is_saturday=(day_kind() == 1).mean() >= 0.5,
+            is_bridge_day=pl.col("is_bridge_day").mean() >= 0.5,
         )
         .sort("meter_id", "day")
     )
 
 
 def _design(days: dict[str, np.ndarray], with_weather: bool, with_sun: bool = False) -> np.ndarray:
-    columns = [np.ones(len(days["is_working_day"])), days["is_working_day"]]
+    """The day kind (working day, Saturday, bridge day, else Sunday or holiday: a shop's
+    Saturday is neither its weekday nor its Sunday), then the weather and the sun. A kind the
+    reference days lack gets no weight (least squares' minimum norm)."""
+    columns = [
+        np.ones(len(days["is_working_day"])),
+        days["is_working_day"],
+        days["is_saturday"],
+        days["is_bridge_day"],
+    ]
     if with_weather:
         columns += [days["heating_degree_c"], days["cooling_degree_c"]]
     if with_sun:
@@ -271,7 +281,14 @@ def daily_baseline(
     ).join(per_meter, on="meter_id", how="left", maintain_order="left")
 
 
-_DESIGN_COLUMNS = ("is_working_day", "heating_degree_c", "cooling_degree_c", "radiation_wm2")
+_DESIGN_COLUMNS = (
+    "is_working_day",
+    "is_saturday",
+    "is_bridge_day",
+    "heating_degree_c",
+    "cooling_degree_c",
+    "radiation_wm2",
+)
 
 
 def _arrays_by_meter(

@@ -220,10 +220,20 @@ def day_runs(
     """Runs of consecutive flagged days per meter (`days`: `meter_id`, `day`, one row per
     meter-day, plus the columns of `flagged`) that reach `day` and last at least `min_days`:
     `meter_id`, `anomaly_type`, `event_start_utc` (the run's first midnight), `event_end_utc`
-    (the end of `day`: the extent known so far) and `run_days`."""
+    (the end of `day`: the extent known so far) and `run_days`. Only meters flagged on `day`
+    are followed back (most days none is, and the run search is skipped)."""
+    flagged = flagged.fill_null(False)
+    today = days.filter((pl.col("day") == day) & flagged)["meter_id"]
+    if today.is_empty():
+        return pl.DataFrame(schema={
+            "meter_id": days.schema["meter_id"], "anomaly_type": pl.String,
+            "event_start_utc": pl.Datetime("us", "UTC"), "event_end_utc": pl.Datetime("us", "UTC"),
+            "run_days": pl.Int32,
+        })  # fmt: skip
     runs = (
-        days.sort("meter_id", "day")
-        .with_columns(is_flagged=flagged.fill_null(False))
+        days.filter(pl.col("meter_id").is_in(today.implode()))
+        .sort("meter_id", "day")
+        .with_columns(is_flagged=flagged)
         .with_columns(
             is_new_run=(pl.col("is_flagged") != pl.col("is_flagged").shift(1).over("meter_id"))
             .fill_null(True)

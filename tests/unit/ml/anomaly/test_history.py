@@ -185,7 +185,8 @@ def test_the_daily_baseline_learns_from_the_reference_days_it_is_given() -> None
     daily = pl.DataFrame(
         {"meter_id": ["M1"] * 30, "day": days, "energy_kwh": [20.0] * 20 + [5.0] * 10,
          "heating_degree_c": [5.0] * 30, "cooling_degree_c": [0.0] * 30,
-         "radiation_wm2": [100.0] * 30, "is_working_day": [True] * 30}
+         "radiation_wm2": [100.0] * 30, "is_working_day": [True] * 30,
+         "is_saturday": [False] * 30, "is_bridge_day": [False] * 30}
     )  # fmt: skip
     clean = daily.with_columns(
         energy_kwh=pl.when(pl.col("day") >= days[20]).then(None).otherwise("energy_kwh")
