@@ -165,15 +165,17 @@ def detect_day(
     run of days (learnt from `features` when missing).
     """
     monday = monday_of(day)
-    frame = features.filter(
-        pl.col("day").is_between(monday - timedelta(days=params.baseline_days + 1), day)
-    )
     solar = frozenset(meters.filter(pl.col("can_export"))["meter_id"].to_list())
-    week = (weeks or {}).get(monday) or week_history(frame, monday, params, solar)
+    week = (weeks or {}).get(monday) or week_history(
+        features.filter(
+            pl.col("day").is_between(monday - timedelta(days=params.baseline_days + 1), monday)
+        ),
+        monday, params, solar,
+    )  # fmt: skip
     if weeks is not None:
         weeks.clear()
         weeks[monday] = week
-    window = frame.filter(pl.col("day") >= day - timedelta(days=1))
+    window = features.filter(pl.col("day").is_between(day - timedelta(days=1), day))
     scored = week.scored(window.sort("meter_id", "interval_start_utc")).join(
         meters.select("meter_id", "can_export"), on="meter_id", how="left"
     )
@@ -183,7 +185,7 @@ def detect_day(
         for e in merge_flags(interval_flags(scored, params), params.merge_gap_minutes)
         if e.end > midnight
     ]
-    this_week = frame.filter(pl.col("day") >= monday)
+    this_week = features.filter(pl.col("day").is_between(monday, day))
     daily = pl.concat([week.daily, daily_consumption(this_week)]).filter(
         pl.col("day") >= day - timedelta(days=params.baseline_days + 1)
     )
