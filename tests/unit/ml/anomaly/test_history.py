@@ -21,6 +21,7 @@ from ml.anomaly.history import (
 from ml.anomaly.params import AnomalyParams
 from ml.anomaly.rules import sustained_rise
 from ml.anomaly.unusual_day import SHAPE_FEATURES, unusual_days, week_forest
+from ml.anomaly.week_history import monday_of, week_history
 
 PARAMS = AnomalyParams()
 FIRST = date(2024, 1, 1)
@@ -232,3 +233,22 @@ def test_a_day_of_another_shape_is_unusual_against_the_forest_of_its_week() -> N
     found = unusual_days(recent, days[-1], 0.72, week)
     assert found["meter_id"].to_list() == ["M1"]
     assert found["isolation_score"][0] > 0.72
+
+
+def test_what_is_usual_for_a_day_is_learnt_from_the_days_before_its_monday_only() -> None:
+    frame = hourly_days(40).with_columns(
+        expected_kwh=pl.col("energy_kwh"), expected_source=pl.lit("model"), is_excluded=False
+    )
+    monday = FIRST + timedelta(days=35)
+    later = frame.with_columns(
+        energy_kwh=pl.when(pl.col("day") > monday)
+        .then(pl.col("energy_kwh") * 3)
+        .otherwise(pl.col("energy_kwh"))
+    )
+    week, same_week = (week_history(f, monday, PARAMS, frozenset()) for f in (frame, later))
+    assert monday_of(monday + timedelta(days=3)) == monday
+    assert week.levels.equals(same_week.levels)
+    for learnt in ("scales", "ranges"):
+        rows = [getattr(w, learnt).sort(pl.all()) for w in (week, same_week)]
+        assert rows[0].equals(rows[1])
+    assert week.daily["day"].max() == monday - timedelta(days=1)
