@@ -3,7 +3,7 @@
 Builds bronze, silver and gold for N meters on a temporary (or given) lake from the simulator with
 its harder shapes (`energy_assets.sources.simulator.shapes`), trains the day-ahead model of each
 period as the training asset does, then detects every day of the window through the functions the
-`gold/anomalies` asset calls, in its 7-day chunks, and scores the events against the labels
+`gold/anomalies` asset calls, in its chunks (`CHUNK_DAYS`), and scores the events against the labels
 (`ml.anomaly.evaluation.score_events`). Prints the per-type table, the false events per
 meter-month on clean meters and after a true event, and the seconds the detection took (model
 training excluded: the asset loads trained models), wall and CPU.
