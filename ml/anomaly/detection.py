@@ -189,7 +189,9 @@ def detect_day(
     daily = pl.concat([week.daily, daily_consumption(this_week)]).filter(
         pl.col("day") >= day - timedelta(days=params.baseline_days + 1)
     )
-    baselines = daily_baseline(daily, day, week.fits, params.min_baseline_days, solar)
+    baselines = daily_baseline(daily, day, week.fits, params.min_baseline_days, solar).join(
+        meters.select("meter_id", "can_export"), on="meter_id", how="left"
+    )
     events += _day_events(day, baselines, unit_days, params)
     recent = pl.concat(
         [

@@ -26,6 +26,9 @@ day kind (`slot_high_kwh`)."""
 USUAL_RUN_FACTOR = 2.0
 """A flatline or dropout must last this many times the meter's usual longest daily run of
 identical readings or zeros (`usual_runs`), when that is longer than the rule's minimum."""
+DROP_FLOOR = 0.6
+"""Share of its baseline below which a day of a meter that cannot export is low, however
+widely its history scatters (`sustained_drop`)."""
 BURST_QUANTILE = 0.995
 """Quantile of a meter's readings over their neighbours' median that `usual_bursts` reports: a
 size of jump the meter makes every few days (a kettle, an oven), a handful of glitches aside."""
@@ -259,9 +262,16 @@ def sustained_drop(baselines: pl.DataFrame, day: date, params: AnomalyParams) ->
     """Days below `drop_ratio` of the meter's weather-adjusted baseline (`daily_baseline`), at
     least `drop_min_days` running up to `day`: the signature of theft or a bypassed meter. A
     meter whose days scatter widely around its baseline (net metering with solar: small,
-    signed daily totals) must fall three of its spreads below it, which rarely happens."""
+    signed daily totals) must fall three of its spreads below it, which rarely happens; but a
+    meter that cannot export (`can_export` false, when the frame has it) is low below
+    `DROP_FLOOR` of its baseline however wide its spread: a history holding an earlier drop or
+    a change of level widens it past any drop."""
     ratio = pl.col("energy_kwh") / pl.col("baseline_kwh")
-    threshold = pl.min_horizontal(pl.lit(params.drop_ratio), 1.0 - 3.0 * pl.col("baseline_spread"))
+    spread_bar = 1.0 - 3.0 * pl.col("baseline_spread")
+    if "can_export" in baselines.columns:
+        floor = pl.when(pl.col("can_export")).then(None).otherwise(pl.lit(DROP_FLOOR))
+        spread_bar = pl.max_horizontal(spread_bar, floor)
+    threshold = pl.min_horizontal(pl.lit(params.drop_ratio), spread_bar)
     low = (ratio < threshold) & (pl.col("baseline_kwh") > 0)
     return day_runs(baselines, low, day, params.drop_min_days, "sustained_drop")
 

@@ -101,6 +101,18 @@ def test_sustained_drop_needs_consecutive_low_days_against_the_baseline() -> Non
     assert sustained_drop(noisy, days[-1], PARAMS).height == 0
 
 
+def test_a_meter_that_cannot_export_drops_below_the_floor_however_noisy_its_history() -> None:
+    days = [date(2024, 1, d) for d in range(1, 11)]
+    noisy = pl.DataFrame(
+        {"meter_id": ["M1"] * 10, "day": days, "energy_kwh": [10.0] * 7 + [4.0] * 3,
+         "baseline_kwh": [10.0] * 10, "baseline_spread": [0.5] * 10}
+    )  # fmt: skip
+    consumer = noisy.with_columns(can_export=pl.lit(False))
+    prosumer = noisy.with_columns(can_export=pl.lit(True))
+    assert sustained_drop(consumer, days[-1], PARAMS)["run_days"].to_list() == [3]
+    assert sustained_drop(prosumer, days[-1], PARAMS).height == 0
+
+
 def test_flagged_intervals_close_together_merge_into_one_event() -> None:
     flags = flatline(with_values(10, [0.512] * 12), PARAMS)
     later = flags.with_columns(pl.col("interval_start_utc") + timedelta(hours=6))
