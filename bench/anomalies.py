@@ -3,7 +3,7 @@
 Builds bronze, silver and gold for N meters on a temporary (or given) lake from the simulator with
 its harder shapes (`energy_assets.sources.simulator.shapes`), trains the day-ahead model of each
 period as the training asset does, then detects every day of the window through the functions the
-`gold/anomalies` asset calls, in its 7-day chunks, and scores the events against the labels
+`gold/anomalies` asset calls, in its chunks (`CHUNK_DAYS`), and scores the events against the labels
 (`ml.anomaly.evaluation.score_events`). Prints the per-type table, the false events per
 meter-month on clean meters and after a true event, and the seconds the detection took (model
 training excluded: the asset loads trained models), wall and CPU.
@@ -34,7 +34,13 @@ from energy_assets.sources.simulator import SimulatorConfig, clean_meter_ids
 from energy_assets.storage.lake import Lake, days_in
 from energy_assets.transforms.layers import chunks
 from ml.anomaly.consequences import CONSEQUENCE_DAYS
-from ml.anomaly.detection import INPUT_COLUMNS, UNIT_LOOKBACK_DAYS, detect_day, history_days
+from ml.anomaly.detection import (
+    CHUNK_DAYS,
+    INPUT_COLUMNS,
+    UNIT_LOOKBACK_DAYS,
+    detect_day,
+    history_days,
+)
 from ml.anomaly.evaluation import false_events, score_events, started_in_window
 from ml.anomaly.history import (
     excluded_intervals,
@@ -44,7 +50,7 @@ from ml.anomaly.history import (
 )
 from ml.anomaly.params import AnomalyParams
 from ml.anomaly.sliding_read import SlidingRead
-from ml.anomaly.unusual_day import WeekForest
+from ml.anomaly.week_history import WeekHistory
 from ml.forecasting.inputs import GOLD_COLUMNS, LEVEL_DAYS
 from ml.forecasting.model import Predictor, TrainingParams, predict
 from ml.forecasting.periods import fit_period, period_start, period_starts
@@ -118,7 +124,7 @@ def detect(
     silver_columns = ["meter_id", "interval_start_utc", "day", "is_estimated",
                       "is_unit_corrected", "is_flatline"]  # fmt: skip
     found: list[pl.DataFrame] = []
-    forests: dict[date, WeekForest] = {}
+    weeks: dict[date, WeekHistory] = {}
     known: pl.DataFrame | None = None
     now = datetime.now(UTC)
     gold, flags, statuses = (
@@ -129,7 +135,7 @@ def detect(
             (GOLD_QUALITY_SCORECARD, ["meter_id", "day", "status"]),
         )
     )
-    for low, high in chunks(start, end):
+    for low, high in chunks(start, end, CHUNK_DAYS):
         first = low - lookback - timedelta(days=LEVEL_DAYS + 1)
         raw = gold.window(first, high)
         silver = flags.window(first, high)
@@ -160,8 +166,8 @@ def detect(
         for day in days_in(low, high):
             recent = [f for f in found[-CONSEQUENCE_DAYS:] if f.height]
             detection = detect_day(
-                features.filter(pl.col("day") >= day - lookback), meters, unit_days, day,
-                params, now, raised=pl.concat(recent) if recent else None, forests=forests,
+                features, meters, unit_days, day,
+                params, now, raised=pl.concat(recent) if recent else None, weeks=weeks,
             )  # fmt: skip
             table = pl.from_arrow(detection.table)
             assert isinstance(table, pl.DataFrame)

@@ -17,21 +17,11 @@ import pyarrow as pa
 
 from ml.anomaly.consequences import explained_by_earlier, raised_events
 from ml.anomaly.events import Event, consolidate, event_rows, merge_flags
-from ml.anomaly.expectation import (
-    daily_baseline,
-    daily_consumption,
-    residual_scores,
-    with_slot_high,
-)
+from ml.anomaly.expectation import daily_baseline, daily_consumption
 from ml.anomaly.params import AnomalyParams
-from ml.anomaly.rules import (
-    corrected_units,
-    interval_flags,
-    sustained_drop,
-    sustained_rise,
-    usual_runs,
-)
-from ml.anomaly.unusual_day import WeekForest, day_profiles, unusual_days
+from ml.anomaly.rules import corrected_units, interval_flags, sustained_drop, sustained_rise
+from ml.anomaly.unusual_day import day_profiles, unusual_days
+from ml.anomaly.week_history import WeekHistory, monday_of, week_history, without_excluded
 
 MIN_DROP_RATIO = 0.05
 """Floor of a day's share of its baseline in the drop score (zero or below scores as 5%)."""
@@ -48,6 +38,7 @@ INPUT_COLUMNS = (
     "local_day_of_week",
     "is_weekend",
     "is_holiday",
+    "is_bridge_day",
     "observed_temperature_c",
     "shortwave_radiation_wm2",
     "day",
@@ -55,9 +46,18 @@ INPUT_COLUMNS = (
 """Gold feature columns the detectors read (besides the expectation)."""
 
 
+WEEK_DAYS = 7
+CHUNK_DAYS = 28
+"""Days detected per chunk of a range (read, expected, written together). Each chunk reads the
+history behind it again (about 80 days), expects its days with the model and finds the
+intervals no expectation learns from: the lake layers' 7-day chunks made that most of a
+year's detection."""
+
+
 def history_days(params: AnomalyParams) -> int:
-    """Days before the judged day the detectors read."""
-    return params.baseline_days + 1
+    """Days before the judged day the detectors read: the `baseline_days + 1` before the Monday
+    of its week, what is usual is learnt from (`ml.anomaly.week_history`)."""
+    return params.baseline_days + WEEK_DAYS
 
 
 def with_expectation(rows: pl.DataFrame, model_name: str) -> pl.DataFrame:
@@ -123,15 +123,14 @@ def _day_events(
 
 def _unusual_events(
     day: date,
-    features: pl.DataFrame,
+    recent: pl.DataFrame,
     baselines: pl.DataFrame,
+    week: WeekHistory,
     params: AnomalyParams,
-    forests: dict[date, WeekForest] | None,
 ) -> list[Event]:
-    profiles = day_profiles(features.filter(pl.col("day") <= day), baselines)
-    found = unusual_days(
-        profiles, day, params.unusual_day_score, params.min_baseline_days, forests=forests
-    )
+    """`recent`: the interval rows of the week up to `day`, its days before `day` clean."""
+    profiles = day_profiles(recent, baselines)
+    found = unusual_days(profiles, day, params.unusual_day_score, week.forest)
     midnight = datetime.combine(day, datetime.min.time()).replace(tzinfo=UTC)
     return [
         Event(
@@ -152,31 +151,33 @@ def detect_day(
     detected_at: datetime,
     verdicts: dict[str, str] | None = None,
     raised: pl.DataFrame | None = None,
-    forests: dict[date, WeekForest] | None = None,
+    weeks: dict[date, WeekHistory] | None = None,
 ) -> DayDetection:
     """Gold `anomalies` rows of `day`.
 
     `features`: `ml.anomaly.history.expectation_from_clean_history` rows of `day` and the
-    `history_days(params)` days before (`is_excluded` marks what no expectation learns from);
+    `history_days(params)` days before, or of a range holding them (the other days are not
+    read; `is_excluded` marks what no expectation learns from);
     `meters`: `meter_id`, `can_export`; `unit_days`: per meter-day `is_unit_corrected` (silver)
     over the `UNIT_LOOKBACK_DAYS` up to `day`; `verdicts`: acknowledged event ids (feedback);
     `raised`: gold `anomalies` rows of the `CONSEQUENCE_DAYS` before `day`, whose after-effects
-    are not raised again; `forests`: the unusual-day forests kept over a run of days
-    (`ml.anomaly.unusual_day.unusual_days`).
+    are not raised again; `weeks`: the `WeekHistory` of the day's week, kept by the caller over a
+    run of days (learnt from `features` when missing).
     """
-    frame = features.filter(pl.col("day") <= day).sort("meter_id", "interval_start_utc")
-    clean = frame.with_columns(
-        energy_kwh=pl.when(pl.col("is_excluded") & (pl.col("day") < day))
-        .then(None)
-        .otherwise(pl.col("energy_kwh"))
-    )
-    previous = day - timedelta(days=1)
-    window = frame.filter(pl.col("day") >= previous)
-    history = clean.filter(pl.col("day") < previous)
-    scored = (
-        with_slot_high(residual_scores(window, history), frame.filter(pl.col("day") < previous))
-        .join(meters.select("meter_id", "can_export"), on="meter_id", how="left")
-        .join(usual_runs(frame.filter(pl.col("day") < day)), on="meter_id", how="left")
+    monday = monday_of(day)
+    solar = frozenset(meters.filter(pl.col("can_export"))["meter_id"].to_list())
+    week = (weeks or {}).get(monday) or week_history(
+        features.filter(
+            pl.col("day").is_between(monday - timedelta(days=params.baseline_days + 1), monday)
+        ),
+        monday, params, solar,
+    )  # fmt: skip
+    if weeks is not None:
+        weeks.clear()
+        weeks[monday] = week
+    window = features.filter(pl.col("day").is_between(day - timedelta(days=1), day))
+    scored = week.scored(window.sort("meter_id", "interval_start_utc")).join(
+        meters.select("meter_id", "can_export"), on="meter_id", how="left"
     )
     midnight = datetime.combine(day, datetime.min.time()).replace(tzinfo=UTC)
     events = [
@@ -184,13 +185,21 @@ def detect_day(
         for e in merge_flags(interval_flags(scored, params), params.merge_gap_minutes)
         if e.end > midnight
     ]
-    baselines = daily_baseline(
-        daily_consumption(frame), day, params.baseline_days, params.drop_min_days,
-        params.min_baseline_days, daily_consumption(clean),
-        frozenset(meters.filter(pl.col("can_export"))["meter_id"].to_list()),
-    )  # fmt: skip
+    this_week = features.filter(pl.col("day").is_between(monday, day))
+    daily = pl.concat([week.daily, daily_consumption(this_week)]).filter(
+        pl.col("day") >= day - timedelta(days=params.baseline_days + 1)
+    )
+    baselines = daily_baseline(daily, day, week.fits, params.min_baseline_days, solar).join(
+        meters.select("meter_id", "can_export"), on="meter_id", how="left"
+    )
     events += _day_events(day, baselines, unit_days, params)
-    events += _unusual_events(day, clean, baselines, params, forests)
+    recent = pl.concat(
+        [
+            without_excluded(this_week.filter(pl.col("day") < day)),
+            this_week.filter(pl.col("day") == day),
+        ]
+    )
+    events += _unusual_events(day, recent, baselines, week, params)
     today = scored.filter(pl.col("day") == day)
     kept = consolidate(events)
     if raised is not None:

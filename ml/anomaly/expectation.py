@@ -30,7 +30,11 @@ almost constant would otherwise turn rounding noise into huge deviations."""
 SLOT_HIGH_QUANTILE = 0.9
 """Quantile of the meter's readings in a slot that `slot_high_kwh` reports: how high it
 usually reads there, a few outliers aside."""
+SLOT_LOW_QUANTILE = 0.1
+"""Quantile of the meter's readings in a slot that `slot_low_kwh` reports: how low it usually
+reads there."""
 SLOT = ("meter_id", "local_hour", "day_kind")
+RESIDUAL_SLOT = ["meter_id", "local_hour", "is_working_day"]
 
 
 def is_working_day() -> pl.Expr:
@@ -54,29 +58,38 @@ def _residual(level: pl.Expr) -> pl.Expr:
     return (pl.col("energy_kwh") - pl.col("expected_kwh")) / level
 
 
-def residual_scores(target: pl.DataFrame, history: pl.DataFrame) -> pl.DataFrame:
-    """`target` rows (with `energy_kwh` and `expected_kwh`) with `level_kwh`, `history_days` and
-    `residual_z`: the residual (as a share of the meter's level) minus its median in the same
-    meter, local hour and day type over `history`, over the robust spread there. Null where the
-    meter has no history for the slot. (Splitting Saturdays from Sundays and holidays made
-    the scales of each tighter and raised more false model-residual events, not fewer.)"""
-    slot = ["meter_id", "local_hour", "is_working_day"]
+def residual_scales(history: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """`meter_levels` of `history` (rows with `energy_kwh` and `expected_kwh`), and per meter,
+    local hour and day type (`is_working_day`) the median and the MAD of the residual as a share
+    of the meter's level: `residual_median`, `residual_mad`. (Splitting Saturdays from Sundays
+    and holidays made the scales of each tighter and raised more false model-residual events,
+    not fewer.)"""
     levels = meter_levels(history)
     scales = (
         history.filter(pl.col("energy_kwh").is_not_null() & pl.col("expected_kwh").is_not_null())
         .join(levels, on="meter_id")
         .with_columns(is_working_day=is_working_day(), residual=_residual(pl.col("level_kwh")))
-        .group_by(slot)
+        .group_by(RESIDUAL_SLOT)
         .agg(
             residual_median=pl.col("residual").median(),
             residual_mad=(pl.col("residual") - pl.col("residual").median()).abs().median(),
         )
     )
+    return levels, scales
+
+
+def with_residual_z(
+    target: pl.DataFrame, levels: pl.DataFrame, scales: pl.DataFrame
+) -> pl.DataFrame:
+    """`target` rows (with `energy_kwh` and `expected_kwh`) with `level_kwh`, `history_days` and
+    `residual_z`: the residual (as a share of the meter's level) minus its median in the same
+    meter, local hour and day type, over the robust spread there (`residual_scales`). Null
+    where the meter has no history for the slot."""
     spread = (MAD_TO_SD * pl.col("residual_mad")).clip(lower_bound=MIN_RESIDUAL_SCALE)
     return (
         target.with_columns(is_working_day=is_working_day())
         .join(levels, on="meter_id", how="left")
-        .join(scales, on=slot, how="left")
+        .join(scales, on=RESIDUAL_SLOT, how="left")
         .with_columns(
             residual_z=(_residual(pl.col("level_kwh")) - pl.col("residual_median")) / spread
         )
@@ -84,26 +97,51 @@ def residual_scores(target: pl.DataFrame, history: pl.DataFrame) -> pl.DataFrame
     )
 
 
-def with_slot_high(target: pl.DataFrame, history: pl.DataFrame) -> pl.DataFrame:
-    """`target` with `slot_high_kwh`: the `SLOT_HIGH_QUANTILE` of the meter's readings in the
-    same local hour and day kind over `history` as the meter sent it. Not the clean history:
-    that leaves out what looks like a spike, and a household's kettle or oven, which looks like
-    one, is what it does most evenings; a quantile well below the top is not moved by the few
-    true spikes or bursts in the history."""
-    highs = (
-        history.filter(pl.col("energy_kwh").is_not_null())
-        .with_columns(day_kind())
-        .group_by(SLOT)
-        .agg(slot_high_kwh=pl.col("energy_kwh").quantile(SLOT_HIGH_QUANTILE))
+def calendar_day_kind() -> pl.Expr:
+    """`day_kind` (working day, Saturday, Sunday or holiday) with the bridge days of the
+    meter's calendar (`ml.features.local_calendar`: a working day between a holiday and a
+    weekend) counted with Sundays and holidays: many shops and offices close then."""
+    return (
+        pl.when(pl.col("is_bridge_day"))
+        .then(pl.lit(2, pl.Int8))
+        .otherwise(day_kind())
+        .alias("day_kind")
     )
-    return target.with_columns(day_kind()).join(highs, on=list(SLOT), how="left").drop("day_kind")
+
+
+def slot_ranges(history: pl.DataFrame) -> pl.DataFrame:
+    """Per meter, local hour and day kind (`calendar_day_kind`): `slot_low_kwh` and
+    `slot_high_kwh`, the `SLOT_LOW_QUANTILE` and `SLOT_HIGH_QUANTILE` of the meter's readings
+    there over `history` as the meter sent it: how low and how high it usually reads there.
+    Not the clean history: that leaves out what looks like a spike, and a household's kettle
+    or oven, which looks like one, is what it does most evenings; quantiles well inside the
+    range are not moved by the few true spikes, bursts or drops in the history."""
+    energy = pl.col("energy_kwh")
+    return (
+        history.filter(energy.is_not_null())
+        .with_columns(calendar_day_kind())
+        .group_by(SLOT)
+        .agg(
+            slot_low_kwh=energy.quantile(SLOT_LOW_QUANTILE),
+            slot_high_kwh=energy.quantile(SLOT_HIGH_QUANTILE),
+        )
+    )
+
+
+def with_slot_range(target: pl.DataFrame, ranges: pl.DataFrame) -> pl.DataFrame:
+    """`target` with `slot_low_kwh` and `slot_high_kwh` of its slot (`slot_ranges`)."""
+    return (
+        target.with_columns(calendar_day_kind())
+        .join(ranges, on=list(SLOT), how="left")
+        .drop("day_kind")
+    )
 
 
 def daily_consumption(features: pl.DataFrame) -> pl.DataFrame:
     """Per meter and UTC day: `energy_kwh` (null unless every interval has a reading), mean
     heating and cooling degrees of the observed temperature (null without observations), mean
     solar radiation (as forecast the day before: gold keeps no observed radiation), and whether
-    most of the day is a working day."""
+    most of the day is a working day, a Saturday, a bridge day (the features' calendar)."""
     temperature = pl.col("observed_temperature_c")
     return (
         features.group_by("meter_id", "day")
@@ -115,13 +153,23 @@ def daily_consumption(features: pl.DataFrame) -> pl.DataFrame:
             cooling_degree_c=(temperature - COOLING_BASE_C).clip(lower_bound=0.0).mean(),
             radiation_wm2=pl.col("shortwave_radiation_wm2").mean(),
             is_working_day=is_working_day().mean() >= 0.5,
+            is_saturday=(day_kind() == 1).mean() >= 0.5,
+            is_bridge_day=pl.col("is_bridge_day").mean() >= 0.5,
         )
         .sort("meter_id", "day")
     )
 
 
 def _design(days: dict[str, np.ndarray], with_weather: bool, with_sun: bool = False) -> np.ndarray:
-    columns = [np.ones(len(days["is_working_day"])), days["is_working_day"]]
+    """The day kind (working day, Saturday, bridge day, else Sunday or holiday: a shop's
+    Saturday is neither its weekday nor its Sunday), then the weather and the sun. A kind the
+    reference days lack gets no weight (least squares' minimum norm)."""
+    columns = [
+        np.ones(len(days["is_working_day"])),
+        days["is_working_day"],
+        days["is_saturday"],
+        days["is_bridge_day"],
+    ]
     if with_weather:
         columns += [days["heating_degree_c"], days["cooling_degree_c"]]
     if with_sun:
@@ -148,46 +196,71 @@ def _robust_fit(x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, float]:
     return coef, spread / level if level > 0 else float("inf")
 
 
+class BaselineFits:
+    """Each meter's robust daily fits (`_robust_fit`) on its complete days in [first, last] of
+    `reference` (`daily_consumption`, of the clean history so days already known to be
+    anomalous do not teach the baseline), one per design (day type only, with weather, with
+    sun), each fitted when first asked for and kept: a week's days share them."""
+
+    def __init__(self, reference: pl.DataFrame, first: date, last: date) -> None:
+        fits = reference.filter(
+            pl.col("day").is_between(first, last) & pl.col("energy_kwh").is_not_null()
+        ).sort("meter_id", "day")
+        self._days = _arrays_by_meter(fits, (*_DESIGN_COLUMNS, "energy_kwh"))
+        self._fitted: dict[tuple[str, bool, bool], tuple[np.ndarray, float]] = {}
+
+    def days(self, meter: str) -> int:
+        at = self._days[meter][0] if meter in self._days else slice(0, 0)
+        return at.stop - at.start
+
+    def fit(self, meter: str, with_weather: bool, with_sun: bool) -> tuple[np.ndarray, float]:
+        """The coefficients and relative spread of `meter`'s fit with that design."""
+        key = (meter, with_weather, with_sun)
+        if key not in self._fitted:
+            days = self._days[meter][1]
+            self._fitted[key] = _robust_fit(
+                _design(days, with_weather, with_sun), days["energy_kwh"]
+            )
+        return self._fitted[key]
+
+
+def baseline_fits(
+    reference: pl.DataFrame, day: date, reference_days: int, exclude_days: int
+) -> BaselineFits:
+    """The `BaselineFits` a baseline of `day` learns from: the days of `reference` in
+    [day - reference_days, day - exclude_days]."""
+    return BaselineFits(
+        reference, day - timedelta(days=reference_days), day - timedelta(days=exclude_days)
+    )
+
+
 def daily_baseline(
     daily: pl.DataFrame,
     day: date,
-    reference_days: int,
-    exclude_days: int,
+    fits: BaselineFits,
     min_days: int,
-    reference: pl.DataFrame | None = None,
     solar: frozenset[str] = frozenset(),
 ) -> pl.DataFrame:
-    """Each meter's expected daily kWh for the days of `daily` up to `day`, from a robust fit on
-    its complete days in [day - reference_days, day - exclude_days] of `reference` (default
-    `daily`; `daily_consumption` of the clean history, so days already known to be anomalous
-    do not teach the baseline): `baseline_kwh`, `baseline_spread` (the robust spread of the
-    reference days around it, as a share of it) and `baseline_note` saying what the fit used.
-    Meters with fewer than `min_days` reference days get no baseline (null) and the note says
-    so. Meters in `solar` (they can export: net metering) are adjusted for solar radiation too,
-    so a sunny spring is not a drop."""
-    first = day - timedelta(days=reference_days)
-    last = day - timedelta(days=exclude_days)
+    """Each meter's expected daily kWh for the days of `daily` (`daily_consumption`) up to
+    `day`, from its fit (`baseline_fits`): `baseline_kwh`, `baseline_spread` (the robust spread
+    of the reference days around it, as a share of it) and `baseline_note` saying what the fit
+    used. Meters with fewer than `min_days` reference days get no baseline (null) and the note
+    says so; the fit leaves out the weather when a day of `daily` lacks it. Meters in `solar`
+    (they can export: net metering) are adjusted for solar radiation too, so a sunny spring is
+    not a drop."""
     rows = daily.filter(pl.col("day") <= day).sort("meter_id", "day")
-    fits = (
-        (daily if reference is None else reference)
-        .filter(pl.col("day").is_between(first, last) & pl.col("energy_kwh").is_not_null())
-        .sort("meter_id", "day")
-    )
-    design = _DESIGN_COLUMNS
-    rows_by_meter = _arrays_by_meter(rows, design)
-    fits_by_meter = _arrays_by_meter(fits, (*design, "energy_kwh"))
+    rows_by_meter = _arrays_by_meter(rows, _DESIGN_COLUMNS)
     baseline = np.full(rows.height, np.nan)
     spreads, notes = [], []
     for meter, (at, columns) in rows_by_meter.items():
-        fit_at, fit = fits_by_meter.get(meter, (slice(0, 0), {}))
-        fit_days = fit_at.stop - fit_at.start
+        fit_days = fits.days(meter)
         with_weather = fit_days >= min_days and not np.isnan(columns["heating_degree_c"]).any()
         with_sun = with_weather and meter in solar and not np.isnan(columns["radiation_wm2"]).any()
         if fit_days < min_days:
             spreads.append(float("nan"))
             notes.append(f"{fit_days} complete days of history (needs {min_days})")
             continue
-        coef, spread = _robust_fit(_design(fit, with_weather, with_sun), fit["energy_kwh"])
+        coef, spread = fits.fit(meter, with_weather, with_sun)
         baseline[at] = _design(columns, with_weather, with_sun) @ coef
         spreads.append(spread)
         notes.append(
@@ -208,7 +281,14 @@ def daily_baseline(
     ).join(per_meter, on="meter_id", how="left", maintain_order="left")
 
 
-_DESIGN_COLUMNS = ("is_working_day", "heating_degree_c", "cooling_degree_c", "radiation_wm2")
+_DESIGN_COLUMNS = (
+    "is_working_day",
+    "is_saturday",
+    "is_bridge_day",
+    "heating_degree_c",
+    "cooling_degree_c",
+    "radiation_wm2",
+)
 
 
 def _arrays_by_meter(

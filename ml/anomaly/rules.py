@@ -26,6 +26,12 @@ day kind (`slot_high_kwh`)."""
 USUAL_RUN_FACTOR = 2.0
 """A flatline or dropout must last this many times the meter's usual longest daily run of
 identical readings or zeros (`usual_runs`), when that is longer than the rule's minimum."""
+DROP_FLOOR = 0.6
+"""Share of its baseline below which a day of a meter that cannot export is low, however
+widely its history scatters (`sustained_drop`)."""
+BURST_QUANTILE = 0.995
+"""Quantile of a meter's readings over their neighbours' median that `usual_bursts` reports: a
+size of jump the meter makes every few days (a kettle, an oven), a handful of glitches aside."""
 FLAG_COLUMNS = ("meter_id", "interval_start_utc", "interval_minutes", "anomaly_type", "strength")
 
 
@@ -83,6 +89,29 @@ def usual_runs(history: pl.DataFrame) -> pl.DataFrame:
     )
 
 
+def _neighbours() -> pl.Expr:
+    """The median of the `SPIKE_WINDOW` readings around each reading of the meter."""
+    energy = pl.col("energy_kwh")
+    return energy.rolling_median(SPIKE_WINDOW, center=True, min_samples=3).over("meter_id")
+
+
+def usual_bursts(history: pl.DataFrame) -> pl.DataFrame:
+    """Per meter of `history` (interval rows sorted by meter then time, as the meter sent
+    them): `usual_burst_ratio`, the `BURST_QUANTILE` of its readings over the median of their
+    neighbours. A household whose kettle or oven lifts a half-hour to 20 times its neighbours
+    every other day does that as a habit; a meter whose load is smooth jumps little."""
+    return (
+        history.with_columns(neighbours_kwh=_neighbours())
+        .filter(pl.col("neighbours_kwh") > 0)
+        .group_by("meter_id")
+        .agg(
+            usual_burst_ratio=(pl.col("energy_kwh") / pl.col("neighbours_kwh")).quantile(
+                BURST_QUANTILE
+            )
+        )
+    )
+
+
 def flatline(frame: pl.DataFrame, params: AnomalyParams) -> pl.DataFrame:
     """A stuck meter: the same non-zero reading for at least `flatline_min_minutes`, and longer
     than the meter's usual runs (`_run_threshold`; runs of zeros are dropouts; gaps break
@@ -123,13 +152,15 @@ def spike(frame: pl.DataFrame, params: AnomalyParams) -> pl.DataFrame:
     """Consumption at least `spike_ratio` times the expectation and the median of the
     neighbouring intervals, `spike_z` robust deviations above what is usual for the meter at
     that hour and day type (the neighbours keep a return to normal after weeks of low
-    consumption, to which the expectation has adapted, from looking like a spike), and
-    `SLOT_HIGH_FACTOR` times what the meter usually reads at most at that hour (`slot_high_kwh`,
-    when the frame has it: a household's kettle or oven is short and far above its mean, but
-    not above what it does most evenings)."""
+    consumption, to which the expectation has adapted, from looking like a spike), and, when
+    the frame has them, `SLOT_HIGH_FACTOR` times what the meter usually reads at most at that
+    hour (`slot_high_kwh`) and above the jumps over its neighbours the meter usually makes
+    (`usual_burst_ratio`, from `usual_bursts`): a household's kettle or oven is short and far
+    above its mean, but neither above what it does most evenings nor a bigger jump than it
+    makes every few days."""
     energy = pl.col("energy_kwh")
     ratio = energy / pl.col("expected_kwh")
-    neighbours = energy.rolling_median(SPIKE_WINDOW, center=True, min_samples=3).over("meter_id")
+    neighbours = _neighbours()
     mask = (
         (pl.col("expected_kwh") > 0)
         & (ratio >= params.spike_ratio)
@@ -140,6 +171,8 @@ def spike(frame: pl.DataFrame, params: AnomalyParams) -> pl.DataFrame:
     )
     if "slot_high_kwh" in frame.columns:
         mask = mask & (energy >= SLOT_HIGH_FACTOR * pl.col("slot_high_kwh")).fill_null(True)
+    if "usual_burst_ratio" in frame.columns:
+        mask = mask & (energy > pl.col("usual_burst_ratio") * neighbours).fill_null(True)
     return _flags(frame, "spike", mask, ratio / params.spike_ratio)
 
 
@@ -156,11 +189,19 @@ def unit_jump(frame: pl.DataFrame, params: AnomalyParams) -> pl.DataFrame:
 
 def model_residual(frame: pl.DataFrame, params: AnomalyParams) -> pl.DataFrame:
     """Consumption far from the model's expectation under the observed weather (`residual_z`
-    beyond `residual_z`, same direction) for at least `residual_min_minutes`. Only where the
-    model itself ran (`expected_source` = `model`): the profile fallbacks know neither weather
-    nor holidays, so a holiday would look like a six-hour anomaly to them."""
+    beyond `residual_z`, same direction) for at least `residual_min_minutes`, and outside what
+    the meter usually reads at that hour and day kind (below `slot_low_kwh`, above
+    `slot_high_kwh`, when the frame has them): a commercial meter at its Sunday level on a
+    Sunday the model took for a Saturday (the weekend after a holiday) is the model's miss,
+    not the meter's. Only where the model itself ran (`expected_source` = `model`): the
+    profile fallbacks know neither weather nor holidays, so a holiday would look like a
+    six-hour anomaly to them."""
     z = pl.col("residual_z")
     far = (z.abs() >= params.residual_z) & (pl.col("expected_source") == "model")
+    if "slot_low_kwh" in frame.columns:
+        energy = pl.col("energy_kwh")
+        unusual = pl.when(z < 0).then(energy < pl.col("slot_low_kwh"))
+        far = far & unusual.otherwise(energy > pl.col("slot_high_kwh")).fill_null(True)
     minutes = _run_minutes(far, z.sign())
     return _flags(
         frame, "model_residual", far & (minutes >= params.residual_min_minutes),
@@ -182,10 +223,20 @@ def day_runs(
     """Runs of consecutive flagged days per meter (`days`: `meter_id`, `day`, one row per
     meter-day, plus the columns of `flagged`) that reach `day` and last at least `min_days`:
     `meter_id`, `anomaly_type`, `event_start_utc` (the run's first midnight), `event_end_utc`
-    (the end of `day`: the extent known so far) and `run_days`."""
+    (the end of `day`: the extent known so far) and `run_days`. Only meters flagged on `day`
+    are followed back (most days none is, and the run search is skipped)."""
+    flagged = flagged.fill_null(False)
+    today = days.filter((pl.col("day") == day) & flagged)["meter_id"]
+    if today.is_empty():
+        return pl.DataFrame(schema={
+            "meter_id": days.schema["meter_id"], "anomaly_type": pl.String,
+            "event_start_utc": pl.Datetime("us", "UTC"), "event_end_utc": pl.Datetime("us", "UTC"),
+            "run_days": pl.Int32,
+        })  # fmt: skip
     runs = (
-        days.sort("meter_id", "day")
-        .with_columns(is_flagged=flagged.fill_null(False))
+        days.filter(pl.col("meter_id").is_in(today.implode()))
+        .sort("meter_id", "day")
+        .with_columns(is_flagged=flagged)
         .with_columns(
             is_new_run=(pl.col("is_flagged") != pl.col("is_flagged").shift(1).over("meter_id"))
             .fill_null(True)
@@ -211,9 +262,16 @@ def sustained_drop(baselines: pl.DataFrame, day: date, params: AnomalyParams) ->
     """Days below `drop_ratio` of the meter's weather-adjusted baseline (`daily_baseline`), at
     least `drop_min_days` running up to `day`: the signature of theft or a bypassed meter. A
     meter whose days scatter widely around its baseline (net metering with solar: small,
-    signed daily totals) must fall three of its spreads below it, which rarely happens."""
+    signed daily totals) must fall three of its spreads below it, which rarely happens; but a
+    meter that cannot export (`can_export` false, when the frame has it) is low below
+    `DROP_FLOOR` of its baseline however wide its spread: a history holding an earlier drop or
+    a change of level widens it past any drop."""
     ratio = pl.col("energy_kwh") / pl.col("baseline_kwh")
-    threshold = pl.min_horizontal(pl.lit(params.drop_ratio), 1.0 - 3.0 * pl.col("baseline_spread"))
+    spread_bar = 1.0 - 3.0 * pl.col("baseline_spread")
+    if "can_export" in baselines.columns:
+        floor = pl.when(pl.col("can_export")).then(None).otherwise(pl.lit(DROP_FLOOR))
+        spread_bar = pl.max_horizontal(spread_bar, floor)
+    threshold = pl.min_horizontal(pl.lit(params.drop_ratio), spread_bar)
     low = (ratio < threshold) & (pl.col("baseline_kwh") > 0)
     return day_runs(baselines, low, day, params.drop_min_days, "sustained_drop")
 

@@ -1,7 +1,7 @@
 """Reading a table's trailing window chunk after chunk, each day read once.
 
 The anomaly detection of a chunk of days reads the days it judges and the history behind them
-(`history_days` plus the model's level window: about 80 days for a 7-day chunk). Reading that
+(`history_days` plus the model's level window: about 80 days behind each chunk). Reading that
 whole window again for every chunk was most of the time of a year's detection; consecutive
 chunks share all but their newest days, so only those are read.
 """

@@ -11,7 +11,7 @@ passes the threshold and every score of the meter's own history days.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date
 from typing import Any
 
 import numpy as np
@@ -64,13 +64,17 @@ def day_profiles(features: pl.DataFrame, baselines: pl.DataFrame) -> pl.DataFram
     )
 
 
-def _standardised(profiles: pl.DataFrame, day: date) -> pl.DataFrame:
-    history = profiles.filter(pl.col("day") < day)
-    scales = history.group_by("meter_id").agg(
+def _profile_scales(history: pl.DataFrame) -> pl.DataFrame:
+    """Per meter of `history` (`day_profiles`): each feature's median and MAD, and its number
+    of history days."""
+    return history.group_by("meter_id").agg(
         *[pl.col(f).median().alias(f"{f}_median") for f in FEATURES],
         *[(pl.col(f) - pl.col(f).median()).abs().median().alias(f"{f}_mad") for f in FEATURES],
         history_days=pl.len(),
     )
+
+
+def _standardised(profiles: pl.DataFrame, scales: pl.DataFrame) -> pl.DataFrame:
     return profiles.join(scales, on="meter_id").with_columns(
         (pl.col(f) - pl.col(f"{f}_median"))
         / (MAD_TO_SD * pl.col(f"{f}_mad")).clip(lower_bound=MIN_SPREAD)
@@ -80,8 +84,11 @@ def _standardised(profiles: pl.DataFrame, day: date) -> pl.DataFrame:
 
 @dataclass(frozen=True)
 class WeekForest:
-    """A forest fitted on the history before a Monday, and each meter's highest score there."""
+    """What the unusual-day detector learns from the history before a Monday: each meter's
+    profile scales, a forest fitted on the standardised history days of the meters with at
+    least `min_days` of them, and each such meter's highest score there."""
 
+    scales: pl.DataFrame
     forest: Any
     history_max: pl.DataFrame
 
@@ -128,43 +135,39 @@ def _max_by_meter(scored: pl.DataFrame) -> pl.DataFrame:
     return scored.group_by("meter_id").agg(history_max=pl.col("isolation_score").max())
 
 
+def week_forest(history: pl.DataFrame, min_days: int, seed: int = 0) -> WeekForest | None:
+    """The `WeekForest` of the profiles (`day_profiles`) of the days before a Monday, or none
+    when fewer than `min_days` of them can train it. Fitting and scoring the history are most of
+    the detector's time, and a week more of history hardly moves what is unusual."""
+    scales = _profile_scales(history).filter(pl.col("history_days") >= min_days)
+    train = _standardised(history, scales)
+    if train.height < min_days:
+        return None
+    forest = _fitted(seed, train.select(FEATURES).to_numpy())
+    return WeekForest(scales, forest, _max_by_meter(_scored(forest, train)))
+
+
 def unusual_days(
-    profiles: pl.DataFrame,
-    day: date,
-    threshold: float,
-    min_days: int,
-    seed: int = 0,
-    forests: dict[date, WeekForest] | None = None,
+    recent: pl.DataFrame, day: date, threshold: float, week: WeekForest | None
 ) -> pl.DataFrame:
     """Meters whose profile of `day` is unusual: `meter_id`, `isolation_score` (0.5 ordinary,
     near 1 isolated at once) and `most_unusual` (the feature furthest from the meter's median).
-    Meters with fewer than `min_days` history days are not judged.
-
-    `forests` (a dict the caller keeps over a run of days) reuses one forest per week, fitted
-    and scored on the history before its Monday: fitting and scoring the history are most of
-    the detector's time, and a week more of history hardly moves what is unusual."""
-    frame = _standardised(profiles, day).filter(pl.col("history_days") >= min_days)
-    cutoff = day if forests is None else day - timedelta(days=day.weekday())
-    train = frame.filter(pl.col("day") < cutoff)
-    target = frame.filter(pl.col("day") == day)
-    if target.height == 0 or train.height < min_days:
+    `recent`: the profiles (`day_profiles`) of the days from the week's Monday to `day`, judged
+    by the `week_forest` of the history before it; a day is unusual when its score passes
+    `threshold` and every score of the meter's days before it. Meters the week's forest does
+    not know are not judged."""
+    frame = _standardised(recent, week.scales) if week is not None else recent.clear()
+    if week is None or frame.filter(pl.col("day") == day).height == 0:
         return pl.DataFrame(
             schema={"meter_id": pl.String, "isolation_score": pl.Float64, "most_unusual": pl.String}
         )
-    week = forests.get(cutoff) if forests is not None else None
-    if week is None:
-        forest = _fitted(seed, train.select(FEATURES).to_numpy())
-        week = WeekForest(forest, _max_by_meter(_scored(forest, train)))
-        if forests is not None:
-            forests.clear()
-            forests[cutoff] = week
-    recent = _scored(week.forest, frame.filter(pl.col("day") >= cutoff))
+    scored = _scored(week.forest, frame)
     history_max = (
-        pl.concat([week.history_max, _max_by_meter(recent.filter(pl.col("day") < day))])
+        pl.concat([week.history_max, _max_by_meter(scored.filter(pl.col("day") < day))])
         .group_by("meter_id")
         .agg(pl.col("history_max").max())
     )
-    today = recent.filter(pl.col("day") == day).join(history_max, on="meter_id")
+    today = scored.filter(pl.col("day") == day).join(history_max, on="meter_id")
     values = np.abs(today.select(FEATURES).to_numpy())
     return (
         today.with_columns(

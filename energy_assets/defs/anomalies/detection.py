@@ -46,13 +46,14 @@ from energy_assets.defs.partitions import (
     training_cadence,
 )
 from energy_assets.defs.resources import LakeResource, MlflowResource
-from energy_assets.defs.tables import key, write_metadata
+from energy_assets.defs.tables import key, write_checked
 from energy_assets.settings import Settings
 from energy_assets.sources.anomaly_feedback import read_feedback, verdicts
 from energy_assets.storage.lake import Chunk, Lake, days_in
 from energy_assets.transforms.layers import chunks
 from ml.anomaly.consequences import CONSEQUENCE_DAYS
 from ml.anomaly.detection import (
+    CHUNK_DAYS,
     INPUT_COLUMNS,
     UNIT_LOOKBACK_DAYS,
     detect_day,
@@ -67,7 +68,7 @@ from ml.anomaly.history import (
 )
 from ml.anomaly.params import AnomalyParams
 from ml.anomaly.sliding_read import SlidingRead
-from ml.anomaly.unusual_day import WeekForest
+from ml.anomaly.week_history import WeekHistory
 from ml.forecasting.inputs import GOLD_COLUMNS, LEVEL_DAYS
 from ml.forecasting.model import Predictor
 from ml.forecasting.periods import period_start
@@ -227,13 +228,13 @@ def anomalies(
     days_without_inputs: list[str] = []
     # What was raised on the days before decides what is an after-effect of it.
     raised = [_frame(store.read(GOLD_ANOMALIES, start - timedelta(days=CONSEQUENCE_DAYS), start))]
-    forests: dict[date, WeekForest] = {}
+    weeks: dict[date, WeekHistory] = {}
     known: list[pl.DataFrame] = []
 
     reads = _sliding_reads(store)
 
     def checked() -> Iterator[Chunk]:
-        for low, high in chunks(start, end):
+        for low, high in chunks(start, end, CHUNK_DAYS):
             first = low - timedelta(days=lookback + LEVEL_DAYS + 1)
             raw, silver, leave_out = _windows(reads, first, high, params)
             if raw.height == 0:
@@ -261,7 +262,7 @@ def anomalies(
                     pl.col("day") >= day - timedelta(days=CONSEQUENCE_DAYS)
                 )
                 detection = detect_day(
-                    features.filter(pl.col("day") >= day - timedelta(days=lookback)),
+                    features,
                     meter_frame,
                     unit_days,
                     day,
@@ -269,10 +270,9 @@ def anomalies(
                     detected_at,
                     acknowledged,
                     recent,
-                    forests,
+                    weeks,
                 )
                 raised.append(_frame(detection.table))
-                suite.observe(detection.table)
                 severe.append(
                     severe_share(detection.table, today["meter_id"].n_unique(), params.severe_share)
                 )
@@ -282,10 +282,11 @@ def anomalies(
             table = pa.concat_tables(days) if days else GOLD_ANOMALIES.schema.empty_table()
             yield Chunk(low, high, table)
 
-    written = store.replace_chunks(GOLD_ANOMALIES, checked())
+    # The contract check screens each chunk before it is written; refused rows go to quarantine.
+    written, suite_results = write_checked(store, GOLD_ANOMALIES, suite, checked(), (start, end))
     return dg.MaterializeResult(
         metadata={
-            **write_metadata(written, start, end),
+            **written,
             **{f"rows_{kind}": count for kind, count in sorted(types.items())},
             "params": dg.MetadataValue.json(params.as_dict()),
             "acknowledged_events": len(acknowledged),
@@ -295,7 +296,7 @@ def anomalies(
             ),
         },
         check_results=[
-            *suite.results(),
+            *suite_results,
             *inputs.results(),
             check_result(key(GOLD_ANOMALIES), severe, "severe_share", dg.AssetCheckSeverity.WARN),
         ],

@@ -14,8 +14,17 @@ from checks.anomaly_checks import severe_share
 from energy_assets.sources.anomaly_feedback import read_feedback, submit_feedback, verdicts
 from ml.anomaly.evaluation import false_events, score_events
 from ml.anomaly.events import Event, consolidate, event_rows, merge_flags
+from ml.anomaly.expectation import slot_ranges, with_slot_range
 from ml.anomaly.params import AnomalyParams
-from ml.anomaly.rules import dropout, flatline, negative, spike, sustained_drop, usual_runs
+from ml.anomaly.rules import (
+    dropout,
+    flatline,
+    model_residual,
+    negative,
+    spike,
+    sustained_drop,
+    usual_runs,
+)
 
 PARAMS = AnomalyParams()
 T0 = datetime(2024, 1, 15, tzinfo=UTC)
@@ -90,6 +99,18 @@ def test_sustained_drop_needs_consecutive_low_days_against_the_baseline() -> Non
     assert sustained_drop(baselines, days[-2], PARAMS).height == 0
     noisy = baselines.with_columns(baseline_spread=pl.lit(0.5))
     assert sustained_drop(noisy, days[-1], PARAMS).height == 0
+
+
+def test_a_meter_that_cannot_export_drops_below_the_floor_however_noisy_its_history() -> None:
+    days = [date(2024, 1, d) for d in range(1, 11)]
+    noisy = pl.DataFrame(
+        {"meter_id": ["M1"] * 10, "day": days, "energy_kwh": [10.0] * 7 + [4.0] * 3,
+         "baseline_kwh": [10.0] * 10, "baseline_spread": [0.5] * 10}
+    )  # fmt: skip
+    consumer = noisy.with_columns(can_export=pl.lit(False))
+    prosumer = noisy.with_columns(can_export=pl.lit(True))
+    assert sustained_drop(consumer, days[-1], PARAMS)["run_days"].to_list() == [3]
+    assert sustained_drop(prosumer, days[-1], PARAMS).height == 0
 
 
 def test_flagged_intervals_close_together_merge_into_one_event() -> None:
@@ -200,3 +221,22 @@ def test_a_reading_not_well_above_what_the_meter_usually_reads_at_that_hour_is_n
     day = with_values(40, [2.4, 2.4], residual_z=[9.0, 9.0])
     assert spike(day.with_columns(slot_high_kwh=pl.lit(2.0)), PARAMS).height == 0
     assert spike(day.with_columns(slot_high_kwh=pl.lit(1.0)), PARAMS).height == 2
+
+
+def test_a_reading_at_the_meters_usual_level_for_its_day_kind_is_no_model_residual() -> None:
+    sundays = [date(2024, 3, 24), date(2024, 3, 31), date(2024, 4, 7)]
+    hours = [
+        {"meter_id": "M1", "interval_start_utc": datetime(d.year, d.month, d.day, h, tzinfo=UTC),
+         "local_hour": h, "local_day_of_week": 6, "is_holiday": False, "is_bridge_day": False,
+         "energy_kwh": 0.25 + 0.01 * (i % 3)}
+        for i, d in enumerate(sundays) for h in range(9, 17)
+    ]  # fmt: skip
+    history = pl.DataFrame(hours[:16])
+    judged = pl.DataFrame(hours[16:]).with_columns(
+        interval_minutes=pl.lit(60), residual_z=pl.lit(-8.0), expected_source=pl.lit("model")
+    )
+    missed_by_the_model = with_slot_range(judged, slot_ranges(history))
+    assert model_residual(judged, PARAMS).height == 8
+    assert model_residual(missed_by_the_model, PARAMS).height == 0
+    collapsed = missed_by_the_model.with_columns(energy_kwh=pl.lit(0.1))
+    assert model_residual(collapsed, PARAMS).height == 8

@@ -9,7 +9,7 @@ import numpy as np
 import polars as pl
 import pytest
 
-from ml.anomaly.expectation import daily_baseline
+from ml.anomaly.expectation import baseline_fits, daily_baseline
 from ml.anomaly.history import (
     clean_history,
     excluded_intervals,
@@ -20,7 +20,8 @@ from ml.anomaly.history import (
 )
 from ml.anomaly.params import AnomalyParams
 from ml.anomaly.rules import sustained_rise
-from ml.anomaly.unusual_day import SHAPE_FEATURES, WeekForest, unusual_days
+from ml.anomaly.unusual_day import SHAPE_FEATURES, unusual_days, week_forest
+from ml.anomaly.week_history import monday_of, week_history
 
 PARAMS = AnomalyParams()
 FIRST = date(2024, 1, 1)
@@ -185,13 +186,14 @@ def test_the_daily_baseline_learns_from_the_reference_days_it_is_given() -> None
     daily = pl.DataFrame(
         {"meter_id": ["M1"] * 30, "day": days, "energy_kwh": [20.0] * 20 + [5.0] * 10,
          "heating_degree_c": [5.0] * 30, "cooling_degree_c": [0.0] * 30,
-         "radiation_wm2": [100.0] * 30, "is_working_day": [True] * 30}
+         "radiation_wm2": [100.0] * 30, "is_working_day": [True] * 30,
+         "is_saturday": [False] * 30, "is_bridge_day": [False] * 30}
     )  # fmt: skip
     clean = daily.with_columns(
         energy_kwh=pl.when(pl.col("day") >= days[20]).then(None).otherwise("energy_kwh")
     )
-    learnt = daily_baseline(daily, days[-1], 56, 3, 10, clean)
-    raw = daily_baseline(daily, days[-1], 56, 3, 10)
+    learnt = daily_baseline(daily, days[-1], baseline_fits(clean, days[-1], 56, 3), 10)
+    raw = daily_baseline(daily, days[-1], baseline_fits(daily, days[-1], 56, 3), 10)
     assert learnt["baseline_kwh"][-1] == pytest.approx(20.0)
     assert learnt["energy_kwh"][-1] == 5.0
     assert raw["baseline_kwh"][-1] < learnt["baseline_kwh"][-1]
@@ -208,7 +210,7 @@ def test_a_level_that_moved_up_and_stays_is_a_level_shift_after_three_days() -> 
     assert sustained_rise(baselines, days[-2], PARAMS).height == 0
 
 
-def test_a_day_of_another_shape_is_unusual_with_a_forest_per_day_or_one_per_week() -> None:
+def test_a_day_of_another_shape_is_unusual_against_the_forest_of_its_week() -> None:
     rng = np.random.default_rng(0)
     days = [FIRST + timedelta(days=d) for d in range(40)]
     rows = [
@@ -223,10 +225,30 @@ def test_a_day_of_another_shape_is_unusual_with_a_forest_per_day_or_one_per_week
         pl.when(odd).then(0.9).otherwise(SHAPE_FEATURES[-1]).alias(SHAPE_FEATURES[-1]),
         pl.when(odd).then(1.0).otherwise("baseline_log_ratio").alias("baseline_log_ratio"),
     )
-    forests: dict[date, WeekForest] = {}
+    monday = days[-5]
+    week = week_forest(profiles.filter(pl.col("day") < monday), 10)
+    recent = profiles.filter(pl.col("day") >= monday)
     for day in days[-5:-1]:
-        assert unusual_days(profiles, day, 0.72, 10, forests=forests).height == 0
-    weekly = unusual_days(profiles, days[-1], 0.72, 10, forests=forests)
-    daily = unusual_days(profiles, days[-1], 0.72, 10)
-    assert weekly["meter_id"].to_list() == daily["meter_id"].to_list() == ["M1"]
-    assert weekly["isolation_score"][0] > 0.72
+        assert unusual_days(recent.filter(pl.col("day") <= day), day, 0.72, week).height == 0
+    found = unusual_days(recent, days[-1], 0.72, week)
+    assert found["meter_id"].to_list() == ["M1"]
+    assert found["isolation_score"][0] > 0.72
+
+
+def test_what_is_usual_for_a_day_is_learnt_from_the_days_before_its_monday_only() -> None:
+    frame = hourly_days(40).with_columns(
+        expected_kwh=pl.col("energy_kwh"), expected_source=pl.lit("model"), is_excluded=False
+    )
+    monday = FIRST + timedelta(days=35)
+    later = frame.with_columns(
+        energy_kwh=pl.when(pl.col("day") > monday)
+        .then(pl.col("energy_kwh") * 3)
+        .otherwise(pl.col("energy_kwh"))
+    )
+    week, same_week = (week_history(f, monday, PARAMS, frozenset()) for f in (frame, later))
+    assert monday_of(monday + timedelta(days=3)) == monday
+    assert week.levels.equals(same_week.levels)
+    for learnt in ("scales", "ranges"):
+        rows = [getattr(w, learnt).sort(pl.all()) for w in (week, same_week)]
+        assert rows[0].equals(rows[1])
+    assert week.daily["day"].max() == monday - timedelta(days=1)
