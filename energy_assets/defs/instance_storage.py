@@ -58,6 +58,7 @@ class OpenSqliteEventLogStorage(SqliteEventLogStorage):
         self._engines: OrderedDict[str, Engine] = OrderedDict()
         self._engines_pid = os.getpid()
         self._engines_lock = threading.Lock()
+        self._tables_seen: set[str] = set()
         super().__init__(base_dir, inst_data)
 
     @classmethod
@@ -101,6 +102,13 @@ class OpenSqliteEventLogStorage(SqliteEventLogStorage):
                 self._initialized_dbs.add(shard)
             with engine.connect() as conn, conn.begin():
                 yield conn
+
+    def has_table(self, table_name: str) -> bool:
+        """Dagster asks for every materialization (its tags table), each time with a new engine:
+        a table once there stays there (migrations add tables, nothing drops them)."""
+        if table_name not in self._tables_seen and super().has_table(table_name):
+            self._tables_seen.add(table_name)
+        return table_name in self._tables_seen
 
     def watch(self, run_id: str, cursor: str | None, callback: EventHandlerFn) -> None:
         observer: Any = self._obs
