@@ -59,6 +59,7 @@ class OpenSqliteEventLogStorage(SqliteEventLogStorage):
         self._engines_pid = os.getpid()
         self._engines_lock = threading.Lock()
         self._tables_seen: set[str] = set()
+        self._asset_key_columns_seen: set[str] = set()
         super().__init__(base_dir, inst_data)
 
     @classmethod
@@ -105,10 +106,19 @@ class OpenSqliteEventLogStorage(SqliteEventLogStorage):
 
     def has_table(self, table_name: str) -> bool:
         """Dagster asks for every materialization (its tags table), each time with a new engine:
-        a table once there stays there (migrations add tables, nothing drops them)."""
+        a table once there stays there (migrations add tables and columns, nothing drops
+        them)."""
         if table_name not in self._tables_seen and super().has_table(table_name):
             self._tables_seen.add(table_name)
         return table_name in self._tables_seen
+
+    def _has_asset_key_col_on_connection(self, conn: Connection, column_name: str) -> bool:
+        """Likewise for the asset keys table's columns, inspected for every asset event."""
+        if column_name not in self._asset_key_columns_seen and (
+            super()._has_asset_key_col_on_connection(conn, column_name)
+        ):
+            self._asset_key_columns_seen.add(column_name)
+        return column_name in self._asset_key_columns_seen
 
     def watch(self, run_id: str, cursor: str | None, callback: EventHandlerFn) -> None:
         observer: Any = self._obs
