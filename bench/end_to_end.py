@@ -26,6 +26,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
+from unittest import mock
 
 import psutil
 
@@ -81,7 +82,11 @@ def _step_seconds(home: Path) -> dict[str, float]:
         dg.DagsterEventType.STEP_SUCCESS,
         dg.DagsterEventType.STEP_FAILURE,
     }
-    with dg.DagsterInstance.from_config(str(home)) as instance:
+    # The instance settings place the event log under DAGSTER_HOME (`dagster.yaml`).
+    with (
+        mock.patch.dict(os.environ, {"DAGSTER_HOME": str(home)}),
+        dg.DagsterInstance.from_config(str(home)) as instance,
+    ):
         for run in instance.get_runs():
             for entry in instance.all_logs(run.run_id, of_type=kinds):
                 event = entry.dagster_event

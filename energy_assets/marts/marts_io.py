@@ -52,6 +52,15 @@ def exports_dir(folder: Path) -> Path:
     return folder / "exports"
 
 
+def dbt_target_dir(folder: Path) -> Path:
+    """dbt's target folder for the marts of this marts folder, the same for every run and both
+    marts steps. dbt keeps its partial-parse state there, so a run parses only what changed: a
+    new target folder per run, or one shared by lakes (whose profiles differ in the DuckDB
+    path), means parsing the whole project again, about 7 s a dbt process here. dbt steps of one
+    folder run one at a time (the `duckdb` pool)."""
+    return folder / "dbt_target"
+
+
 @dataclass(frozen=True)
 class ExportResult:
     """What an export wrote: rows per table, and how long it took."""

@@ -219,6 +219,19 @@ def test_a_partition_run_replaces_exactly_its_window(
     assert marked == [(FIRST, True, 6 * 24), (LAST, False, 6 * 24)]
 
 
+def test_only_the_first_dbt_process_of_a_marts_folder_parses_the_whole_project(
+    built: Built,
+) -> None:
+    """Both marts steps share the folder's dbt target: after the first, dbt parses partially."""
+    events = [
+        json.loads(line)["info"]["name"]
+        for line in (marts_io.dbt_target_dir(built.folder) / "dbt.log").read_text().splitlines()
+        if line.startswith("{")
+    ]
+    assert events.count("UnableToPartialParse") == 1
+    assert events.count("PartialParsingEnabled") >= 1
+
+
 def test_forecast_accuracy_reconciles_with_the_lake(built: Built) -> None:
     """Each meter's MAE and bias on the forecast day, recomputed from gold forecasts and silver."""
     forecasts = built.lake.read(GOLD_FORECASTS, LAST, END.date()).to_pylist()

@@ -105,7 +105,12 @@ def _build(
     folder = marts_io.marts_dir(lake)
     built: set[str] = set()
     with marts_io.marts_environment(lake, folder, settings):
-        for event in dbt.cli(marts_io.BUILD_ARGS, context=context).stream():
+        invocation = dbt.cli(
+            marts_io.BUILD_ARGS,
+            context=context,
+            target_path=marts_io.dbt_target_dir(folder),
+        )
+        for event in invocation.stream():
             if isinstance(event, dg.Output):
                 built.add(context.asset_key_for_output(event.output_name).path[-1])
             yield event

@@ -1,0 +1,156 @@
+"""The embedded instance's SQLite event log, kept open between events (`dagster.yaml` names it).
+
+Dagster's own SQLite event log opens a new engine and connection for every event and closes it
+after the commit. Closing the last connection of a WAL database checkpoints it (and each commit
+and checkpoint syncs the disk): about 40 ms per event here, and a year's range run stores two
+events per asset and day (planned, then materialized). This storage keeps one connection per
+database file open for the life of the process (`synchronous=NORMAL`, WAL's documented safe
+setting: a commit is durable once checkpointed and never corrupts the file), so an event costs a
+few milliseconds. Other processes (the daemon, the webserver, a backfill) keep sharing the files
+through SQLite's WAL locking, each under the busy timeout. Watchers of a run (the UI's live log)
+are woken by writes to the run's WAL file as well as to its database file, since a write now
+lands in the WAL and reaches the database file only at a checkpoint.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from collections import OrderedDict
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from typing import Any
+
+import sqlalchemy as sa
+from dagster import Field, StringSource
+from dagster._core.storage.event_log.base import EventHandlerFn
+from dagster._core.storage.event_log.sqlite.sqlite_event_log import (
+    SqliteEventLogStorage,
+    SqliteEventLogStorageWatchdog,
+)
+from dagster._core.storage.sqlite import create_db_conn_string
+from dagster._serdes import ConfigurableClassData
+from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.pool import StaticPool
+from watchdog.events import FileSystemEvent
+from watchdog.observers import Observer
+
+OPEN_DATABASES = 16
+"""Database files kept open per process (the index and the most recent runs); older ones close."""
+BUSY_TIMEOUT_S = 30
+"""How long a write waits for another process's write to the same file."""
+EVENT_LOG_FOLDER = ("history", "runs")
+"""Where Dagster's default SQLite event log lives under DAGSTER_HOME: existing history stays."""
+
+
+def _set_pragmas(dbapi_connection: Any, _record: object) -> None:
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.close()
+
+
+class OpenSqliteEventLogStorage(SqliteEventLogStorage):
+    """Dagster's SQLite event log (one database per run plus an index) with each database's
+    connection kept open and reused, for the most recent `OPEN_DATABASES` files."""
+
+    def __init__(self, base_dir: str, inst_data: ConfigurableClassData | None = None):
+        self._engines: OrderedDict[str, Engine] = OrderedDict()
+        self._engines_pid = os.getpid()
+        self._engines_lock = threading.Lock()
+        self._tables_seen: set[str] = set()
+        self._asset_key_columns_seen: set[str] = set()
+        super().__init__(base_dir, inst_data)
+
+    @classmethod
+    def config_type(cls) -> dict[str, Field]:
+        return {"dagster_home": Field(StringSource)}
+
+    @classmethod
+    def from_config_value(  # type: ignore[override]
+        cls, inst_data: ConfigurableClassData | None, config_value: Mapping[str, str]
+    ) -> OpenSqliteEventLogStorage:
+        base_dir = os.path.join(config_value["dagster_home"], *EVENT_LOG_FOLDER)
+        return cls(base_dir, inst_data=inst_data)
+
+    def _engine(self, shard: str) -> Engine:
+        """The shard's open engine; a forked child drops its parent's (never shared across fork)."""
+        with self._engines_lock:
+            if self._engines_pid != os.getpid():
+                self._engines = OrderedDict()
+                self._engines_pid = os.getpid()
+            engine = self._engines.get(shard)
+            if engine is None:
+                engine = sa.create_engine(
+                    create_db_conn_string(self._base_dir, shard),
+                    poolclass=StaticPool,
+                    connect_args={"timeout": BUSY_TIMEOUT_S, "check_same_thread": False},
+                )
+                sa.event.listen(engine, "connect", _set_pragmas)
+                self._engines[shard] = engine
+                while len(self._engines) > OPEN_DATABASES:
+                    self._engines.popitem(last=False)[1].dispose()
+            else:
+                self._engines.move_to_end(shard)
+            return engine
+
+    @contextmanager
+    def _connect(self, shard: str) -> Iterator[Connection]:
+        with self._db_lock:
+            engine = self._engine(shard)
+            if shard not in self._initialized_dbs:
+                self._initdb(engine)
+                self._initialized_dbs.add(shard)
+            with engine.connect() as conn, conn.begin():
+                yield conn
+
+    def has_table(self, table_name: str) -> bool:
+        """Dagster asks for every materialization (its tags table), each time with a new engine:
+        a table once there stays there (migrations add tables and columns, nothing drops
+        them)."""
+        if table_name not in self._tables_seen and super().has_table(table_name):
+            self._tables_seen.add(table_name)
+        return table_name in self._tables_seen
+
+    def _has_asset_key_col_on_connection(self, conn: Connection, column_name: str) -> bool:
+        """Likewise for the asset keys table's columns, inspected for every asset event."""
+        if column_name not in self._asset_key_columns_seen and (
+            super()._has_asset_key_col_on_connection(conn, column_name)
+        ):
+            self._asset_key_columns_seen.add(column_name)
+        return column_name in self._asset_key_columns_seen
+
+    def watch(self, run_id: str, cursor: str | None, callback: EventHandlerFn) -> None:
+        observer: Any = self._obs
+        if observer is None:
+            observer = self._obs = Observer()  # type: ignore[assignment]
+            observer.start()
+        watchdog = _RunWatchdog(self, run_id, callback, cursor)
+        self._watchers[run_id][callback] = (
+            watchdog,
+            observer.schedule(watchdog, self._base_dir, recursive=True),
+        )
+
+    def dispose(self) -> None:
+        super().dispose()
+        with self._engines_lock:
+            for engine in self._engines.values():
+                engine.dispose()
+            self._engines.clear()
+
+
+class _RunWatchdog(SqliteEventLogStorageWatchdog):
+    """Reads a run's new events when its database file or its WAL file changes."""
+
+    def __init__(
+        self,
+        storage: SqliteEventLogStorage,
+        run_id: str,
+        callback: EventHandlerFn,
+        cursor: str | None,
+    ):
+        super().__init__(storage, run_id, callback, cursor)
+        self._patterns = [self._log_path, f"{self._log_path}-wal"]
+
+    def on_modified(self, event: FileSystemEvent) -> None:
+        self._process_log()
