@@ -95,11 +95,24 @@ def fit_period(
     issue_hour_utc: int,
     previous: FittedModel | None = None,
 ) -> FittedModel | str:
-    """Train on `features` of [start - train_days, start - holdout_days), sampled to
-    `max_train_rows` with more weight on recent days (`ml.forecasting.training_window`), calibrate
-    the band
-    on and score the held-out days before `start`; `history` holds the days before the window.
-    Each meter's vanilla regression is fitted on the same training rows.
+    """`train_period` on the model inputs of `features` (gold features of the days before `start`;
+    `history` holds the days before those): for one period. A run of many periods computes the
+    inputs once (`model_inputs` over all its days) and calls `train_period` for each."""
+    window = features.filter(pl.col("day") < start)
+    return train_period(model_inputs(window, history, issue_hour_utc), start, params, previous)
+
+
+def train_period(
+    inputs: pl.DataFrame,
+    start: date,
+    params: TrainingParams,
+    previous: FittedModel | None = None,
+) -> FittedModel | str:
+    """Train on the rows of `inputs` (`ml.forecasting.inputs.model_inputs` of gold features: each
+    row's inputs as known at its own issue time, so one frame serves every period) of
+    [start - train_days, start - holdout_days), sampled to `max_train_rows` with more weight on
+    recent days (`ml.forecasting.training_window`), calibrate the band on and score the held-out
+    days before `start`. Each meter's vanilla regression is fitted on the same training rows.
 
     The band is calibrated on the held-out days (`band_scale_for`): with `previous`, on how the
     previous period's model, which forecast those days in earnest at the same distance from its
@@ -116,22 +129,16 @@ def fit_period(
     """
     train_start = start - timedelta(days=params.train_days)
     holdout_start = start - timedelta(days=params.holdout_days)
-    window = features.filter((pl.col("day") >= train_start) & (pl.col("day") < start))
-    sampled = recency_sample(
-        window.filter(pl.col("day") < holdout_start),
+    window = inputs.filter((pl.col("day") >= train_start) & (pl.col("day") < start))
+    is_usable = usable(window) & pl.col("energy_kwh").is_not_null()
+    training = recency_sample(
+        window.filter(is_usable & (pl.col("day") < holdout_start)),
         holdout_start,
         params.max_train_rows,
         params.seed,
         params.recency_half_life_days,
     )
-    inputs = model_inputs(
-        pl.concat([sampled, window.filter(pl.col("day") >= holdout_start)]),
-        history,
-        issue_hour_utc,
-    )
-    is_usable = usable(inputs) & pl.col("energy_kwh").is_not_null()
-    training = inputs.filter(is_usable & (pl.col("day") < holdout_start))
-    held_out = inputs.filter(is_usable & (pl.col("day") >= holdout_start))
+    held_out = window.filter(is_usable & (pl.col("day") >= holdout_start))
     days = training["day"].n_unique()
     if days < MIN_TRAIN_DAYS:
         return (
@@ -149,7 +156,7 @@ def fit_period(
         needs = (*previous.band_needs[-(params.calibration_periods - 1) :], earnest)
     scale = band_scale_for(np.concatenate(needs))
     holdout = forecast(
-        partial(predict, booster, band_scale=scale), held_out, history, "candidate", regressions
+        partial(predict, booster, band_scale=scale), held_out, training, "candidate", regressions
     )
     return FittedModel(
         booster=booster,
