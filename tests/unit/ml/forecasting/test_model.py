@@ -26,7 +26,9 @@ from ml.forecasting.baselines import (
 )
 from ml.forecasting.inputs import MIN_HISTORY_DAYS, fallback_reasons, meter_levels, model_inputs
 from ml.forecasting.model import (
+    TARGET_COVERAGE,
     TrainingParams,
+    adapted_level,
     band_needs,
     band_scale_for,
     expected_consumption,
@@ -203,7 +205,24 @@ def test_a_period_continues_the_previous_booster_until_its_warm_starts_are_used_
     assert third.booster.num_boosted_rounds() <= params.num_boost_round
     # The band is calibrated on the held-out weeks so far, each as its period's model saw it.
     assert [len(needs) for needs in third.band_needs] == [len(second.band_needs[0])] * 3
-    assert third.band_scale == band_scale_for(np.concatenate(third.band_needs))
+    assert third.band_scale == band_scale_for(
+        np.concatenate(third.band_needs), third.coverage_level
+    )
+    # Its level moved from the previous one by how the previous band held its earnest forecasts.
+    earnest = third.band_needs[-1]
+    held = float(np.mean(earnest <= second.band_scale))
+    assert third.coverage_level == adapted_level(second.coverage_level, held, params.coverage_step)
+
+
+def test_the_calibration_level_rises_after_a_band_held_too_little_and_falls_after_too_much() -> (
+    None
+):
+    step = TrainingParams(calibration_periods=8).coverage_step
+    assert step == 1 / 8
+    assert adapted_level(0.8, 0.72, step) == pytest.approx(0.81)
+    assert adapted_level(0.8, 0.88, step) == pytest.approx(0.79)
+    assert adapted_level(0.8, TARGET_COVERAGE, step) == 0.8
+    assert adapted_level(0.99, 0.0, step) == 1.0
 
 
 def test_band_needs_are_how_far_the_band_must_stretch_to_hold_each_actual() -> None:
