@@ -12,7 +12,7 @@ production rules. Periods before `--first-period` (default: the first Monday wit
 `WARM_UP_DAYS` of history and level history before it) serve as history only. Prints one line
 per week and the overall figures against the issue's targets: region MAPE at least 30% below the
 best naive baseline, at least 90% of meters with positive skill, P10-P90 coverage of 75-85%, and
-the trainings' cost (wall and CPU seconds of every weekly `fit_period`; issue 19's target: a year
+the trainings' cost (wall and CPU seconds of every weekly `train_period`; issue 19's target: a year
 of 50 meters under 2 minutes). It is not part of `make bench`: it forecasts and scores every week
 besides training.
 """

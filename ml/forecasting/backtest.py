@@ -84,7 +84,9 @@ def run_backtest(
 ) -> Backtest | str:
     """Replay every training period (of the `cadence`) of `features` (gold consumption features
     over the whole history), or only those starting on or after `first_period` (the earlier
-    days then serve as training history only).
+    days then serve as training history only; the `params.calibration_periods` periods just
+    before it are trained, not scored, so that the band of the first scored period is calibrated
+    on as many weeks of earnest forecasts as any later one, see `train_period`).
 
     `registered` gives the model training registered for a period start, when it was trained on
     these features with these `params`: that period is forecast by it instead of a new fit (the
@@ -105,6 +107,10 @@ def run_backtest(
     inputs = model_inputs(features, features, issue_hour_utc)
     parts, periods = [], []
     previous: FittedModel | None = None
+    earlier = period_starts(first, starts[0], cadence)
+    for start in earlier[max(0, len(earlier) - params.calibration_periods) :]:
+        warmed = train_period(inputs, start, params, previous)
+        previous = warmed if isinstance(warmed, FittedModel) else None
     for start, stop in zip(starts, [*starts[1:], end], strict=True):
         wall, cpu = time.perf_counter(), time.process_time()
         reused = None if registered is None else registered(start)

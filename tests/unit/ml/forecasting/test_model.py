@@ -14,6 +14,7 @@ import pytest
 from checks.contracts import GOLD_FORECAST_BACKTEST, GOLD_FORECASTS, GOLD_REGION_FORECASTS
 from checks.forecasts import fallback_share
 from checks.schemas.validation import validate_table
+from ml.forecasting import backtest as backtest_module
 from ml.forecasting.backtest import daily_scores, run_backtest
 from ml.forecasting.baselines import (
     FLEET_PROFILE,
@@ -38,7 +39,7 @@ from ml.forecasting.model import (
     region_rows,
     train,
 )
-from ml.forecasting.periods import fit_period, period_start, period_starts
+from ml.forecasting.periods import fit_period, period_start, period_starts, train_period
 
 ISSUE_HOUR = 12
 
@@ -360,6 +361,35 @@ def test_a_backtest_from_a_first_period_replays_only_the_weeks_from_then() -> No
     assert result.forecasts["day"].min() == date(2024, 2, 6)
     assert "meters_positive_skill_pct" in result.periods.columns
     assert (result.periods["train_cpu_s"] > 0).all() and (result.periods["train_wall_s"] > 0).all()
+
+
+def test_a_backtest_from_a_first_period_trains_the_calibration_weeks_before_it_unscored(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    features = hourly_features({"a": 1.0, "b": 5.0}, date(2024, 1, 1), 56)
+    trained: list[tuple[date, bool]] = []
+
+    def recorded(inputs: pl.DataFrame, start: date, params: TrainingParams, previous=None):  # type: ignore[no-untyped-def]
+        trained.append((start, previous is not None))
+        return train_period(inputs, start, params, previous)
+
+    monkeypatch.setattr(backtest_module, "train_period", recorded)
+    result = run_backtest(
+        features,
+        TrainingParams(train_days=21, num_boost_round=10, calibration_periods=2),
+        ISSUE_HOUR,
+        first_period=date(2024, 2, 19),
+    )
+
+    assert not isinstance(result, str)
+    # The two weeks before the first scored one are trained (chained), not scored.
+    assert trained == [
+        (date(2024, 2, 5), False),
+        (date(2024, 2, 12), True),
+        (date(2024, 2, 19), True),
+    ]
+    assert result.periods["period_start"].to_list() == [date(2024, 2, 19)]
+    assert result.forecasts["day"].min() == date(2024, 2, 20)
 
 
 def test_a_monthly_backtest_trains_once_a_month() -> None:
