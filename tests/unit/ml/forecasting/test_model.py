@@ -39,7 +39,13 @@ from ml.forecasting.model import (
     region_rows,
     train,
 )
-from ml.forecasting.periods import fit_period, period_start, period_starts, train_period
+from ml.forecasting.periods import (
+    FittedModel,
+    fit_period,
+    period_start,
+    period_starts,
+    train_period,
+)
 
 ISSUE_HOUR = 12
 
@@ -369,7 +375,12 @@ def test_a_backtest_from_a_first_period_trains_the_calibration_weeks_before_it_u
     features = hourly_features({"a": 1.0, "b": 5.0}, date(2024, 1, 1), 56)
     trained: list[tuple[date, bool]] = []
 
-    def recorded(inputs: pl.DataFrame, start: date, params: TrainingParams, previous=None):  # type: ignore[no-untyped-def]
+    def recorded(
+        inputs: pl.DataFrame,
+        start: date,
+        params: TrainingParams,
+        previous: FittedModel | None = None,
+    ) -> FittedModel | str:
         trained.append((start, previous is not None))
         return train_period(inputs, start, params, previous)
 
