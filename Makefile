@@ -95,6 +95,7 @@ bench: setup
 	$(BIN)/python -m bench.marts $(MARTS_BENCH_ARGS)
 	$(BIN)/python -m bench.marts --meters 50 --days 2
 	$(BIN)/python -m bench.end_to_end $(E2E_BENCH_ARGS)
+	$(BIN)/python -m bench.training_cost $(TRAINING_BENCH_ARGS)
 
 # The forecast endpoint (POST /forecast) on http://127.0.0.1:8000, over the lake and the champion.
 SERVE_PORT ?= 8000

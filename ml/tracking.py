@@ -398,3 +398,31 @@ def centroid_plot(centroids: pl.DataFrame) -> Any:
     axes[0].legend(fontsize="small")
     pyplot.close(figure)
     return figure
+
+
+def registered_periods(
+    model_name: str, tags: dict[str, str], params: dict[str, Any]
+) -> dict[str, LoggedModel]:
+    """Per training partition (`PARTITION_TAG`), the latest registered version whose model version
+    carries every one of `tags` (e.g. the Delta versions of its inputs) and whose run logged
+    `params` as given: the models a replay of the same periods on the same inputs by the same
+    rules would train again (`ml/day_ahead_backtest` reuses them)."""
+    client = MlflowClient()
+    try:
+        versions = client.search_model_versions(f"name = '{model_name}'")
+    except MlflowException:
+        return {}
+    candidates = [
+        v
+        for v in versions
+        if PARTITION_TAG in v.tags and all(v.tags.get(k) == value for k, value in tags.items())
+    ]
+    wanted = {k: str(value) for k, value in params.items()}
+    found: dict[str, LoggedModel] = {}
+    for v in sorted(candidates, key=lambda v: int(v.version)):
+        logged = client.get_run(str(v.run_id)).data.params
+        if all(logged.get(k) == value for k, value in wanted.items()):
+            found[v.tags[PARTITION_TAG]] = LoggedModel(
+                str(v.run_id), f"models:/{model_name}/{v.version}", str(v.version)
+            )
+    return found

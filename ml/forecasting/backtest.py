@@ -1,15 +1,17 @@
 """Rolling-origin backtest: replay periodic training and day-ahead forecasting over history.
 
 Each training period (a week by default) is forecast by a model trained only on the days before
-it (`forecasting.fit_period`, continuing the previous period's booster as training does), with
-the production rules: lags, levels and profiles as known at each day's issue time, fallbacks
-where the model may not run. The result is scored at meter and region level against the naive
-baselines, overall (`Backtest`) and per day (`daily_scores`).
+it (`ml.forecasting.periods.train_period`, on model inputs computed once for every period, as
+training does), or by the model training registered for it when that was trained on the same
+lake with the same settings; with the production rules: lags, levels and profiles as known at
+each day's issue time, fallbacks where the model may not run. The result is scored at meter
+and region level against the naive baselines, overall (`Backtest`) and per day (`daily_scores`).
 """
 
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, timedelta
 
@@ -19,9 +21,10 @@ import polars as pl
 from ml.forecasting.baselines import NAIVE, VANILLA_BASELINE, baseline_names, naive_forecasts
 from ml.forecasting.evaluation import forecast_metrics, mae, mape, rmse
 from ml.forecasting.inputs import LEVEL_DAYS, model_inputs
-from ml.forecasting.model import TrainingParams, forecast
-from ml.forecasting.periods import FittedModel, fit_period, period_starts
+from ml.forecasting.model import Predictor, TrainingParams, forecast
+from ml.forecasting.periods import FittedModel, period_starts, train_period
 from ml.forecasting.scoring import holdout_metrics, meter_skill
+from ml.forecasting.vanilla import MeterRegression
 
 MODEL = "backtest"
 FORECAST = "forecast"
@@ -58,16 +61,37 @@ class Backtest:
     skill, and the training's cost (`train_wall_s`, `train_cpu_s`: process CPU, all threads)."""
 
 
+REUSED = "registered model version"
+"""How a period's `note` starts when training's registered model forecast it."""
+
+
+@dataclass(frozen=True)
+class Registered:
+    """A period's model as training registered it, forecasting the period instead of a new fit."""
+
+    predictor: Predictor
+    vanilla: dict[str, MeterRegression]
+    version: str
+
+
 def run_backtest(
     features: pl.DataFrame,
     params: TrainingParams,
     issue_hour_utc: int,
     cadence: str = "weekly",
     first_period: date | None = None,
+    registered: Callable[[date], Registered | None] | None = None,
 ) -> Backtest | str:
     """Replay every training period (of the `cadence`) of `features` (gold consumption features
     over the whole history), or only those starting on or after `first_period` (the earlier
-    days then serve as training history only).
+    days then serve as training history only; the `params.calibration_periods` periods just
+    before it are trained, not scored, so that the band of the first scored period is calibrated
+    on as many weeks of earnest forecasts as any later one, see `train_period`).
+
+    `registered` gives the model training registered for a period start, when it was trained on
+    these features with these `params`: that period is forecast by it instead of a new fit (the
+    same model, as training follows the same rules; `note` says which version). A period after a
+    reused one trains without the previous period's calibration (see `train_period`).
 
     Returns why not when no period could be forecast at all.
     """
@@ -79,30 +103,40 @@ def run_backtest(
     starts = period_starts(max(first, first_period or first), end, cadence)
     if not starts:
         return f"no {cadence} training period starts within {first}..{last}"
+    # Every row's inputs as known at its own issue time, computed once for all periods.
+    inputs = model_inputs(features, features, issue_hour_utc)
     parts, periods = [], []
     previous: FittedModel | None = None
+    earlier = period_starts(first, starts[0], cadence)
+    for start in earlier[max(0, len(earlier) - params.calibration_periods) :]:
+        warmed = train_period(inputs, start, params, previous)
+        previous = warmed if isinstance(warmed, FittedModel) else None
     for start, stop in zip(starts, [*starts[1:], end], strict=True):
-        # Only the days a period's training and inputs read, so each period's cost stays flat.
-        oldest = start - timedelta(days=params.train_days + LEVEL_DAYS + 1)
-        known = features.filter((pl.col("day") >= oldest) & (pl.col("day") < start))
         wall, cpu = time.perf_counter(), time.process_time()
-        fitted = fit_period(known, known, start, params, issue_hour_utc, previous)
+        reused = None if registered is None else registered(start)
+        fitted = reused or train_period(inputs, start, params, previous)
         cost = {
             "train_wall_s": time.perf_counter() - wall,
             "train_cpu_s": time.process_time() - cpu,
         }
-        previous = None if isinstance(fitted, str) else fitted
+        previous = fitted if isinstance(fitted, FittedModel) else None
         # The period's model forecasts the days issued during it: one day later than the period.
-        targets = features.filter((pl.col("day") > start) & (pl.col("day") <= stop))
+        targets = inputs.filter((pl.col("day") > start) & (pl.col("day") <= stop))
         if targets.height == 0:
             continue
-        history = known.filter(pl.col("day") >= start - timedelta(days=LEVEL_DAYS + 1))
-        inputs = model_inputs(targets, history, issue_hour_utc)
+        history = features.filter(
+            (pl.col("day") >= start - timedelta(days=LEVEL_DAYS + 1)) & (pl.col("day") < start)
+        )
         if isinstance(fitted, str):
-            part = forecast(None, inputs, history, MODEL)
+            part = forecast(None, targets, history, MODEL)
             periods.append({"period_start": start, "trained": False, "note": fitted, **cost})
         else:
-            part = fitted.forecast(inputs, history, MODEL)
+            if isinstance(fitted, Registered):
+                part = forecast(fitted.predictor, targets, history, MODEL, fitted.vanilla)
+                note, warm_starts = f"{REUSED} {fitted.version}", 0
+            else:
+                part = fitted.forecast(targets, history, MODEL)
+                note, warm_starts = f"{fitted.train_rows} training rows", fitted.warm_starts
             scored = holdout_metrics(part)
             shown = (
                 "mae",
@@ -115,8 +149,8 @@ def run_backtest(
                 {
                     "period_start": start,
                     "trained": True,
-                    "note": f"{fitted.train_rows} training rows",
-                    "warm_starts": fitted.warm_starts,
+                    "note": note,
+                    "warm_starts": warm_starts,
                     **{m: scored.get(m) for m in shown},
                     "meters_positive_skill_pct": 100.0 * _share(meter_skill(part)["skill"] > 0),
                     **cost,

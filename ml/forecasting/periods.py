@@ -15,8 +15,10 @@ import polars as pl
 from ml.forecasting import vanilla as vanilla_regression
 from ml.forecasting.inputs import model_inputs, usable
 from ml.forecasting.model import (
+    TARGET_COVERAGE,
     Predictor,
     TrainingParams,
+    adapted_level,
     band_needs,
     band_scale_for,
     forecast,
@@ -61,7 +63,7 @@ class FittedModel:
     """Each meter's benchmark regression fitted on the same training rows: the first fallback
     and the yardstick."""
     band_scale: float
-    """`band_scale_for` the pooled `band_needs`."""
+    """`band_scale_for` the pooled `band_needs` at `coverage_level`."""
     band_needs: tuple[np.ndarray, ...]
     """The band factors needed (`ml.forecasting.model.band_needs`) on the held-out days of this
     period and up to `calibration_periods` - 1 periods before, each by the model that forecast
@@ -72,6 +74,9 @@ class FittedModel:
     train_rows: int
     train_start: date
     holdout_start: date
+    coverage_level: float = TARGET_COVERAGE
+    """The quantile of the pooled needs the band was calibrated to (`adapted_level`: the target,
+    moved by how the bands of the periods before in the run held their actuals)."""
     warm_starts: int = 0
     """How many periods in a row, up to this one, continued the previous period's booster (0:
     trained from scratch)."""
@@ -95,17 +100,31 @@ def fit_period(
     issue_hour_utc: int,
     previous: FittedModel | None = None,
 ) -> FittedModel | str:
-    """Train on `features` of [start - train_days, start - holdout_days), sampled to
-    `max_train_rows` with more weight on recent days (`ml.forecasting.training_window`), calibrate
-    the band
-    on and score the held-out days before `start`; `history` holds the days before the window.
-    Each meter's vanilla regression is fitted on the same training rows.
+    """`train_period` on the model inputs of `features` (gold features of the days before `start`;
+    `history` holds the days before those): for one period. A run of many periods computes the
+    inputs once (`model_inputs` over all its days) and calls `train_period` for each."""
+    window = features.filter(pl.col("day") < start)
+    return train_period(model_inputs(window, history, issue_hour_utc), start, params, previous)
+
+
+def train_period(
+    inputs: pl.DataFrame,
+    start: date,
+    params: TrainingParams,
+    previous: FittedModel | None = None,
+) -> FittedModel | str:
+    """Train on the rows of `inputs` (`ml.forecasting.inputs.model_inputs` of gold features: each
+    row's inputs as known at its own issue time, so one frame serves every period) of
+    [start - train_days, start - holdout_days), sampled to `max_train_rows` with more weight on
+    recent days (`ml.forecasting.training_window`), calibrate the band on and score the held-out
+    days before `start`. Each meter's vanilla regression is fitted on the same training rows.
 
     The band is calibrated on the held-out days (`band_scale_for`): with `previous`, on how the
     previous period's model, which forecast those days in earnest at the same distance from its
     training as this model forecasts its own period, did on them, pooled with the periods before
-    (`params.calibration_periods`). The held-out days also stop the boosting, so this model's own
-    errors on them would understate a forecast's and make the band too narrow.
+    (`params.calibration_periods`), to the level `adapted_level` sets from how the previous
+    period's calibrated band held those days. The held-out days also stop the boosting, so this
+    model's own errors on them would understate a forecast's and make the band too narrow.
 
     With `previous` and `params.warm_starts` above 0, the booster may continue the previous
     period's (trained on days before it, so before this one: no leakage) with a few rounds on
@@ -116,22 +135,16 @@ def fit_period(
     """
     train_start = start - timedelta(days=params.train_days)
     holdout_start = start - timedelta(days=params.holdout_days)
-    window = features.filter((pl.col("day") >= train_start) & (pl.col("day") < start))
-    sampled = recency_sample(
-        window.filter(pl.col("day") < holdout_start),
+    window = inputs.filter((pl.col("day") >= train_start) & (pl.col("day") < start))
+    is_usable = usable(window) & pl.col("energy_kwh").is_not_null()
+    training = recency_sample(
+        window.filter(is_usable & (pl.col("day") < holdout_start)),
         holdout_start,
         params.max_train_rows,
         params.seed,
         params.recency_half_life_days,
     )
-    inputs = model_inputs(
-        pl.concat([sampled, window.filter(pl.col("day") >= holdout_start)]),
-        history,
-        issue_hour_utc,
-    )
-    is_usable = usable(inputs) & pl.col("energy_kwh").is_not_null()
-    training = inputs.filter(is_usable & (pl.col("day") < holdout_start))
-    held_out = inputs.filter(is_usable & (pl.col("day") >= holdout_start))
+    held_out = window.filter(is_usable & (pl.col("day") >= holdout_start))
     days = training["day"].n_unique()
     if days < MIN_TRAIN_DAYS:
         return (
@@ -144,18 +157,22 @@ def fit_period(
     regressions = vanilla_regression.fit(training)
     actual = held_out["energy_kwh"].to_numpy()
     needs: tuple[np.ndarray, ...] = (band_needs(actual, predict(booster, held_out)),)
+    level = TARGET_COVERAGE
     if previous is not None:
         earnest = band_needs(actual, predict(previous.booster, held_out))
         needs = (*previous.band_needs[-(params.calibration_periods - 1) :], earnest)
-    scale = band_scale_for(np.concatenate(needs))
+        held = float(np.mean(earnest <= previous.band_scale))
+        level = adapted_level(previous.coverage_level, held, params.coverage_step)
+    scale = band_scale_for(np.concatenate(needs), level)
     holdout = forecast(
-        partial(predict, booster, band_scale=scale), held_out, history, "candidate", regressions
+        partial(predict, booster, band_scale=scale), held_out, training, "candidate", regressions
     )
     return FittedModel(
         booster=booster,
         vanilla=regressions,
         band_scale=scale,
         band_needs=needs,
+        coverage_level=level,
         holdout=holdout,
         metrics=holdout_metrics(holdout),
         train_rows=training.height,

@@ -30,16 +30,21 @@ from mlflow import MlflowClient
 
 from checks.contracts import (
     GOLD_CONSUMPTION_FEATURES,
+    GOLD_FORECAST_BACKTEST,
     GOLD_FORECASTS,
     GOLD_REGION_FORECASTS,
     SILVER_METER_READINGS,
 )
 from energy_assets.definitions import defs
+from energy_assets.defs.forecasting.backtest import BACKTEST_KEY
 from energy_assets.defs.forecasting.training import MODEL_KEY
 from energy_assets.defs.resources import MlflowResource
 from energy_assets.defs.tables import key
 from energy_assets.storage.lake import Lake
+from energy_assets.transforms.day_ahead import gold_features
+from ml.forecasting.backtest import daily_scores, run_backtest
 from ml.forecasting.inputs import MODEL_INPUTS, model_inputs
+from ml.forecasting.model import TrainingParams
 from ml.tracking import CHAMPION, OUTPUTS, load_predictor, model_frame
 from tests.integration.pipeline import built_lake
 
@@ -49,6 +54,7 @@ TARGET = date(2024, 1, 30)
 FORECASTS = [dg.AssetKey(["gold", "forecasts"]), dg.AssetKey(["gold", "region_forecasts"])]
 SMALL = {"train_days": 21, "holdout_days": 3, "num_boost_round": 40}
 MODEL_NAME = MlflowResource().model_name
+ISSUE_HOUR_UTC = 12
 
 
 @pytest.fixture(scope="module")
@@ -186,6 +192,63 @@ def test_a_day_without_a_trained_model_still_gets_every_forecast_from_a_named_fa
     checks = result.get_asset_check_evaluations()
     assert all(e.passed for e in checks if e.check_name == "matches_contract")
     assert not next(e for e in checks if e.check_name == "fallback_share").passed
+
+
+def backtest(resource: MlflowResource) -> dg.ExecuteInProcessResult:
+    with dg.DagsterInstance.get() as instance:
+        return dg.materialize(
+            defs.assets,
+            instance=instance,
+            resources={**defs.resources, "mlflow_tracking": resource},
+            selection=[BACKTEST_KEY],
+            run_config={"ops": {"ml__day_ahead_backtest": {"config": SMALL}}},
+        )
+
+
+def test_the_backtest_reuses_the_registered_week_model_and_scores_as_a_new_fit(
+    built: Lake, tracking: MlflowResource
+) -> None:
+    assert train(tracking).success
+    result = backtest(tracking)
+
+    assert result.success
+    metadata = result.asset_materializations_for_node("ml__day_ahead_backtest")[0].metadata
+    assert metadata["periods_reused"].value == 1
+    assert "registered model version 1" in metadata["periods"].value
+    # The same booster as a fresh fit of the week: the medians score alike, day by day.
+    fresh = run_backtest(
+        gold_features(built, None, None), TrainingParams(**SMALL), ISSUE_HOUR_UTC, "weekly"
+    )
+    assert not isinstance(fresh, str)
+    week = pl.col("day") > date.fromisoformat(WEEK)
+    scored = pl.col("forecaster") == "forecast"
+    written = pl.from_arrow(built.read(GOLD_FORECAST_BACKTEST))
+    assert isinstance(written, pl.DataFrame)
+    columns = ["level", "entity_id", "day", "forecast_kwh", "mae_kwh"]
+    expected = daily_scores(fresh.forecasts).filter(week & scored).select(columns)
+    reused = written.filter(week & scored).select(columns).sort("level", "entity_id", "day")
+    assert reused.height == expected.height > 0
+    for column in ("forecast_kwh", "mae_kwh"):
+        assert reused[column].to_numpy() == pytest.approx(expected[column].to_numpy(), rel=1e-6)
+
+
+def test_the_backtest_trains_a_period_whose_registered_model_saw_another_lake(
+    built: Lake, tracking: MlflowResource
+) -> None:
+    assert train(tracking).success
+    # A later write to the features: the registered model no longer saw the lake as it is.
+    day = date(2024, 1, 2)
+    built.replace_window(
+        GOLD_CONSUMPTION_FEATURES,
+        built.read(GOLD_CONSUMPTION_FEATURES, day, day + timedelta(days=1)),
+        day,
+        day + timedelta(days=1),
+    )
+    result = backtest(tracking)
+
+    assert result.success
+    metadata = result.asset_materializations_for_node("ml__day_ahead_backtest")[0].metadata
+    assert metadata["periods_reused"].value == 0
 
 
 FORECAST_DAYS = defs.resolve_asset_graph().get(key(GOLD_FORECASTS)).partitions_def

@@ -2,7 +2,9 @@
 (`ml/day_ahead_backtest`, its daily scores in `gold/forecast_backtest`), logged to MLflow."""
 
 import math
+from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
+from typing import Any
 
 import dagster as dg
 import polars as pl
@@ -10,12 +12,25 @@ import polars as pl
 from checks.contracts import GOLD_CONSUMPTION_FEATURES, GOLD_FORECAST_BACKTEST
 from energy_assets.defs.check_suites import CheckSuite, matches_contract
 from energy_assets.defs.emissions import tracks_emissions
-from energy_assets.defs.forecasting.training import GROUP, TrainingConfig
+from energy_assets.defs.forecasting.training import (
+    GROUP,
+    MODEL_KEY,
+    TrainingConfig,
+    input_versions,
+    training_params,
+)
 from energy_assets.defs.partitions import TRAINING_CADENCE, Partitioning, training_cadence
 from energy_assets.defs.resources import LakeResource, MlflowResource
-from energy_assets.defs.tables import key, write_metadata
+from energy_assets.defs.tables import (
+    key,
+    quarantine_refused,
+    screened_rejections,
+    write_metadata,
+)
 from energy_assets.settings import Settings
+from energy_assets.storage.lake import Chunk
 from energy_assets.transforms.day_ahead import gold_features
+from ml.forecasting.backtest import REUSED, Registered, daily_scores, run_backtest
 from ml.forecasting.model import TrainingParams
 
 BACKTEST_KEY = dg.AssetKey(["ml", "day_ahead_backtest"])
@@ -31,8 +46,6 @@ def day_ahead_backtest(
 ) -> dg.MaterializeResult:
     import mlflow
 
-    from ml.forecasting.backtest import daily_scores, run_backtest
-
     settings = Settings.from_env()
     cadence = training_cadence(context)
     store = lake.lake()
@@ -41,8 +54,20 @@ def day_ahead_backtest(
         holdout_days=config.holdout_days,
         num_boost_round=config.num_boost_round,
     )
+    versions = input_versions(store)
     features = gold_features(store, None, None)
-    result = run_backtest(features, params, settings.forecast_issue_hour_utc, cadence)
+    mlflow_tracking.connect(store)
+    result = run_backtest(
+        features,
+        params,
+        settings.forecast_issue_hour_utc,
+        cadence,
+        registered=_registered_models(
+            mlflow_tracking.model_name,
+            versions,
+            training_params(params, settings.forecast_issue_hour_utc, cadence),
+        ),
+    )
     suite = BACKTEST_CHECKS.fresh()
     if isinstance(result, str):
         suite.observe(GOLD_FORECAST_BACKTEST.schema.empty_table())
@@ -63,9 +88,7 @@ def day_ahead_backtest(
             {
                 "dagster_run_id": context.run_id,
                 "history": f"[{features['day'].min()!s}, {features['day'].max()!s}]",
-                f"delta_version_{GOLD_CONSUMPTION_FEATURES.path}": str(
-                    store.version(GOLD_CONSUMPTION_FEATURES)
-                ),
+                **versions,
             }
         )
         mlflow.log_table(result.meters.to_pandas(), "backtest_meters.json")
@@ -80,10 +103,14 @@ def day_ahead_backtest(
         .to_arrow()
         .cast(GOLD_FORECAST_BACKTEST.schema)
     )
-    suite.observe(scores)
     first, last = features["day"].min(), features["day"].max()
     assert isinstance(first, date) and isinstance(last, date)
-    written = store.replace_window(GOLD_FORECAST_BACKTEST, scores, first, last + timedelta(days=1))
+    window = (first, last + timedelta(days=1))
+    # Screened before the write: rows the contract refuses go to quarantine, never committed.
+    kept, screened = suite.admit(scores)
+    refused = screened_rejections(screened, Chunk(*window, scores))
+    written = store.replace_window(GOLD_FORECAST_BACKTEST, kept, *window)
+    quarantined = quarantine_refused(store, GOLD_FORECAST_BACKTEST, refused, window)
     shown = (
         "mape",
         "best_baseline_mape",
@@ -97,12 +124,34 @@ def day_ahead_backtest(
         metadata={
             "backtested": True,
             "mlflow_run_id": run.info.run_id,
-            **write_metadata(written, first, last + timedelta(days=1)),
+            **write_metadata(written, *window),
+            "refused_rows": quarantined,
+            "periods_reused": int(result.periods["note"].str.starts_with(REUSED).sum()),
             **{m: float(result.metrics[m]) for m in shown if m in result.metrics},
             "periods": dg.MetadataValue.md(result.periods.to_pandas().to_markdown(index=False)),
         },
         check_results=suite.results(),
     )
+
+
+def _registered_models(
+    model_name: str, versions: dict[str, str], params: dict[str, Any]
+) -> Callable[[date], Registered | None]:
+    """The model training registered for a period start, loaded once, when it was trained on the
+    lake as it is now (`versions`) with the same settings (`params`); else None (trained anew)."""
+    from ml.tracking import load_predictor, load_vanilla, registered_periods
+
+    found = registered_periods(model_name, versions, params)
+
+    def registered(start: date) -> Registered | None:
+        logged = found.get(start.isoformat())
+        if logged is None:
+            return None
+        return Registered(
+            load_predictor(logged.model_uri), load_vanilla(logged.run_id), logged.version
+        )
+
+    return registered
 
 
 def build_backtest(partitioning: Partitioning) -> dg.AssetsDefinition:
@@ -112,13 +161,15 @@ def build_backtest(partitioning: Partitioning) -> dg.AssetsDefinition:
         group_name=GROUP,
         kinds={"xgboost", "mlflow", "delta"},
         metadata={TRAINING_CADENCE: partitioning.cadence},
-        deps=[key(GOLD_CONSUMPTION_FEATURES)],
+        # After the models: a backfill of both runs it once they are registered, so it reuses them.
+        deps=[key(GOLD_CONSUMPTION_FEATURES), MODEL_KEY],
         check_specs=BACKTEST_CHECKS.specs(),
         description=(
             "Rolling-origin backtest over every materialized day: each training period forecast by "
-            "a model trained only before it, with the production rules; meter and region metrics "
-            "against "
-            "the naive baselines, per-meter skill and per-period results, logged as an MLflow run, "
+            "a model trained only before it (the one training registered for the period when it "
+            "was trained on the same lake by the same rules), with the production rules; meter "
+            "and region metrics against the naive baselines, per-meter skill and per-period "
+            "results, logged as an MLflow run, "
             f"and the daily scores written to `{GOLD_FORECAST_BACKTEST.path}` "
             f"(grain: {GOLD_FORECAST_BACKTEST.grain})."
         ),

@@ -3,6 +3,7 @@
 of the training period holding D-1, or a named fallback."""
 
 from collections.abc import Iterator
+from datetime import timedelta
 
 import dagster as dg
 import pyarrow as pa
@@ -16,6 +17,7 @@ from checks.contracts import (
     SILVER_WEATHER,
 )
 from checks.forecasts import fallback_share
+from checks.quarantine import Rejection
 from energy_assets.defs.check_suites import CheckSuite, DayCheck, matches_contract
 from energy_assets.defs.emissions import tracks_emissions
 from energy_assets.defs.forecasting.freshness import forecast_freshness_policy
@@ -29,7 +31,12 @@ from energy_assets.defs.partitions import (
     training_cadence,
 )
 from energy_assets.defs.resources import LakeResource, MlflowResource
-from energy_assets.defs.tables import key, write_metadata
+from energy_assets.defs.tables import (
+    key,
+    quarantine_refused,
+    screened_rejections,
+    write_metadata,
+)
 from energy_assets.settings import Settings
 from energy_assets.storage.lake import Chunk, days_in
 from energy_assets.transforms.day_ahead import PROFILE_DAYS, Predictors, forecast_day
@@ -73,7 +80,12 @@ def day_ahead_forecasts(
     models: dict[str, int] = {}
     predictors: Predictors = {}
 
+    refused: list[Rejection] = []
+    region_refused: list[Rejection] = []
+
     def checked() -> Iterator[Chunk]:
+        # Each day's rows are screened before the write: rows a blocking check fails go to
+        # quarantine with the reason instead of being committed and failing the run after.
         for low, high in chunks(start, end):
             days, region_days = [], []
             for day in days_in(low, high):
@@ -86,22 +98,29 @@ def day_ahead_forecasts(
                     cadence,
                     predictors,
                 )
-                suite.observe(rows)
-                region = region_rows(rows)
-                region_suite.observe(region)
-                days.append(rows)
+                kept, screened = suite.admit(rows)
+                one_day = Chunk(day, day + timedelta(days=1), rows)
+                refused.extend(screened_rejections(screened, one_day))
+                region, region_screened = region_suite.admit(region_rows(kept))
+                region_refused.extend(screened_rejections(region_screened, one_day))
+                days.append(kept)
                 region_days.append(region)
-                for used in rows["model_used"].to_pylist():
+                for used in kept["model_used"].to_pylist():
                     models[used] = models.get(used, 0) + 1
             regions.append(Chunk(low, high, pa.concat_tables(region_days)))
             yield Chunk(low, high, pa.concat_tables(days))
 
     written = store.replace_chunks(GOLD_FORECASTS, checked())
     region_written = store.replace_chunks(GOLD_REGION_FORECASTS, regions)
+    quarantined = quarantine_refused(store, GOLD_FORECASTS, refused, (start, end))
+    region_quarantined = quarantine_refused(
+        store, GOLD_REGION_FORECASTS, region_refused, (start, end)
+    )
     yield dg.MaterializeResult(
         asset_key=key(GOLD_FORECASTS),
         metadata={
             **write_metadata(written, start, end),
+            "refused_rows": quarantined,
             "issue_hour_utc": settings.forecast_issue_hour_utc,
             **{f"rows_by {used}": count for used, count in sorted(models.items())},
         },
@@ -109,7 +128,10 @@ def day_ahead_forecasts(
     )
     yield dg.MaterializeResult(
         asset_key=key(GOLD_REGION_FORECASTS),
-        metadata=write_metadata(region_written, start, end),
+        metadata={
+            **write_metadata(region_written, start, end),
+            "refused_rows": region_quarantined,
+        },
         check_results=region_suite.results(),
     )
 

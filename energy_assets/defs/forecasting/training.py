@@ -14,7 +14,7 @@ from typing import Any
 
 import dagster as dg
 
-from checks.contracts import GOLD_CONSUMPTION_FEATURES
+from checks.contracts import GOLD_CONSUMPTION_FEATURES, GOLD_QUALITY_SCORECARD
 from energy_assets.defs.emissions import tracks_emissions
 from energy_assets.defs.partitions import (
     SINGLE_RUN,
@@ -29,9 +29,9 @@ from energy_assets.defs.tables import key
 from energy_assets.settings import Settings
 from energy_assets.storage.lake import Lake
 from energy_assets.transforms.day_ahead import gold_features
-from ml.forecasting.inputs import LEVEL_DAYS
+from ml.forecasting.inputs import LEVEL_DAYS, model_inputs
 from ml.forecasting.model import TrainingParams
-from ml.forecasting.periods import FittedModel, fit_period, period_starts
+from ml.forecasting.periods import FittedModel, period_starts, train_period
 
 GROUP = "forecasting"
 MODEL_KEY = dg.AssetKey(["ml", "day_ahead_model"])
@@ -59,13 +59,27 @@ def day_ahead_model(
         num_boost_round=config.num_boost_round,
     )
     start, end = run_window(context)
+    cadence = training_cadence(context)
+    starts = period_starts(start, end, cadence)
+    issue_hour = Settings.from_env().forecast_issue_hour_utc
+    settings = training_params(params, issue_hour, cadence)
+    first = starts[0] - timedelta(days=params.train_days + LEVEL_DAYS + 1)
+    run_tags = {"dagster_run_id": context.run_id} | input_versions(store)
+    features = gold_features(store, first, starts[-1])
+    # Every row's inputs as known at its own issue time: computed once for all periods of the run.
+    inputs = model_inputs(features, features, issue_hour)
+    experiment = mlflow_tracking.connect(store)
     periods: list[dict[str, Any]] = []
     previous: FittedModel | None = None
-    for period in period_starts(start, end, training_cadence(context)):
-        outcome, previous = _train_period(
-            context.run_id, store, period, params, mlflow_tracking, previous
-        )
-        periods.append(outcome)
+    for period in starts:
+        fitted = train_period(inputs, period, params, previous)
+        if isinstance(fitted, str):
+            periods.append({"period_start": period.isoformat(), "trained": False, "reason": fitted})
+        else:
+            periods.append(
+                _log_period(fitted, period, settings, mlflow_tracking, experiment, run_tags)
+            )
+        previous = None if isinstance(fitted, str) else fitted
     untrained = [p for p in periods if not p["trained"]]
     metadata = dict(periods[-1])
     if len(periods) > 1:
@@ -89,45 +103,49 @@ def day_ahead_model(
     )
 
 
-def _train_period(
-    run_id: str,
-    store: Lake,
+def training_params(params: TrainingParams, issue_hour: int, cadence: str) -> dict[str, Any]:
+    """What a training logs as its settings: a registered model whose run logged these same
+    values was trained by the same rules (`ml/day_ahead_backtest` reuses it)."""
+    return {**params.as_dict(), "issue_hour_utc": issue_hour, "training_cadence": cadence}
+
+
+def input_versions(store: Lake) -> dict[str, str]:
+    """The Delta versions of the tables a training reads, as MLflow tags: a registered model whose
+    tags equal the current ones was trained on the lake as it is (`ml/day_ahead_backtest` reuses
+    it)."""
+    return {
+        f"delta_version_{table.path}": str(store.version(table))
+        for table in (GOLD_CONSUMPTION_FEATURES, GOLD_QUALITY_SCORECARD)
+    }
+
+
+def _log_period(
+    fitted: FittedModel,
     period: date,
-    params: TrainingParams,
+    settings: dict[str, Any],
     mlflow_tracking: MlflowResource,
-    previous: FittedModel | None,
-) -> tuple[dict[str, Any], FittedModel | None]:
-    """Train, log and register the model of the period starting `period` (continuing `previous`,
-    the model of the period before in the same run, see `fit_period`); what happened, as flat
-    metadata, and the model."""
+    experiment: str,
+    run_tags: dict[str, str],
+) -> dict[str, Any]:
+    """Log and register the model of the period starting `period`, once; what happened, as flat
+    metadata."""
     import mlflow
 
     from ml.tracking import PARTITION_TAG, champion_challenger, log_training
 
-    issue_hour = Settings.from_env().forecast_issue_hour_utc
-    first = period - timedelta(days=params.train_days + LEVEL_DAYS + 1)
-    features = gold_features(store, first, period)
-    fitted = fit_period(features, features, period, params, issue_hour, previous)
-    if isinstance(fitted, str):
-        return {"period_start": period.isoformat(), "trained": False, "reason": fitted}, None
-    experiment = mlflow_tracking.connect(store)
     window = f"[{fitted.train_start}, {period})"
     tags = {
-        "dagster_run_id": run_id,
+        **run_tags,
         PARTITION_TAG: period.isoformat(),
         "training_window": window,
         "holdout_window": f"[{fitted.holdout_start}, {period})",
-        f"delta_version_{GOLD_CONSUMPTION_FEATURES.path}": str(
-            store.version(GOLD_CONSUMPTION_FEATURES)
-        ),
     }
     with mlflow.start_run(experiment_id=experiment, run_name=f"train {period}"):
         logged = log_training(
             fitted,
             mlflow_tracking.model_name,
             {
-                **params.as_dict(),
-                "issue_hour_utc": issue_hour,
+                **settings,
                 "train_rows": fitted.train_rows,
                 "training_window": window,
                 "band_scale": fitted.band_scale,
@@ -149,7 +167,7 @@ def _train_period(
         "champion_decision": decision.reason,
         "warm_starts": fitted.warm_starts,
         **{f"holdout_{m}": float(fitted.metrics[m]) for m in shown if m in fitted.metrics},
-    }, fitted
+    }
 
 
 def build_model(partitioning: Partitioning) -> dg.AssetsDefinition:

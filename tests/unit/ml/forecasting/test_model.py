@@ -14,6 +14,7 @@ import pytest
 from checks.contracts import GOLD_FORECAST_BACKTEST, GOLD_FORECASTS, GOLD_REGION_FORECASTS
 from checks.forecasts import fallback_share
 from checks.schemas.validation import validate_table
+from ml.forecasting import backtest as backtest_module
 from ml.forecasting.backtest import daily_scores, run_backtest
 from ml.forecasting.baselines import (
     FLEET_PROFILE,
@@ -26,7 +27,9 @@ from ml.forecasting.baselines import (
 )
 from ml.forecasting.inputs import MIN_HISTORY_DAYS, fallback_reasons, meter_levels, model_inputs
 from ml.forecasting.model import (
+    TARGET_COVERAGE,
     TrainingParams,
+    adapted_level,
     band_needs,
     band_scale_for,
     expected_consumption,
@@ -36,7 +39,13 @@ from ml.forecasting.model import (
     region_rows,
     train,
 )
-from ml.forecasting.periods import fit_period, period_start, period_starts
+from ml.forecasting.periods import (
+    FittedModel,
+    fit_period,
+    period_start,
+    period_starts,
+    train_period,
+)
 
 ISSUE_HOUR = 12
 
@@ -203,7 +212,24 @@ def test_a_period_continues_the_previous_booster_until_its_warm_starts_are_used_
     assert third.booster.num_boosted_rounds() <= params.num_boost_round
     # The band is calibrated on the held-out weeks so far, each as its period's model saw it.
     assert [len(needs) for needs in third.band_needs] == [len(second.band_needs[0])] * 3
-    assert third.band_scale == band_scale_for(np.concatenate(third.band_needs))
+    assert third.band_scale == band_scale_for(
+        np.concatenate(third.band_needs), third.coverage_level
+    )
+    # Its level moved from the previous one by how the previous band held its earnest forecasts.
+    earnest = third.band_needs[-1]
+    held = float(np.mean(earnest <= second.band_scale))
+    assert third.coverage_level == adapted_level(second.coverage_level, held, params.coverage_step)
+
+
+def test_the_calibration_level_rises_after_a_band_held_too_little_and_falls_after_too_much() -> (
+    None
+):
+    step = TrainingParams(calibration_periods=8).coverage_step
+    assert step == 1 / 8
+    assert adapted_level(0.8, 0.72, step) == pytest.approx(0.81)
+    assert adapted_level(0.8, 0.88, step) == pytest.approx(0.79)
+    assert adapted_level(0.8, TARGET_COVERAGE, step) == 0.8
+    assert adapted_level(0.99, 0.0, step) == 1.0
 
 
 def test_band_needs_are_how_far_the_band_must_stretch_to_hold_each_actual() -> None:
@@ -341,6 +367,40 @@ def test_a_backtest_from_a_first_period_replays_only_the_weeks_from_then() -> No
     assert result.forecasts["day"].min() == date(2024, 2, 6)
     assert "meters_positive_skill_pct" in result.periods.columns
     assert (result.periods["train_cpu_s"] > 0).all() and (result.periods["train_wall_s"] > 0).all()
+
+
+def test_a_backtest_from_a_first_period_trains_the_calibration_weeks_before_it_unscored(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    features = hourly_features({"a": 1.0, "b": 5.0}, date(2024, 1, 1), 56)
+    trained: list[tuple[date, bool]] = []
+
+    def recorded(
+        inputs: pl.DataFrame,
+        start: date,
+        params: TrainingParams,
+        previous: FittedModel | None = None,
+    ) -> FittedModel | str:
+        trained.append((start, previous is not None))
+        return train_period(inputs, start, params, previous)
+
+    monkeypatch.setattr(backtest_module, "train_period", recorded)
+    result = run_backtest(
+        features,
+        TrainingParams(train_days=21, num_boost_round=10, calibration_periods=2),
+        ISSUE_HOUR,
+        first_period=date(2024, 2, 19),
+    )
+
+    assert not isinstance(result, str)
+    # The two weeks before the first scored one are trained (chained), not scored.
+    assert trained == [
+        (date(2024, 2, 5), False),
+        (date(2024, 2, 12), True),
+        (date(2024, 2, 19), True),
+    ]
+    assert result.periods["period_start"].to_list() == [date(2024, 2, 19)]
+    assert result.forecasts["day"].min() == date(2024, 2, 20)
 
 
 def test_a_monthly_backtest_trains_once_a_month() -> None:
