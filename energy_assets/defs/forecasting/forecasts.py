@@ -39,7 +39,12 @@ from energy_assets.defs.tables import (
 )
 from energy_assets.settings import Settings
 from energy_assets.storage.lake import Chunk, days_in
-from energy_assets.transforms.day_ahead import PROFILE_DAYS, Predictors, forecast_day
+from energy_assets.transforms.day_ahead import (
+    PROFILE_DAYS,
+    DayAheadReads,
+    Predictors,
+    forecast_day,
+)
 from energy_assets.transforms.layers import chunks
 from ml.features import HISTORY_DAYS
 from ml.forecasting.model import region_rows
@@ -79,6 +84,7 @@ def day_ahead_forecasts(
     regions: list[Chunk] = []
     models: dict[str, int] = {}
     predictors: Predictors = {}
+    reads = DayAheadReads(store)
 
     refused: list[Rejection] = []
     region_refused: list[Rejection] = []
@@ -87,6 +93,7 @@ def day_ahead_forecasts(
         # Each day's rows are screened before the write: rows a blocking check fails go to
         # quarantine with the reason instead of being committed and failing the run after.
         for low, high in chunks(start, end):
+            reads.hold(low, high)
             days, region_days = [], []
             for day in days_in(low, high):
                 rows = forecast_day(
@@ -97,6 +104,7 @@ def day_ahead_forecasts(
                     mlflow_tracking.model_name,
                     cadence,
                     predictors,
+                    reads=reads,
                 )
                 kept, screened = suite.admit(rows)
                 one_day = Chunk(day, day + timedelta(days=1), rows)
