@@ -1,5 +1,6 @@
-"""The day-ahead forecast of one target day from the lake: what the `gold/forecasts` asset writes
-for each day and what the forecast endpoint answers, so both follow the same rules.
+"""The day-ahead forecasts of target days from the lake: what the `gold/forecasts` asset writes
+for each chunk of days and what the forecast endpoint answers for one, so both follow the same
+rules.
 
 The forecast of day D is issued on D-1 at the issue hour, by the model of the training period
 holding D-1 (or a named fallback), from readings ended by the issue time and the weather known
@@ -11,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import date, timedelta
 from functools import partial
+from itertools import groupby
 from typing import TYPE_CHECKING, NamedTuple
 
 import polars as pl
@@ -19,15 +21,17 @@ import pyarrow as pa
 from checks.contracts import (
     BRONZE_METER_READINGS,
     GOLD_CONSUMPTION_FEATURES,
+    GOLD_FORECASTS,
     GOLD_QUALITY_SCORECARD,
     SILVER_METER_READINGS,
     SILVER_WEATHER,
     TableContract,
 )
-from energy_assets.storage.lake import Lake, within_days
+from energy_assets.storage.lake import Lake, days_in
 from energy_assets.transforms.cleaning import clean_readings
 from ml.anomaly.sliding_read import SlidingRead
-from ml.features import HISTORY_DAYS, build_consumption_features, issue_time_utc
+from ml.features import HISTORY_DAYS, LAG_DAYS, build_consumption_features, issue_time_utc
+from ml.forecasting.baselines import PROFILE_FALLBACKS, fallback_forecasts, issue_instant
 from ml.forecasting.inputs import GOLD_COLUMNS, LEVEL_DAYS, model_inputs
 from ml.forecasting.model import Predictor, forecast, forecast_rows
 from ml.forecasting.periods import period_start
@@ -74,9 +78,10 @@ def gold_features(store: Lake, start: date | None, end: date | None) -> pl.DataF
 
 
 class DayInputs(NamedTuple):
-    """What the forecast of one target day reads: gold `history` of the whole days before its
-    issue day (`PROFILE_DAYS` back, scorecard-gated), silver `readings` of the `HISTORY_DAYS`
-    days before it (the issue time cuts them later) and the silver `weather` valid on it."""
+    """What the forecasts of the target days [low, high) read: gold `history` of the whole days
+    before their issue days (`PROFILE_DAYS` before `low` to the day before the last issue day,
+    scorecard-gated), silver `readings` of the `HISTORY_DAYS` days before `low` up to the last
+    issue day (each day's issue time cuts them later) and the silver `weather` valid on them."""
 
     history: pl.DataFrame
     readings: pl.DataFrame
@@ -94,11 +99,9 @@ def _within(frame: pl.DataFrame, start: date, end: date) -> pl.DataFrame:
 
 
 class DayAheadReads:
-    """The lake tables the forecasts of target days read, read once per chunk of days and sliced
-    per day in memory: four Delta reads for every target day were half the CPU of a range's
-    forecasts. A chunk after the previous one reads only its new days (`SlidingRead`). Each day
-    gets exactly the windows a forecast of that day alone reads, so a range and a single day
-    give the same rows."""
+    """The lake tables the forecasts of target days read, read once per chunk of days: four Delta
+    reads for every target day were half the CPU of a range's forecasts. A chunk after the
+    previous one reads only its new days (`SlidingRead`)."""
 
     def __init__(self, store: Lake) -> None:
         self._store = store
@@ -108,47 +111,157 @@ class DayAheadReads:
         )
         self._readings = SlidingRead(partial(_read, store, SILVER_METER_READINGS, None))
         self._low = self._high = date.min
-        self._held: tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame, pa.Table] | None = None
+        self._held: DayInputs | None = None
 
     def hold(self, low: date, high: date) -> None:
         """Reads what the target days [low, high) need."""
-        self._held = (
-            self._features.window(low - timedelta(PROFILE_DAYS), high - timedelta(days=2)),
-            self._scorecard.window(low - timedelta(PROFILE_DAYS), high - timedelta(days=2)),
+        first, last_issue = low - timedelta(PROFILE_DAYS), high - timedelta(days=2)
+        self._held = DayInputs(
+            _gated(
+                self._features.window(first, last_issue), self._scorecard.window(first, last_issue)
+            ),
             self._readings.window(low - timedelta(HISTORY_DAYS), high - timedelta(days=1)),
             self._store.read(SILVER_WEATHER, low, high),
         )
         self._low, self._high = low, high
 
-    def inputs(self, day: date) -> DayInputs:
-        """The inputs of target `day`, which must lie in the days held."""
-        if self._held is None or not self._low <= day < self._high:
-            raise ValueError(f"{day} is not in the days held [{self._low}, {self._high})")
-        features, scorecard, readings, weather = self._held
-        first, issue_day = day - timedelta(PROFILE_DAYS), day - timedelta(days=1)
-        return DayInputs(
-            _gated(_within(features, first, issue_day), _within(scorecard, first, issue_day)),
-            _within(readings, day - timedelta(HISTORY_DAYS), day),
-            within_days(weather, day, day + timedelta(days=1)),
-        )
+    def inputs(self, low: date, high: date) -> DayInputs:
+        """The inputs of the target days [low, high), which must be the days held."""
+        if self._held is None or (low, high) != (self._low, self._high):
+            raise ValueError(f"[{low}, {high}) are not the days held [{self._low}, {self._high})")
+        return self._held
 
 
 def target_features(
-    meters: pa.Table, day: date, issue_hour_utc: int, inputs: DayInputs
+    meters: pa.Table, low: date, high: date, issue_hour_utc: int, inputs: DayInputs
 ) -> pl.DataFrame:
-    """Gold-feature rows of every installed meter's intervals of `day`, built only from readings
-    ended by the issue time and the weather known then (no reading of `day` itself)."""
-    issued = issue_time_utc(day, issue_hour_utc)
-    grid = clean_readings(
-        BRONZE_METER_READINGS.schema.empty_table(), meters, day, day + timedelta(1)
-    )
-    history = inputs.readings.filter(
-        pl.col("interval_start_utc") + pl.duration(minutes=pl.col("interval_minutes")) <= issued
-    )
+    """Gold-feature rows of every installed meter's intervals of the target days [low, high),
+    each day's built only from the readings ended by its own issue time and the weather known
+    then (no reading of a target day itself)."""
+    grid = clean_readings(BRONZE_METER_READINGS.schema.empty_table(), meters, low, high)
     features = build_consumption_features(
-        grid.table, history.to_arrow(), inputs.weather, meters, issue_hour_utc
+        grid.table,
+        SILVER_METER_READINGS.schema.empty_table(),
+        inputs.weather,
+        meters,
+        issue_hour_utc,
     )
-    return _frame(features)
+    return _lags_known_at_issue(_frame(features), inputs.readings, issue_hour_utc)
+
+
+def _lags_known_at_issue(
+    features: pl.DataFrame, readings: pl.DataFrame, issue_hour_utc: int
+) -> pl.DataFrame:
+    """`features` with each lag read from silver `readings`: the same interval whole days
+    earlier, where that reading had ended by the issue time of the row's own target day, else
+    null. Target days issued at different times see different readings (the day before a
+    target day is still unknown to the day itself), so the lags of several days cannot come from
+    one history as `ml.features` reads them for one day."""
+    past = readings.select(
+        pl.col("meter_id").cast(pl.String).alias("_meter_id"),
+        "interval_start_utc",
+        pl.col("energy_kwh").fill_nan(None).alias("_lag"),
+        _ended=pl.col("interval_start_utc") + pl.duration(minutes=pl.col("interval_minutes")),
+    )
+    frame = features.with_columns(_meter_id=pl.col("meter_id").cast(pl.String))
+    for lag in LAG_DAYS:
+        earlier = past.with_columns(pl.col("interval_start_utc") + timedelta(days=lag))
+        frame = (
+            frame.drop(f"lag_{lag}d_kwh")
+            .join(
+                earlier, on=["_meter_id", "interval_start_utc"], how="left", maintain_order="left"
+            )
+            .with_columns(
+                pl.when(pl.col("_ended") <= issue_instant(issue_hour_utc))
+                .then(pl.col("_lag"))
+                .cast(pl.Float64)
+                .alias(f"lag_{lag}d_kwh")
+            )
+            .drop("_lag", "_ended")
+        )
+    return frame.select(features.columns)
+
+
+def _period_model(
+    predictors: Predictors, model_name: str, period: str
+) -> tuple[LoggedModel | None, Predictor | None, dict[str, MeterRegression] | None]:
+    from ml.tracking import load_predictor, load_vanilla, model_for_partition
+
+    if period not in predictors:
+        found = model_for_partition(model_name, period)
+        predictors[period] = (
+            found,
+            load_predictor(found.model_uri) if found else None,
+            load_vanilla(found.run_id) if found else None,
+        )
+    return predictors[period]
+
+
+def _own_day_profiles(forecasts: pl.DataFrame, history: pl.DataFrame) -> pl.DataFrame:
+    """`forecasts` of several target days with each fallback of `fallback_forecasts` recomputed
+    from its own day's history (the `PROFILE_DAYS` whole days before its issue day), as a
+    forecast of that day alone computes it: profiles over the history of every day held would
+    reach into later days."""
+    redo = pl.col("model_used").is_in(PROFILE_FALLBACKS)
+    frame = forecasts.with_row_index("_order")
+    again = frame.filter(redo).drop("forecast_kwh", "p10_kwh", "p90_kwh", "model_used")
+    if again.height == 0:
+        return forecasts
+    redone = [
+        fallback_forecasts(
+            rows, _within(history, day - timedelta(PROFILE_DAYS), day - timedelta(1))
+        )
+        for (day,), rows in again.partition_by("day", as_dict=True).items()
+    ]
+    return pl.concat([frame.filter(~redo), *redone]).sort("_order").drop("_order")
+
+
+def forecast_days(
+    store: Lake,
+    meters: pa.Table,
+    low: date,
+    high: date,
+    issue_hour_utc: int,
+    model_name: str,
+    cadence: str,
+    predictors: Predictors,
+    conditions: Callable[[pl.DataFrame], pl.DataFrame] | None = None,
+    *,
+    reads: DayAheadReads | None = None,
+) -> pa.Table:
+    """Gold forecast rows of the target days [low, high), each day by the model of the training
+    period holding its issue day (the day before) or a fallback. The days are computed together
+    (one feature build, one set of model inputs, one prediction per period model): per-day work
+    was most of a range's cost. Each day still sees only what was known at its own issue time:
+    lags cut at it (`target_features`), levels and profiles from whole days before its issue day
+    (`model_inputs`), fallback profiles from its own window (`_own_day_profiles`).
+
+    `predictors` caches each period's model across the chunks of a run; `conditions` changes the
+    target days' features first (a what-if); `reads` holds a run's chunk [low, high) (without
+    it, the days' windows are read from `store`)."""
+    if reads is None:
+        reads = DayAheadReads(store)
+        reads.hold(low, high)
+    known = reads.inputs(low, high)
+    target = target_features(meters, low, high, issue_hour_utc, known)
+    if conditions is not None:
+        target = conditions(target)
+    inputs = model_inputs(target, known.history, issue_hour_utc)
+    parts = []
+    for period, days in groupby(
+        days_in(low, high), key=lambda day: period_start(day - timedelta(days=1), cadence)
+    ):
+        model, predictor, regressions = _period_model(predictors, model_name, period.isoformat())
+        rows = inputs.filter(pl.col("day").is_in(list(days)))
+        forecasts = forecast(predictor, rows, known.history, model_name, regressions)
+        version = model.version if model else None
+        parts += [
+            forecast_rows(day_rows, issue_time_utc(day, issue_hour_utc), model_name, version)
+            for (day,), day_rows in _own_day_profiles(forecasts, known.history)
+            .partition_by("day", as_dict=True, maintain_order=True)
+            .items()
+        ]
+    return pa.concat_tables(parts) if parts else GOLD_FORECASTS.schema.empty_table()
 
 
 def forecast_day(
@@ -160,33 +273,17 @@ def forecast_day(
     cadence: str,
     predictors: Predictors,
     conditions: Callable[[pl.DataFrame], pl.DataFrame] | None = None,
-    *,
-    reads: DayAheadReads | None = None,
 ) -> pa.Table:
-    """Gold forecast rows of one target day, by the model of the training period holding its
-    issue day (the day before) or a fallback. `predictors` caches each period's model across the
-    days of a run; `conditions` changes the target day's features first (a what-if); `reads`
-    holds a run's chunk of days (without it, the day's own windows are read from `store`)."""
-    from ml.tracking import load_predictor, load_vanilla, model_for_partition
-
-    period = period_start(day - timedelta(days=1), cadence).isoformat()
-    if period not in predictors:
-        found = model_for_partition(model_name, period)
-        predictors[period] = (
-            found,
-            load_predictor(found.model_uri) if found else None,
-            load_vanilla(found.run_id) if found else None,
-        )
-    model, predictor, regressions = predictors[period]
-    if reads is None:
-        reads = DayAheadReads(store)
-        reads.hold(day, day + timedelta(days=1))
-    known = reads.inputs(day)
-    history = known.history
-    target = target_features(meters, day, issue_hour_utc, known)
-    if conditions is not None:
-        target = conditions(target)
-    inputs = model_inputs(target, history, issue_hour_utc)
-    forecasts = forecast(predictor, inputs, history, model_name, regressions)
-    version = model.version if model else None
-    return forecast_rows(forecasts, issue_time_utc(day, issue_hour_utc), model_name, version)
+    """Gold forecast rows of one target day (`forecast_days` of that day alone): what the
+    forecast endpoint answers."""
+    return forecast_days(
+        store,
+        meters,
+        day,
+        day + timedelta(days=1),
+        issue_hour_utc,
+        model_name,
+        cadence,
+        predictors,
+        conditions,
+    )

@@ -21,6 +21,9 @@ FLEET_PROFILE = "fallback:fleet_profile_average"
 LAST_WEEK_FALLBACK = f"fallback:{SAME_TIME_LAST_WEEK}"
 NO_HISTORY = "fallback:no_history"
 """`model_used` of the last resort (zero with a zero band): no meter has any history yet."""
+PROFILE_FALLBACKS = (LAST_WEEK_FALLBACK, METER_PROFILE, FLEET_PROFILE, NO_HISTORY)
+"""`model_used` of `fallback_forecasts`' rows: each depends on the history's profiles (its band at
+least)."""
 
 
 def issue_instant(issue_hour_utc: int) -> pl.Expr:

@@ -185,8 +185,9 @@ def model_inputs(
         "is_holiday",
         "observed_temperature_c",
     ]
+    # Where an interval is in both, history's row is kept: target rows carry no reading yet.
     past = pl.concat([history.select(readings), features.select(readings)]).unique(
-        subset=["meter_id", "interval_start_utc"]
+        subset=["meter_id", "interval_start_utc"], keep="first"
     )
     levels = meter_levels(past, known)
     profiles = meter_profiles(past, known)

@@ -2,11 +2,11 @@
 (`gold/region_forecasts`): the forecast of day D is issued on D-1 at the issue hour, by the model
 of the training period holding D-1, or a named fallback."""
 
+from collections import Counter
 from collections.abc import Iterator
 from datetime import timedelta
 
 import dagster as dg
-import pyarrow as pa
 
 from checks.contracts import (
     GOLD_CONSUMPTION_FEATURES,
@@ -38,12 +38,12 @@ from energy_assets.defs.tables import (
     write_metadata,
 )
 from energy_assets.settings import Settings
-from energy_assets.storage.lake import Chunk, days_in
+from energy_assets.storage.lake import Chunk, days_in, within_days
 from energy_assets.transforms.day_ahead import (
     PROFILE_DAYS,
     DayAheadReads,
     Predictors,
-    forecast_day,
+    forecast_days,
 )
 from energy_assets.transforms.layers import chunks
 from ml.features import HISTORY_DAYS
@@ -55,10 +55,11 @@ downstream's days), as `day_ahead.forecast_day` uses: a Monday's forecast, issue
 made by the previous week's model."""
 
 
-FORECASTS_CHECKS = CheckSuite(
+SCREENED_CHECKS = CheckSuite(key(GOLD_FORECASTS), [matches_contract(GOLD_FORECASTS)])
+"""Checks that screen rows before the write, run on each chunk of days."""
+DAILY_CHECKS = CheckSuite(
     key(GOLD_FORECASTS),
     [
-        matches_contract(GOLD_FORECASTS),
         DayCheck(
             "fallback_share",
             "Most rows come from the model; the reasons of fallback rows are counted.",
@@ -67,6 +68,8 @@ FORECASTS_CHECKS = CheckSuite(
         ),
     ],
 )
+"""Checks of each target day's admitted rows."""
+FORECASTS_CHECKS = CheckSuite(key(GOLD_FORECASTS), [*SCREENED_CHECKS.checks, *DAILY_CHECKS.checks])
 REGION_CHECKS = CheckSuite(key(GOLD_REGION_FORECASTS), [matches_contract(GOLD_REGION_FORECASTS)])
 
 
@@ -80,9 +83,10 @@ def day_ahead_forecasts(
     mlflow_tracking.connect(store)
     start, end = run_window(context)
     meters = store.read(SILVER_METERS)
-    suite, region_suite = FORECASTS_CHECKS.fresh(), REGION_CHECKS.fresh()
+    suite, daily = SCREENED_CHECKS.fresh(), DAILY_CHECKS.fresh()
+    region_suite = REGION_CHECKS.fresh()
     regions: list[Chunk] = []
-    models: dict[str, int] = {}
+    models: Counter[str] = Counter()
     predictors: Predictors = {}
     reads = DayAheadReads(store)
 
@@ -90,33 +94,31 @@ def day_ahead_forecasts(
     region_refused: list[Rejection] = []
 
     def checked() -> Iterator[Chunk]:
-        # Each day's rows are screened before the write: rows a blocking check fails go to
+        # Each chunk's rows are screened before the write: rows a blocking check fails go to
         # quarantine with the reason instead of being committed and failing the run after.
         for low, high in chunks(start, end):
             reads.hold(low, high)
-            days, region_days = [], []
+            rows = forecast_days(
+                store,
+                meters,
+                low,
+                high,
+                settings.forecast_issue_hour_utc,
+                mlflow_tracking.model_name,
+                cadence,
+                predictors,
+                reads=reads,
+            )
+            chunk = Chunk(low, high, rows)
+            kept, screened = suite.admit(rows)
+            refused.extend(screened_rejections(screened, chunk))
             for day in days_in(low, high):
-                rows = forecast_day(
-                    store,
-                    meters,
-                    day,
-                    settings.forecast_issue_hour_utc,
-                    mlflow_tracking.model_name,
-                    cadence,
-                    predictors,
-                    reads=reads,
-                )
-                kept, screened = suite.admit(rows)
-                one_day = Chunk(day, day + timedelta(days=1), rows)
-                refused.extend(screened_rejections(screened, one_day))
-                region, region_screened = region_suite.admit(region_rows(kept))
-                region_refused.extend(screened_rejections(region_screened, one_day))
-                days.append(kept)
-                region_days.append(region)
-                for used in kept["model_used"].to_pylist():
-                    models[used] = models.get(used, 0) + 1
-            regions.append(Chunk(low, high, pa.concat_tables(region_days)))
-            yield Chunk(low, high, pa.concat_tables(days))
+                daily.observe(within_days(kept, day, day + timedelta(days=1)))
+            region, region_screened = region_suite.admit(region_rows(kept))
+            region_refused.extend(screened_rejections(region_screened, chunk))
+            models.update(kept["model_used"].to_pylist())
+            regions.append(Chunk(low, high, region))
+            yield Chunk(low, high, kept)
 
     written = store.replace_chunks(GOLD_FORECASTS, checked())
     region_written = store.replace_chunks(GOLD_REGION_FORECASTS, regions)
@@ -132,7 +134,7 @@ def day_ahead_forecasts(
             "issue_hour_utc": settings.forecast_issue_hour_utc,
             **{f"rows_by {used}": count for used, count in sorted(models.items())},
         },
-        check_results=suite.results(),
+        check_results=suite.results() + daily.results(),
     )
     yield dg.MaterializeResult(
         asset_key=key(GOLD_REGION_FORECASTS),

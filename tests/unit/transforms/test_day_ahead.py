@@ -1,5 +1,6 @@
 """The gold features a training reads: one order whatever order the lake returns rows in. What
-a range of forecasts reads once per chunk: each day's windows, as that day alone reads them."""
+a range of forecasts reads once per chunk, and the target features of a chunk of days: each
+day's as that day alone knew them at its issue time."""
 
 from __future__ import annotations
 
@@ -7,17 +8,26 @@ from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 
 import polars as pl
+import pyarrow as pa
 import pytest
 
 from checks.contracts import (
+    BRONZE_METER_READINGS,
     GOLD_CONSUMPTION_FEATURES,
     GOLD_QUALITY_SCORECARD,
     SILVER_METER_READINGS,
+    SILVER_METERS,
     SILVER_WEATHER,
 )
-from energy_assets.storage.lake import Lake, days_in
-from energy_assets.transforms.day_ahead import PROFILE_DAYS, DayAheadReads, gold_features
-from ml.features import HISTORY_DAYS
+from energy_assets.storage.lake import Lake
+from energy_assets.transforms.cleaning import clean_readings
+from energy_assets.transforms.day_ahead import (
+    PROFILE_DAYS,
+    DayAheadReads,
+    gold_features,
+    target_features,
+)
+from ml.features import HISTORY_DAYS, build_consumption_features, issue_time_utc
 from tests.unit.checks.test_schemas import T0, table_of, valid_row
 
 DAY = date(2024, 1, 1)
@@ -50,6 +60,7 @@ def test_gold_features_come_in_one_order_whatever_order_the_lake_holds(tmp_path:
 
 FIRST, TARGETS = date(2024, 1, 1), [date(2024, 1, 16) + timedelta(days=n) for n in range(5)]
 BAD_DAY = date(2024, 1, 10)
+ISSUE_HOUR = 12
 
 
 def _lake_of_three_weeks(root: Path) -> Lake:
@@ -75,7 +86,13 @@ def _lake_of_three_weeks(root: Path) -> Lake:
             for meter in meters
         ],
         SILVER_METER_READINGS: [
-            valid_row(SILVER_METER_READINGS, meter_id=meter, interval_start_utc=at, day=day)
+            valid_row(
+                SILVER_METER_READINGS,
+                meter_id=meter,
+                interval_start_utc=at,
+                day=day,
+                energy_kwh=day.day + at.hour / 100,
+            )
             for day, at in times
             for meter in meters
         ],
@@ -100,37 +117,89 @@ def _sorted(frame: pl.DataFrame) -> pl.DataFrame:
     return frame.sort(frame.columns)
 
 
-def test_a_range_read_in_chunks_gives_each_day_the_windows_its_own_forecast_reads(
+def test_a_chunk_of_target_days_reads_the_windows_of_all_its_days_and_nothing_later(
     tmp_path: Path,
 ) -> None:
     lake = _lake_of_three_weeks(tmp_path)
     reads = DayAheadReads(lake)
-    held = []
     for low, high in ((TARGETS[0], TARGETS[3]), (TARGETS[3], TARGETS[-1] + timedelta(1))):
         reads.hold(low, high)
-        held += [reads.inputs(day) for day in days_in(low, high)]
+        inputs = reads.inputs(low, high)
 
-    for day, inputs in zip(TARGETS, held, strict=True):
-        history = gold_features(lake, day - timedelta(PROFILE_DAYS), day)
-        assert inputs.history.equals(history.filter(pl.col("day") < day - timedelta(days=1)))
+        first, last_issue = low - timedelta(PROFILE_DAYS), high - timedelta(days=2)
+        assert inputs.history.equals(gold_features(lake, first, last_issue))
         readings = pl.DataFrame(
-            lake.read(SILVER_METER_READINGS, day - timedelta(HISTORY_DAYS), day)
+            lake.read(SILVER_METER_READINGS, low - timedelta(HISTORY_DAYS), high - timedelta(1))
         )
         assert _sorted(inputs.readings).equals(_sorted(readings))
         assert inputs.weather.sort_by("valid_at_utc").equals(
-            lake.read(SILVER_WEATHER, day, day + timedelta(1)).sort_by("valid_at_utc")
+            lake.read(SILVER_WEATHER, low, high).sort_by("valid_at_utc")
         )
-        # Nothing of the issue day or later reaches the history, nothing of the day itself the
-        # readings (the issue time then cuts the issue day's afternoon).
-        assert inputs.history["day"].max() == day - timedelta(days=2)
-        assert inputs.readings["day"].max() == day - timedelta(days=1)
-    blanked = held[0].history.filter(pl.col("day") == BAD_DAY, pl.col("meter_id") == "MTR-0002")
+        # Nothing of the last issue day or later reaches the history, nothing of the last target
+        # day the readings (each day's issue time then cuts the readings later).
+        assert inputs.history["day"].max() == high - timedelta(days=3)
+        assert inputs.readings["day"].max() == high - timedelta(days=2)
+    blanked = reads.inputs(TARGETS[3], TARGETS[-1] + timedelta(1)).history.filter(
+        pl.col("day") == BAD_DAY, pl.col("meter_id") == "MTR-0002"
+    )
     assert blanked["energy_kwh"].null_count() == blanked.height == 2
 
 
-def test_a_day_outside_the_days_held_is_refused_rather_than_read_short(tmp_path: Path) -> None:
+def _meters() -> pa.Table:
+    return table_of(
+        SILVER_METERS, *[valid_row(SILVER_METERS, meter_id=m) for m in ("MTR-0001", "MTR-0002")]
+    )
+
+
+def _one_day_alone(lake: Lake, day: date) -> pl.DataFrame:
+    """Gold features of `day` from the readings ended by its issue time (`ml.features`' lags)."""
+    issued = issue_time_utc(day, ISSUE_HOUR)
+    readings = lake.read(SILVER_METER_READINGS, day - timedelta(HISTORY_DAYS), day)
+    known = pl.DataFrame(readings).filter(
+        pl.col("interval_start_utc") + pl.duration(minutes=pl.col("interval_minutes")) <= issued
+    )
+    grid = clean_readings(
+        BRONZE_METER_READINGS.schema.empty_table(), _meters(), day, day + timedelta(1)
+    )
+    features = build_consumption_features(
+        grid.table,
+        known.to_arrow(),
+        lake.read(SILVER_WEATHER, day, day + timedelta(1)),
+        _meters(),
+        ISSUE_HOUR,
+    )
+    return pl.DataFrame(features)
+
+
+def test_the_lags_of_a_chunk_of_target_days_are_each_days_own_as_known_at_its_issue_time(
+    tmp_path: Path,
+) -> None:
+    lake = _lake_of_three_weeks(tmp_path)
+    low, high = TARGETS[0], TARGETS[-1] + timedelta(1)
+    reads = DayAheadReads(lake)
+    reads.hold(low, high)
+
+    chunk = target_features(_meters(), low, high, ISSUE_HOUR, reads.inputs(low, high))
+
+    for day in TARGETS:
+        own = chunk.filter(pl.col("day") == day)
+        assert _sorted(own).equals(_sorted(_one_day_alone(lake, day)))
+    # The chunk holds the readings of the day before the second target day, but that day's
+    # forecast was issued at noon of it: its morning reading is a lag, its afternoon one is not.
+    second = chunk.filter(
+        pl.col("day") == TARGETS[1],
+        pl.col("meter_id") == "MTR-0001",
+        pl.col("interval_start_utc").dt.minute() == 0,
+    )
+    lags = dict(zip(second["interval_start_utc"].dt.hour(), second["lag_1d_kwh"], strict=True))
+    assert lags[3] == TARGETS[0].day + 0.03
+    assert lags[15] is None
+    assert second["lag_2d_kwh"].drop_nulls().len() == 2
+
+
+def test_days_other_than_those_held_are_refused_rather_than_read_short(tmp_path: Path) -> None:
     reads = DayAheadReads(_lake_of_three_weeks(tmp_path))
     reads.hold(TARGETS[0], TARGETS[2])
 
-    with pytest.raises(ValueError, match="not in the days held"):
-        reads.inputs(TARGETS[2])
+    with pytest.raises(ValueError, match="not the days held"):
+        reads.inputs(TARGETS[0], TARGETS[3])
