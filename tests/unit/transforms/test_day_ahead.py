@@ -24,6 +24,9 @@ from energy_assets.transforms.cleaning import clean_readings
 from energy_assets.transforms.day_ahead import (
     PROFILE_DAYS,
     DayAheadReads,
+    Predictors,
+    forecast_day,
+    forecast_days,
     gold_features,
     target_features,
 )
@@ -203,3 +206,23 @@ def test_days_other_than_those_held_are_refused_rather_than_read_short(tmp_path:
 
     with pytest.raises(ValueError, match="not the days held"):
         reads.inputs(TARGETS[0], TARGETS[3])
+
+
+def test_fallback_forecasts_of_a_chunk_of_days_equal_those_of_each_day_alone(
+    tmp_path: Path,
+) -> None:
+    lake = _lake_of_three_weeks(tmp_path)
+    no_model: Predictors = {"2024-01-15": (None, None, None)}  # the week of every issue day
+    low, high = TARGETS[0], TARGETS[-1] + timedelta(1)
+
+    chunk = pl.DataFrame(
+        forecast_days(lake, _meters(), low, high, ISSUE_HOUR, "m", "weekly", no_model)
+    )
+
+    assert chunk["model_used"].str.starts_with("fallback:").all()
+    for day in TARGETS:
+        alone = forecast_day(lake, _meters(), day, ISSUE_HOUR, "m", "weekly", no_model)
+        assert _sorted(chunk.filter(pl.col("day") == day)).equals(_sorted(pl.DataFrame(alone)))
+    # Each day's profile band comes from its own window of history (readings grow by the day).
+    bands = chunk.group_by("day").agg(pl.col("p90_kwh").max()).sort("day")["p90_kwh"]
+    assert bands.n_unique() == len(TARGETS)
