@@ -51,7 +51,7 @@ from ml.forecasting.model import region_rows
 
 ISSUE_DAY_MODEL = lookback(1, end_offset=-1, allow_missing=False)
 """Target day D depends on the training period holding its issue day D-1 (offsets are in the
-downstream's days), as `day_ahead.forecast_day` uses: a Monday's forecast, issued on Sunday, is
+downstream's days), as `day_ahead.forecast_days` uses: a Monday's forecast, issued on Sunday, is
 made by the previous week's model."""
 
 
