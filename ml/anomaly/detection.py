@@ -114,10 +114,9 @@ def _day_events(
         events.append(
             Event(
                 run["meter_id"], "level_shift", run["event_start_utc"], run["event_end_utc"],
-                row["consumption_share"] / params.rise_ratio, {"level_shift"},
+                row["energy_kwh"] / row["baseline_kwh"] / params.rise_ratio, {"level_shift"},
                 {"run_days": run["run_days"], "baseline_kwh": row["baseline_kwh"],
-                 "baseline_note": row["baseline_note"],
-                 "consumption_share": row["consumption_share"]},
+                 "baseline_note": row["baseline_note"]},
             )
         )  # fmt: skip
     for run in corrected_units(unit_days, day).iter_rows(named=True):

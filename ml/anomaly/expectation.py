@@ -177,15 +177,14 @@ def _design(days: dict[str, np.ndarray], with_weather: bool, with_sun: bool = Fa
     return np.column_stack(columns)
 
 
-def _held_ratio(x: np.ndarray, y: np.ndarray, coef: np.ndarray, with_sun: bool, run: int) -> float:
-    """The highest share of its fitted consumption the meter held for `run` reference days
-    running (the largest of the rolling minima; `with_sun`: net of the radiation term), NaN
-    with fewer days: a meter back at a level it already held for days is not news again."""
+def _held_ratio(x: np.ndarray, y: np.ndarray, coef: np.ndarray, run: int) -> float:
+    """The highest share of its fit the meter held for `run` reference days running (the
+    largest of the rolling minima over the days the fit expects positive), NaN with fewer
+    days: a meter back at a level it already held for days is not news again."""
     if len(y) < run:
         return float("nan")
-    solar = x[:, -1] * coef[-1] if with_sun else 0.0
-    fitted = x @ coef - solar
-    share = np.where(fitted > 0, (y - solar) / np.where(fitted > 0, fitted, 1.0), np.nan)
+    fitted = x @ coef
+    share = np.where(fitted > 0, y / np.where(fitted > 0, fitted, 1.0), np.nan)
     windows = np.lib.stride_tricks.sliding_window_view(share, run)
     minima = windows.min(axis=1)
     return float(np.nanmax(minima)) if np.isfinite(minima).any() else float("nan")
@@ -241,7 +240,7 @@ class BaselineFits:
             days = self._days[meter][1]
             x, y = _design(days, with_weather, with_sun), days["energy_kwh"]
             coef, spread = _robust_fit(x, y, with_sun)
-            held = _held_ratio(x, y, coef, with_sun, self._run_days)
+            held = _held_ratio(x, y, coef, self._run_days)
             self._fitted[key] = (coef, spread, held)
         return self._fitted[key]
 

@@ -176,8 +176,9 @@ def spike(frame: pl.DataFrame, params: AnomalyParams) -> pl.DataFrame:
     above its mean, but neither above what it does most evenings nor a bigger jump than it
     makes every few days. Each "times" is `_times`: on a meter whose panels export at that
     hour, a jump of that many times the export's size."""
+    frame = frame.with_columns(neighbours_kwh=_neighbours())
     ratio = _times(frame, pl.col("expected_kwh"))
-    over_neighbours = _times(frame, _neighbours())
+    over_neighbours = _times(frame, pl.col("neighbours_kwh"))
     mask = (
         (ratio >= params.spike_ratio)
         & (over_neighbours >= params.spike_ratio)
@@ -313,8 +314,10 @@ def sustained_rise(baselines: pl.DataFrame, day: date, params: AnomalyParams) ->
     the baseline learns the new level as the days go by, and until it has, a meter that held
     a level `rise_ratio` above it for days (`baseline_held_ratio`, when the frame has it: the
     new level, seen before a drop hid it for a while) must rise `rise_ratio` above that level
-    again: coming back to it is not a second shift."""
-    ratio = consumption_ratio(baselines)
+    again: coming back to it is not a second shift. Judged on the net figures: a prosumer's
+    consumption net of its panels' estimated output (`consumption_ratio`) inherits the error
+    of the radiation forecast, and cloudier days than forecast read as new load."""
+    ratio = pl.when(pl.col("baseline_kwh") > 0).then(pl.col("energy_kwh") / pl.col("baseline_kwh"))
     threshold = pl.max_horizontal(pl.lit(params.rise_ratio), 1.0 + 3.0 * pl.col("baseline_spread"))
     if "baseline_held_ratio" in baselines.columns:
         held = pl.col("baseline_held_ratio")
