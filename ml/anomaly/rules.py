@@ -314,17 +314,19 @@ def sustained_rise(baselines: pl.DataFrame, day: date, params: AnomalyParams) ->
     the baseline learns the new level as the days go by, and until it has, a meter that held
     a level `rise_ratio` above it for days (`baseline_held_ratio`, when the frame has it: the
     new level, seen before a drop hid it for a while) must rise `rise_ratio` above that level
-    again: coming back to it is not a second shift. Judged on the net figures: a prosumer's
-    consumption net of its panels' estimated output (`consumption_ratio`) inherits the error
-    of the radiation forecast, and cloudier days than forecast read as new load."""
-    ratio = pl.when(pl.col("baseline_kwh") > 0).then(pl.col("energy_kwh") / pl.col("baseline_kwh"))
+    again: coming back to it is not a second shift. A prosumer's rise must show both in the
+    net figures and in its consumption net of the panels' estimated output
+    (`consumption_ratio`): either alone reads a cloudier week than the radiation forecast, or
+    a net baseline near zero, as new load."""
+    net = pl.when(pl.col("baseline_kwh") > 0).then(pl.col("energy_kwh") / pl.col("baseline_kwh"))
     threshold = pl.max_horizontal(pl.lit(params.rise_ratio), 1.0 + 3.0 * pl.col("baseline_spread"))
     if "baseline_held_ratio" in baselines.columns:
         held = pl.col("baseline_held_ratio")
         threshold = pl.max_horizontal(
             threshold, pl.when(held >= params.rise_ratio).then(params.rise_ratio * held)
         )
-    return day_runs(baselines, ratio > threshold, day, params.drop_min_days, "level_shift")
+    high = (net > threshold) & (consumption_ratio(baselines) > threshold)
+    return day_runs(baselines, high, day, params.drop_min_days, "level_shift")
 
 
 def corrected_units(unit_days: pl.DataFrame, day: date) -> pl.DataFrame:

@@ -222,6 +222,19 @@ def test_coming_back_to_a_level_held_for_days_before_a_drop_is_not_a_second_shif
     assert sustained_rise(higher, days[-1], PARAMS)["run_days"].to_list() == [3]
 
 
+def test_a_prosumer_rise_in_the_net_figures_only_is_no_level_shift() -> None:
+    days = [FIRST + timedelta(days=d) for d in range(10)]
+    # A net baseline of 2 kWh is 12 of consumption less 10 from the panels: a cloudier week
+    # than forecast reads 4 net (2x) but only 14/12 of consumption.
+    autumn = pl.DataFrame(
+        {"meter_id": ["M1"] * 10, "day": days, "energy_kwh": [2.0] * 7 + [4.0] * 3,
+         "baseline_kwh": [2.0] * 10, "baseline_solar_kwh": [-10.0] * 10,
+         "baseline_spread": [0.05] * 10}
+    )  # fmt: skip
+    assert sustained_rise(autumn, days[-1], PARAMS).height == 0
+    assert sustained_rise(autumn.drop("baseline_solar_kwh"), days[-1], PARAMS).height == 1
+
+
 def test_the_daily_baseline_reports_the_highest_level_its_reference_held_for_days() -> None:
     days = [FIRST + timedelta(days=d) for d in range(40)]
     usual = [10.0 + 0.3 * (-1) ** d for d in range(40)]
