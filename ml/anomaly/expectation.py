@@ -144,7 +144,8 @@ def daily_consumption(features: pl.DataFrame) -> pl.DataFrame:
     most of the day is a working day, a Saturday, a bridge day (the features' calendar)."""
     temperature = pl.col("observed_temperature_c")
     return (
-        features.group_by("meter_id", "day")
+        features.lazy()
+        .group_by("meter_id", "day")
         .agg(
             energy_kwh=pl.when(pl.col("energy_kwh").null_count() == 0).then(
                 pl.col("energy_kwh").sum()
@@ -157,6 +158,7 @@ def daily_consumption(features: pl.DataFrame) -> pl.DataFrame:
             is_bridge_day=pl.col("is_bridge_day").mean() >= 0.5,
         )
         .sort("meter_id", "day")
+        .collect()
     )
 
 

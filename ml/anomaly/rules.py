@@ -39,9 +39,11 @@ def _flags(
     frame: pl.DataFrame, anomaly_type: str, mask: pl.Expr, strength: pl.Expr
 ) -> pl.DataFrame:
     return (
-        frame.with_columns(anomaly_type=pl.lit(anomaly_type), strength=strength.cast(pl.Float64))
+        frame.lazy()
+        .with_columns(anomaly_type=pl.lit(anomaly_type), strength=strength.cast(pl.Float64))
         .filter(mask.fill_null(False))
         .select(FLAG_COLUMNS)
+        .collect()
     )
 
 
@@ -253,7 +255,8 @@ def day_runs(
             "run_days": pl.Int32,
         })  # fmt: skip
     runs = (
-        days.filter(pl.col("meter_id").is_in(today.implode()))
+        days.lazy()
+        .filter(pl.col("meter_id").is_in(today.implode()))
         .with_columns(is_flagged=flagged)
         .filter(pl.col("is_flagged").is_not_null())
         .sort("meter_id", "day")
@@ -275,7 +278,7 @@ def day_runs(
         event_start_utc=midnight,
         event_end_utc=pl.lit(day + timedelta(days=1)).cast(pl.Datetime("us", "UTC")),
         run_days=pl.col("run_days").cast(pl.Int32),
-    )
+    ).collect()
 
 
 def consumption_ratio(baselines: pl.DataFrame) -> pl.Expr:
