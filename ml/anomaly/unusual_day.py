@@ -95,21 +95,14 @@ class WeekForest:
     history_max: pl.DataFrame
 
 
-FOREST_TREES = 50
-"""Trees of the unusual-day forest. Its fit is scikit-learn's per-tree Python work (about 2 ms
-a tree, a fifth of a year's detection with 100 trees), and the isolation score, a mean path
-length, has settled well before 50 trees on a few thousand days of seven features (Liu et
-al. 2008 saw it converge near 100 on far larger sets)."""
-
-
 def _fitted(seed: int, train: np.ndarray) -> Any:
-    """An Isolation Forest of `FOREST_TREES` trees on `train`, fitted without scikit-learn's
-    parameter checks (the same trees; the checks cost more than the fit on a thousand rows)."""
+    """An Isolation Forest of 100 trees on `train`, fitted without scikit-learn's parameter
+    checks (the same trees; the checks cost more than the fit on a thousand rows)."""
     import sklearn
     from sklearn.ensemble import IsolationForest
 
     with sklearn.config_context(skip_parameter_validation=True, assume_finite=True):
-        return IsolationForest(n_estimators=FOREST_TREES, random_state=seed).fit(train)
+        return IsolationForest(n_estimators=100, random_state=seed).fit(train)
 
 
 def _scores(forest: Any, x: np.ndarray) -> np.ndarray:
