@@ -18,7 +18,6 @@ import numpy as np
 import polars as pl
 
 from ml.anomaly.expectation import MAD_TO_SD
-from ml.anomaly.rules import consumption_ratio
 
 BLOCK_HOURS = 4
 SHAPE_FEATURES = tuple(f"share_{h:02d}h" for h in range(0, 24, BLOCK_HOURS))
@@ -28,8 +27,7 @@ MIN_SPREAD = 0.02
 
 def day_profiles(features: pl.DataFrame, baselines: pl.DataFrame) -> pl.DataFrame:
     """Per complete meter-day: the energy share of each local 4-hour block and the log ratio of
-    the day's consumption to its baseline's (`ml.anomaly.rules.consumption_ratio`: a
-    prosumer's net of its panels, whose net day near zero would make any ratio look wild)."""
+    the day's energy to its baseline (`ml.anomaly.expectation.daily_baseline`)."""
     complete = (
         features.group_by("meter_id", "day")
         .agg(missing=pl.col("energy_kwh").null_count(), total=pl.col("energy_kwh").abs().sum())
@@ -50,7 +48,7 @@ def day_profiles(features: pl.DataFrame, baselines: pl.DataFrame) -> pl.DataFram
     for name in SHAPE_FEATURES:
         if name not in shares.columns:
             shares = shares.with_columns(pl.lit(0.0).alias(name))
-    ratio = consumption_ratio(baselines).log()
+    ratio = (pl.col("energy_kwh") / pl.col("baseline_kwh")).log()
     return (
         shares.join(
             baselines.select("meter_id", "day", baseline_log_ratio=ratio),
