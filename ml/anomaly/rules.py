@@ -294,10 +294,10 @@ def consumption_ratio(baselines: pl.DataFrame) -> pl.Expr:
 
 
 def sustained_drop(baselines: pl.DataFrame, day: date, params: AnomalyParams) -> pl.DataFrame:
-    """Days below `drop_ratio` of the meter's weather-adjusted baseline (`daily_baseline`), at
-    least `drop_min_days` running up to `day`: the signature of theft or a bypassed meter. A
-    meter whose days scatter widely around its baseline (net metering with solar: small,
-    signed daily totals) must fall three of its spreads below it, which rarely happens; but a
+    """Days whose consumption is below `drop_ratio` of the meter's weather-adjusted baseline
+    (`consumption_ratio`: a prosumer's net of its panels), at least `drop_min_days` running up
+    to `day`: the signature of theft or a bypassed meter. A meter whose days scatter widely
+    around its baseline must fall three of its spreads below it, which rarely happens; but a
     meter that cannot export (`can_export` false, when the frame has it) is low below
     `DROP_FLOOR` of its baseline however wide its spread: a history holding an earlier drop or
     a change of level widens it past any drop."""
