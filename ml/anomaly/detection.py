@@ -19,7 +19,13 @@ from ml.anomaly.consequences import explained_by_earlier, raised_events
 from ml.anomaly.events import Event, consolidate, event_rows, merge_flags
 from ml.anomaly.expectation import daily_baseline, daily_consumption
 from ml.anomaly.params import AnomalyParams
-from ml.anomaly.rules import corrected_units, interval_flags, sustained_drop, sustained_rise
+from ml.anomaly.rules import (
+    consumption_ratio,
+    corrected_units,
+    interval_flags,
+    sustained_drop,
+    sustained_rise,
+)
 from ml.anomaly.unusual_day import day_profiles, unusual_days
 from ml.anomaly.week_history import WeekHistory, monday_of, week_history, without_excluded
 
@@ -88,16 +94,19 @@ def _day_events(
     day: date, baselines: pl.DataFrame, unit_days: pl.DataFrame, params: AnomalyParams
 ) -> list[Event]:
     events = []
-    today = baselines.filter(pl.col("day") == day)
+    today = baselines.filter(pl.col("day") == day).with_columns(
+        consumption_share=consumption_ratio(baselines)
+    )
     for run in sustained_drop(baselines, day, params).iter_rows(named=True):
         row = today.filter(pl.col("meter_id") == run["meter_id"]).row(0, named=True)
-        ratio = max(row["energy_kwh"] / row["baseline_kwh"], MIN_DROP_RATIO)
+        ratio = max(row["consumption_share"], MIN_DROP_RATIO)
         events.append(
             Event(
                 run["meter_id"], "sustained_drop", run["event_start_utc"], run["event_end_utc"],
                 params.drop_ratio / ratio, {"sustained_drop"},
                 {"run_days": run["run_days"], "baseline_kwh": row["baseline_kwh"],
-                 "baseline_note": row["baseline_note"]},
+                 "baseline_note": row["baseline_note"],
+                 "consumption_share": row["consumption_share"]},
             )
         )  # fmt: skip
     for run in sustained_rise(baselines, day, params).iter_rows(named=True):

@@ -154,8 +154,11 @@ def _minutes(event: Event) -> float:
 def _ratio_text(event: Event, stats: dict[str, Any], params: AnomalyParams) -> str:
     peak = stats["peak"]
     actual, expected = peak["energy_kwh"], peak["expected_kwh"]
-    if expected:
+    if expected and expected > 0:
         text = f"consumption {actual / expected:.1f}x expected for {_at(peak)}"
+    elif expected:
+        text = f"{actual:.3f} kWh where the panels were expected to export {-expected:.3f}"
+        text += f", {_at(peak)}"
     else:
         text = f"consumption {actual:.3f} kWh where about none was expected, {_at(peak)}"
     if event.anomaly_type == "model_residual":
@@ -200,9 +203,17 @@ def _unit_text(event: Event, _stats: dict[str, Any], params: AnomalyParams) -> s
     return f"readings {ratio:.0f}x the meter's level: Wh sent as kWh, left uncorrected"
 
 
-def _drop_text(event: Event, stats: dict[str, Any], _params: AnomalyParams) -> str:
+def _consumption_share(event: Event, stats: dict[str, Any]) -> float:
+    """The day's consumption over its baseline's (`ml.anomaly.rules.consumption_ratio`: net of
+    a prosumer's panels), else the day's energy over the expected."""
+    if event.info.get("consumption_share") is not None:
+        return float(event.info["consumption_share"])
     expected = stats["expected_kwh"]
-    share = stats["energy_kwh"] / expected if expected else 0.0
+    return stats["energy_kwh"] / expected if expected else 0.0
+
+
+def _drop_text(event: Event, stats: dict[str, Any], _params: AnomalyParams) -> str:
+    share = _consumption_share(event, stats)
     return (
         f"consumption {share:.0%} of the meter's own baseline ({event.info['baseline_note']}) "
         f"for {event.info['run_days']} days running: possible theft, bypass or lost load"
@@ -210,8 +221,7 @@ def _drop_text(event: Event, stats: dict[str, Any], _params: AnomalyParams) -> s
 
 
 def _shift_text(event: Event, stats: dict[str, Any], _params: AnomalyParams) -> str:
-    expected = stats["expected_kwh"]
-    share = stats["energy_kwh"] / expected if expected else 0.0
+    share = _consumption_share(event, stats)
     return (
         f"consumption {share:.1f}x the meter's own baseline ({event.info['baseline_note']}) "
         f"for {event.info['run_days']} days running: the level moved up (new load or tenant?)"

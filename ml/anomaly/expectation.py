@@ -144,7 +144,8 @@ def daily_consumption(features: pl.DataFrame) -> pl.DataFrame:
     most of the day is a working day, a Saturday, a bridge day (the features' calendar)."""
     temperature = pl.col("observed_temperature_c")
     return (
-        features.group_by("meter_id", "day")
+        features.lazy()
+        .group_by("meter_id", "day")
         .agg(
             energy_kwh=pl.when(pl.col("energy_kwh").null_count() == 0).then(
                 pl.col("energy_kwh").sum()
@@ -157,6 +158,7 @@ def daily_consumption(features: pl.DataFrame) -> pl.DataFrame:
             is_bridge_day=pl.col("is_bridge_day").mean() >= 0.5,
         )
         .sort("meter_id", "day")
+        .collect()
     )
 
 
@@ -177,10 +179,25 @@ def _design(days: dict[str, np.ndarray], with_weather: bool, with_sun: bool = Fa
     return np.column_stack(columns)
 
 
-def _robust_fit(x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, float]:
+def _held_ratio(x: np.ndarray, y: np.ndarray, coef: np.ndarray, run: int) -> float:
+    """The highest share of its fit the meter held for `run` reference days running (the
+    largest of the rolling minima over the days the fit expects positive), NaN with fewer
+    days: a meter back at a level it already held for days is not news again."""
+    if len(y) < run:
+        return float("nan")
+    fitted = x @ coef
+    share = np.where(fitted > 0, y / np.where(fitted > 0, fitted, 1.0), np.nan)
+    windows = np.lib.stride_tricks.sliding_window_view(share, run)
+    minima = windows.min(axis=1)
+    return float(np.nanmax(minima)) if np.isfinite(minima).any() else float("nan")
+
+
+def _robust_fit(x: np.ndarray, y: np.ndarray, with_sun: bool) -> tuple[np.ndarray, float]:
     """Least squares, refitted twice without the days beyond 3 robust deviations (a theft of a
     few weeks in the history is trimmed as long as it is not most of it); the coefficients and
-    the robust spread of the kept days' residuals as a share of their mean fitted value."""
+    the robust spread of the kept days' residuals as a share of their mean fitted consumption
+    (`with_sun`: the last column is the radiation, whose term, the panels' estimated output, is
+    left out of it: a prosumer's net days near zero are not a tiny level)."""
     keep = np.ones(len(y), dtype=bool)
     coef = np.zeros(x.shape[1])
     spread = 0.0
@@ -192,7 +209,8 @@ def _robust_fit(x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, float]:
         if wider.sum() < x.shape[1] + 2:
             break
         keep = wider
-    level = float(np.mean(x[keep] @ coef))
+    consumption = x[:, :-1] @ coef[:-1] if with_sun else x @ coef
+    level = float(np.mean(consumption[keep]))
     return coef, spread / level if level > 0 else float("inf")
 
 
@@ -202,25 +220,30 @@ class BaselineFits:
     anomalous do not teach the baseline), one per design (day type only, with weather, with
     sun), each fitted when first asked for and kept: a week's days share them."""
 
-    def __init__(self, reference: pl.DataFrame, first: date, last: date) -> None:
+    def __init__(self, reference: pl.DataFrame, first: date, last: date, run_days: int) -> None:
+        self._run_days = run_days
         fits = reference.filter(
             pl.col("day").is_between(first, last) & pl.col("energy_kwh").is_not_null()
         ).sort("meter_id", "day")
         self._days = _arrays_by_meter(fits, (*_DESIGN_COLUMNS, "energy_kwh"))
-        self._fitted: dict[tuple[str, bool, bool], tuple[np.ndarray, float]] = {}
+        self._fitted: dict[tuple[str, bool, bool], tuple[np.ndarray, float, float]] = {}
 
     def days(self, meter: str) -> int:
         at = self._days[meter][0] if meter in self._days else slice(0, 0)
         return at.stop - at.start
 
-    def fit(self, meter: str, with_weather: bool, with_sun: bool) -> tuple[np.ndarray, float]:
-        """The coefficients and relative spread of `meter`'s fit with that design."""
+    def fit(
+        self, meter: str, with_weather: bool, with_sun: bool
+    ) -> tuple[np.ndarray, float, float]:
+        """The coefficients, relative spread and held ratio (`_held_ratio` over `run_days`) of
+        `meter`'s fit with that design."""
         key = (meter, with_weather, with_sun)
         if key not in self._fitted:
             days = self._days[meter][1]
-            self._fitted[key] = _robust_fit(
-                _design(days, with_weather, with_sun), days["energy_kwh"]
-            )
+            x, y = _design(days, with_weather, with_sun), days["energy_kwh"]
+            coef, spread = _robust_fit(x, y, with_sun)
+            held = _held_ratio(x, y, coef, self._run_days)
+            self._fitted[key] = (coef, spread, held)
         return self._fitted[key]
 
 
@@ -228,9 +251,13 @@ def baseline_fits(
     reference: pl.DataFrame, day: date, reference_days: int, exclude_days: int
 ) -> BaselineFits:
     """The `BaselineFits` a baseline of `day` learns from: the days of `reference` in
-    [day - reference_days, day - exclude_days]."""
+    [day - reference_days, day - exclude_days] (`exclude_days`: as many as a drop or a rise
+    must last, also how long a level must hold to count as held)."""
     return BaselineFits(
-        reference, day - timedelta(days=reference_days), day - timedelta(days=exclude_days)
+        reference,
+        day - timedelta(days=reference_days),
+        day - timedelta(days=exclude_days),
+        exclude_days,
     )
 
 
@@ -243,26 +270,34 @@ def daily_baseline(
 ) -> pl.DataFrame:
     """Each meter's expected daily kWh for the days of `daily` (`daily_consumption`) up to
     `day`, from its fit (`baseline_fits`): `baseline_kwh`, `baseline_spread` (the robust spread
-    of the reference days around it, as a share of it) and `baseline_note` saying what the fit
-    used. Meters with fewer than `min_days` reference days get no baseline (null) and the note
-    says so; the fit leaves out the weather when a day of `daily` lacks it. Meters in `solar`
-    (they can export: net metering) are adjusted for solar radiation too, so a sunny spring is
-    not a drop."""
+    of the reference days around it, as a share of the consumption it expects),
+    `baseline_held_ratio` (`_held_ratio`) and `baseline_note` saying what the fit used.
+    Meters with fewer than `min_days` reference days get no baseline (null) and the note says
+    so; the fit leaves out the weather when a day of `daily` lacks it. Meters in `solar` (they
+    can export: net metering) are adjusted for solar radiation too, so a sunny spring is not a
+    drop, and `baseline_solar_kwh` is that term (the panels' estimated output, negative; 0 for
+    the others): net of it, a prosumer's day and baseline are consumption again, which a drop
+    shrinks by its share even when the panels make both net figures negative."""
     rows = daily.filter(pl.col("day") <= day).sort("meter_id", "day")
     rows_by_meter = _arrays_by_meter(rows, _DESIGN_COLUMNS)
     baseline = np.full(rows.height, np.nan)
-    spreads, notes = [], []
+    solar_term = np.zeros(rows.height)
+    spreads, helds, notes = [], [], []
     for meter, (at, columns) in rows_by_meter.items():
         fit_days = fits.days(meter)
         with_weather = fit_days >= min_days and not np.isnan(columns["heating_degree_c"]).any()
         with_sun = with_weather and meter in solar and not np.isnan(columns["radiation_wm2"]).any()
         if fit_days < min_days:
             spreads.append(float("nan"))
+            helds.append(float("nan"))
             notes.append(f"{fit_days} complete days of history (needs {min_days})")
             continue
-        coef, spread = fits.fit(meter, with_weather, with_sun)
+        coef, spread, held = fits.fit(meter, with_weather, with_sun)
         baseline[at] = _design(columns, with_weather, with_sun) @ coef
+        if with_sun:
+            solar_term[at] = columns["radiation_wm2"] * coef[-1]
         spreads.append(spread)
+        helds.append(held)
         notes.append(
             f"weather-adjusted{' (with sun)' if with_sun else ''} on {fit_days} days"
             if with_weather
@@ -272,12 +307,14 @@ def daily_baseline(
         {
             "meter_id": list(rows_by_meter),
             "baseline_spread": pl.Series(spreads, dtype=pl.Float64).fill_nan(None),
+            "baseline_held_ratio": pl.Series(helds, dtype=pl.Float64).fill_nan(None),
             "baseline_note": pl.Series(notes, dtype=pl.String),
         },
         schema_overrides={"meter_id": rows.schema["meter_id"]},
     )
     return rows.with_columns(
-        baseline_kwh=pl.Series(baseline, dtype=pl.Float64).fill_nan(None)
+        baseline_kwh=pl.Series(baseline, dtype=pl.Float64).fill_nan(None),
+        baseline_solar_kwh=pl.Series(solar_term, dtype=pl.Float64),
     ).join(per_meter, on="meter_id", how="left", maintain_order="left")
 
 

@@ -39,9 +39,11 @@ def _flags(
     frame: pl.DataFrame, anomaly_type: str, mask: pl.Expr, strength: pl.Expr
 ) -> pl.DataFrame:
     return (
-        frame.with_columns(anomaly_type=pl.lit(anomaly_type), strength=strength.cast(pl.Float64))
+        frame.lazy()
+        .with_columns(anomaly_type=pl.lit(anomaly_type), strength=strength.cast(pl.Float64))
         .filter(mask.fill_null(False))
         .select(FLAG_COLUMNS)
+        .collect()
     )
 
 
@@ -125,13 +127,14 @@ def flatline(frame: pl.DataFrame, params: AnomalyParams) -> pl.DataFrame:
 
 def dropout(frame: pl.DataFrame, params: AnomalyParams) -> pl.DataFrame:
     """Exact zeros for at least `dropout_min_minutes`, and longer than the meter's usual zero
-    runs (`_run_threshold`), where the meter was expected to consume (or where nothing is known
-    to expect: a meter that reads zero for an hour is suspect)."""
+    runs (`_run_threshold`), where the meter was expected to consume or, with solar panels, to
+    export (or where nothing is known to expect: a meter that reads zero for an hour is
+    suspect)."""
     zero = pl.col("energy_kwh") == 0
     minutes = _run_minutes(zero)
     expected = pl.col("expected_kwh").fill_null(1.0)
     run = pl.struct(pl.col("meter_id").alias("meter"), zero.fill_null(False).alias("zero")).rle_id()
-    consuming = expected.sum().over(run) > 0
+    consuming = expected.abs().sum().over(run) > 0
     threshold = _run_threshold(frame, "usual_zero_minutes", params.dropout_min_minutes)
     return _flags(
         frame, "dropout", zero & consuming & (minutes >= threshold), minutes / threshold
@@ -148,6 +151,22 @@ def negative(frame: pl.DataFrame, _params: AnomalyParams) -> pl.DataFrame:
     )  # fmt: skip
 
 
+def _times(frame: pl.DataFrame, reference: pl.Expr) -> pl.Expr:
+    """The reading as a multiple of `reference`, the jump above it measured in its size: `x`
+    times a positive reference; for a meter that can export (`can_export`) whose reference is
+    negative (its panels export), 1 plus the jump over the reference's size, so a kettle at
+    noon that turns an export of 0.4 kWh into an import of 0.3 is a jump of nearly 2x its
+    size, not a negative ratio. Null where the reference is zero or, for the others, negative."""
+    exporting = pl.col("can_export").fill_null(False) if "can_export" in frame.columns else False
+    energy = pl.col("energy_kwh")
+    return (
+        pl.when(reference > 0)
+        .then(energy / reference)
+        .when(exporting & (reference < 0))
+        .then(1.0 + (energy - reference) / reference.abs())
+    )
+
+
 def spike(frame: pl.DataFrame, params: AnomalyParams) -> pl.DataFrame:
     """Consumption at least `spike_ratio` times the expectation and the median of the
     neighbouring intervals, `spike_z` robust deviations above what is usual for the meter at
@@ -157,22 +176,22 @@ def spike(frame: pl.DataFrame, params: AnomalyParams) -> pl.DataFrame:
     hour (`slot_high_kwh`) and above the jumps over its neighbours the meter usually makes
     (`usual_burst_ratio`, from `usual_bursts`): a household's kettle or oven is short and far
     above its mean, but neither above what it does most evenings nor a bigger jump than it
-    makes every few days."""
-    energy = pl.col("energy_kwh")
-    ratio = energy / pl.col("expected_kwh")
-    neighbours = _neighbours()
+    makes every few days. Each "times" is `_times`: on a meter whose panels export at that
+    hour, a jump of that many times the export's size."""
+    frame = frame.with_columns(neighbours_kwh=_neighbours())
+    ratio = _times(frame, pl.col("expected_kwh"))
+    over_neighbours = _times(frame, pl.col("neighbours_kwh"))
     mask = (
-        (pl.col("expected_kwh") > 0)
-        & (ratio >= params.spike_ratio)
-        & (energy >= params.spike_ratio * neighbours)
-        & (neighbours > 0)
+        (ratio >= params.spike_ratio)
+        & (over_neighbours >= params.spike_ratio)
         & (pl.col("residual_z") >= params.spike_z)
         & (ratio < params.unit_error_ratio)
     )
     if "slot_high_kwh" in frame.columns:
-        mask = mask & (energy >= SLOT_HIGH_FACTOR * pl.col("slot_high_kwh")).fill_null(True)
+        over_slot = _times(frame, pl.col("slot_high_kwh"))
+        mask = mask & (over_slot >= SLOT_HIGH_FACTOR).fill_null(True)
     if "usual_burst_ratio" in frame.columns:
-        mask = mask & (energy > pl.col("usual_burst_ratio") * neighbours).fill_null(True)
+        mask = mask & (over_neighbours > pl.col("usual_burst_ratio")).fill_null(True)
     return _flags(frame, "spike", mask, ratio / params.spike_ratio)
 
 
@@ -223,10 +242,12 @@ def day_runs(
     """Runs of consecutive flagged days per meter (`days`: `meter_id`, `day`, one row per
     meter-day, plus the columns of `flagged`) that reach `day` and last at least `min_days`:
     `meter_id`, `anomaly_type`, `event_start_utc` (the run's first midnight), `event_end_utc`
-    (the end of `day`: the extent known so far) and `run_days`. Only meters flagged on `day`
-    are followed back (most days none is, and the run search is skipped)."""
-    flagged = flagged.fill_null(False)
-    today = days.filter((pl.col("day") == day) & flagged)["meter_id"]
+    (the end of `day`: the extent known so far) and `run_days` (the flagged days in it). A day
+    whose flag is unknown (null: no complete day of readings) or that is missing neither
+    confirms nor breaks a run: a drop with a gap in its readings is still one drop. Only
+    meters flagged on `day` are followed back (most days none is, and the run search is
+    skipped)."""
+    today = days.filter((pl.col("day") == day) & flagged.fill_null(False))["meter_id"]
     if today.is_empty():
         return pl.DataFrame(schema={
             "meter_id": days.schema["meter_id"], "anomaly_type": pl.String,
@@ -234,13 +255,15 @@ def day_runs(
             "run_days": pl.Int32,
         })  # fmt: skip
     runs = (
-        days.filter(pl.col("meter_id").is_in(today.implode()))
-        .sort("meter_id", "day")
+        days.lazy()
+        .filter(pl.col("meter_id").is_in(today.implode()))
         .with_columns(is_flagged=flagged)
+        .filter(pl.col("is_flagged").is_not_null())
+        .sort("meter_id", "day")
         .with_columns(
-            is_new_run=(pl.col("is_flagged") != pl.col("is_flagged").shift(1).over("meter_id"))
-            .fill_null(True)
-            .or_((pl.col("day").diff().over("meter_id") != timedelta(days=1)).fill_null(True))
+            is_new_run=(
+                pl.col("is_flagged") != pl.col("is_flagged").shift(1).over("meter_id")
+            ).fill_null(True)
         )
         .with_columns(run=pl.col("is_new_run").cum_sum())
         .filter(pl.col("is_flagged"))
@@ -255,35 +278,57 @@ def day_runs(
         event_start_utc=midnight,
         event_end_utc=pl.lit(day + timedelta(days=1)).cast(pl.Datetime("us", "UTC")),
         run_days=pl.col("run_days").cast(pl.Int32),
-    )
+    ).collect()
+
+
+def consumption_ratio(baselines: pl.DataFrame) -> pl.Expr:
+    """A meter-day's consumption over its baseline's (`daily_baseline`); for a prosumer both
+    without the baseline's solar term (`baseline_solar_kwh`, when the frame has it), so a
+    drop of consumption reads as its share even on a summer day the panels make both net
+    figures negative. Null where the baseline expects no consumption."""
+    energy, baseline = pl.col("energy_kwh"), pl.col("baseline_kwh")
+    if "baseline_solar_kwh" in baselines.columns:
+        solar = pl.col("baseline_solar_kwh").fill_null(0.0)
+        energy, baseline = energy - solar, baseline - solar
+    return pl.when(baseline > 0).then(energy / baseline)
 
 
 def sustained_drop(baselines: pl.DataFrame, day: date, params: AnomalyParams) -> pl.DataFrame:
-    """Days below `drop_ratio` of the meter's weather-adjusted baseline (`daily_baseline`), at
-    least `drop_min_days` running up to `day`: the signature of theft or a bypassed meter. A
-    meter whose days scatter widely around its baseline (net metering with solar: small,
-    signed daily totals) must fall three of its spreads below it, which rarely happens; but a
+    """Days whose consumption is below `drop_ratio` of the meter's weather-adjusted baseline
+    (`consumption_ratio`: a prosumer's net of its panels), at least `drop_min_days` running up
+    to `day`: the signature of theft or a bypassed meter. A meter whose days scatter widely
+    around its baseline must fall three of its spreads below it, which rarely happens; but a
     meter that cannot export (`can_export` false, when the frame has it) is low below
     `DROP_FLOOR` of its baseline however wide its spread: a history holding an earlier drop or
     a change of level widens it past any drop."""
-    ratio = pl.col("energy_kwh") / pl.col("baseline_kwh")
+    ratio = consumption_ratio(baselines)
     spread_bar = 1.0 - 3.0 * pl.col("baseline_spread")
     if "can_export" in baselines.columns:
         floor = pl.when(pl.col("can_export")).then(None).otherwise(pl.lit(DROP_FLOOR))
         spread_bar = pl.max_horizontal(spread_bar, floor)
     threshold = pl.min_horizontal(pl.lit(params.drop_ratio), spread_bar)
-    low = (ratio < threshold) & (pl.col("baseline_kwh") > 0)
-    return day_runs(baselines, low, day, params.drop_min_days, "sustained_drop")
+    return day_runs(baselines, ratio < threshold, day, params.drop_min_days, "sustained_drop")
 
 
 def sustained_rise(baselines: pl.DataFrame, day: date, params: AnomalyParams) -> pl.DataFrame:
     """Days above `rise_ratio` of the meter's weather-adjusted baseline (and three of its spreads
     above it), at least `drop_min_days` running up to `day`: a level that moved up and stays
     there (new load, a heat pump, a new tenant), the mirror of `sustained_drop`. Raised once:
-    the baseline learns the new level as the days go by."""
-    ratio = pl.col("energy_kwh") / pl.col("baseline_kwh")
+    the baseline learns the new level as the days go by, and until it has, a meter that held
+    a level `rise_ratio` above it for days (`baseline_held_ratio`, when the frame has it: the
+    new level, seen before a drop hid it for a while) must rise `rise_ratio` above that level
+    again: coming back to it is not a second shift. A prosumer's rise must show both in the
+    net figures and in its consumption net of the panels' estimated output
+    (`consumption_ratio`): either alone reads a cloudier week than the radiation forecast, or
+    a net baseline near zero, as new load."""
+    net = pl.when(pl.col("baseline_kwh") > 0).then(pl.col("energy_kwh") / pl.col("baseline_kwh"))
     threshold = pl.max_horizontal(pl.lit(params.rise_ratio), 1.0 + 3.0 * pl.col("baseline_spread"))
-    high = (ratio > threshold) & (pl.col("baseline_kwh") > 0)
+    if "baseline_held_ratio" in baselines.columns:
+        held = pl.col("baseline_held_ratio")
+        threshold = pl.max_horizontal(
+            threshold, pl.when(held >= params.rise_ratio).then(params.rise_ratio * held)
+        )
+    high = (net > threshold) & (consumption_ratio(baselines) > threshold)
     return day_runs(baselines, high, day, params.drop_min_days, "level_shift")
 
 

@@ -86,6 +86,26 @@ def test_spike_fires_on_a_short_burst_far_above_expectation_and_neighbours() -> 
     assert spike(day, PARAMS).height == 2
 
 
+def test_a_spike_on_a_meter_exporting_at_noon_is_a_jump_of_times_the_export() -> None:
+    exporting = heating_day(
+        energy_kwh=[-0.45] * 96, expected_kwh=[-0.45] * 96, can_export=[True] * 96
+    )
+    kettle = exporting.with_columns(
+        energy_kwh=pl.when(pl.int_range(pl.len()).is_between(40, 41)).then(0.4).otherwise(-0.45),
+        residual_z=pl.when(pl.int_range(pl.len()).is_between(40, 41)).then(9.0).otherwise(0.0),
+    )
+    assert spike(kettle, PARAMS).height == 2
+    assert spike(kettle.with_columns(can_export=pl.lit(False)), PARAMS).height == 0
+
+
+def test_a_dropout_on_a_meter_expected_to_export_is_still_a_dropout() -> None:
+    exporting = heating_day(energy_kwh=[-0.45] * 96, expected_kwh=[-0.45] * 96)
+    zeros = exporting.with_columns(
+        energy_kwh=pl.when(pl.int_range(pl.len()).is_between(40, 47)).then(0.0).otherwise(-0.45)
+    )
+    assert dropout(zeros, PARAMS).height == 8
+
+
 def test_sustained_drop_needs_consecutive_low_days_against_the_baseline() -> None:
     days = [date(2024, 1, d) for d in range(1, 11)]
     energy = [10.0] * 7 + [4.0, 4.0, 4.0]
@@ -111,6 +131,32 @@ def test_a_meter_that_cannot_export_drops_below_the_floor_however_noisy_its_hist
     prosumer = noisy.with_columns(can_export=pl.lit(True))
     assert sustained_drop(consumer, days[-1], PARAMS)["run_days"].to_list() == [3]
     assert sustained_drop(prosumer, days[-1], PARAMS).height == 0
+
+
+def test_a_drop_of_a_prosumer_is_judged_on_consumption_net_of_its_panels() -> None:
+    days = [date(2024, 6, d) for d in range(1, 11)]
+    # Consumption 10 kWh a day, the panels export 14: net -4; at 40% consumption, net -10.
+    summer = pl.DataFrame(
+        {"meter_id": ["M1"] * 10, "day": days, "energy_kwh": [-4.0] * 7 + [-10.0] * 3,
+         "baseline_kwh": [-4.0] * 10, "baseline_solar_kwh": [-14.0] * 10,
+         "baseline_spread": [0.05] * 10, "can_export": [True] * 10}
+    )  # fmt: skip
+    assert sustained_drop(summer, days[-1], PARAMS)["run_days"].to_list() == [3]
+    assert sustained_drop(summer.drop("baseline_solar_kwh"), days[-1], PARAMS).height == 0
+
+
+def test_days_without_a_complete_reading_neither_confirm_nor_break_a_drop() -> None:
+    days = [date(2024, 1, d) for d in range(1, 11)]
+    gaps = pl.DataFrame(
+        {"meter_id": ["M1"] * 10, "day": days,
+         "energy_kwh": [10.0] * 5 + [4.0, None, 4.0, None, 4.0],
+         "baseline_kwh": [10.0] * 10, "baseline_spread": [0.05] * 10}
+    )  # fmt: skip
+    runs = sustained_drop(gaps, days[-1], PARAMS)
+    assert runs.select("run_days", "event_start_utc").rows() == [
+        (3, datetime(2024, 1, 6, tzinfo=UTC))
+    ]
+    assert sustained_drop(gaps, days[-2], PARAMS).height == 0
 
 
 def test_flagged_intervals_close_together_merge_into_one_event() -> None:

@@ -210,6 +210,46 @@ def test_a_level_that_moved_up_and_stays_is_a_level_shift_after_three_days() -> 
     assert sustained_rise(baselines, days[-2], PARAMS).height == 0
 
 
+def test_coming_back_to_a_level_held_for_days_before_a_drop_is_not_a_second_shift() -> None:
+    days = [FIRST + timedelta(days=d) for d in range(10)]
+    baselines = pl.DataFrame(
+        {"meter_id": ["M1"] * 10, "day": days, "energy_kwh": [10.0] * 7 + [19.0] * 3,
+         "baseline_kwh": [10.0] * 10, "baseline_spread": [0.05] * 10,
+         "baseline_held_ratio": [1.9] * 10}
+    )  # fmt: skip
+    assert sustained_rise(baselines, days[-1], PARAMS).height == 0
+    higher = baselines.with_columns(energy_kwh=pl.Series([10.0] * 7 + [30.0] * 3))
+    assert sustained_rise(higher, days[-1], PARAMS)["run_days"].to_list() == [3]
+
+
+def test_a_prosumer_rise_in_the_net_figures_only_is_no_level_shift() -> None:
+    days = [FIRST + timedelta(days=d) for d in range(10)]
+    # A net baseline of 2 kWh is 12 of consumption less 10 from the panels: a cloudier week
+    # than forecast reads 4 net (2x) but only 14/12 of consumption.
+    autumn = pl.DataFrame(
+        {"meter_id": ["M1"] * 10, "day": days, "energy_kwh": [2.0] * 7 + [4.0] * 3,
+         "baseline_kwh": [2.0] * 10, "baseline_solar_kwh": [-10.0] * 10,
+         "baseline_spread": [0.05] * 10}
+    )  # fmt: skip
+    assert sustained_rise(autumn, days[-1], PARAMS).height == 0
+    assert sustained_rise(autumn.drop("baseline_solar_kwh"), days[-1], PARAMS).height == 1
+
+
+def test_the_daily_baseline_reports_the_highest_level_its_reference_held_for_days() -> None:
+    days = [FIRST + timedelta(days=d) for d in range(40)]
+    usual = [10.0 + 0.3 * (-1) ** d for d in range(40)]
+    energy = usual[:20] + [19.0] * 5 + usual[25:]
+    daily = pl.DataFrame(
+        {"meter_id": ["M1"] * 40, "day": days, "energy_kwh": energy,
+         "heating_degree_c": [5.0] * 40, "cooling_degree_c": [0.0] * 40,
+         "radiation_wm2": [100.0] * 40, "is_working_day": [True] * 40,
+         "is_saturday": [False] * 40, "is_bridge_day": [False] * 40}
+    )  # fmt: skip
+    baselines = daily_baseline(daily, days[-1], baseline_fits(daily, days[-1], 56, 3), 10)
+    assert baselines["baseline_kwh"][-1] == pytest.approx(10.0, rel=0.02)
+    assert baselines["baseline_held_ratio"][-1] == pytest.approx(1.9, rel=0.02)
+
+
 def test_a_day_of_another_shape_is_unusual_against_the_forest_of_its_week() -> None:
     rng = np.random.default_rng(0)
     days = [FIRST + timedelta(days=d) for d in range(40)]
