@@ -18,14 +18,17 @@ from energy_assets.storage.lake import Lake, days_in
 from energy_assets.transforms.cleaning import current_meters
 from energy_assets.transforms.layers import (
     CHUNK_DAYS,
+    EVIDENCE_COLUMNS,
     bronze_reading_chunks,
     bronze_weather_chunks,
     chunks,
+    evidence_around,
     feature_chunks,
     read_ahead,
     silver_readings_chunks,
     silver_weather_chunks,
 )
+from energy_assets.transforms.unit_evidence import CONTEXT_DAYS
 
 # Spans the spring DST change (2024-03-31) and Easter; longer than one chunk.
 FIRST, START, END = date(2024, 3, 22), date(2024, 3, 25), date(2024, 4, 3)
@@ -57,6 +60,25 @@ def test_reading_ahead_gives_each_chunks_rows_in_order(lake: Lake) -> None:
     assert [(low, high) for low, high, _ in read] == list(chunks(FIRST, END))
     for low, high, rows in read:
         assert pl.DataFrame(rows).equals(pl.DataFrame(lake.read(BRONZE_METER_READINGS, low, high)))
+
+
+def test_evidence_around_each_window_holds_the_bronze_days_on_both_sides(lake: Lake) -> None:
+    margin = timedelta(days=CONTEXT_DAYS)
+    windows = list(chunks(FIRST, END, size=3))
+
+    held = list(evidence_around(lake, windows))
+
+    assert len(held) == len(windows) > 1
+    for (low, high), context in zip(windows, held, strict=True):
+        direct = [
+            lake.read(BRONZE_METER_READINGS, first, last, EVIDENCE_COLUMNS)
+            for first, last in ((low - margin, low), (high, high + margin))
+        ]
+        key = ["meter_id", "interval_start_utc", "ingested_at_utc"]
+        expected = pl.concat([pl.DataFrame(t) for t in direct]).sort(key)
+        got = pl.DataFrame(context).with_columns(pl.col("meter_id").cast(pl.String)).sort(key)
+        assert expected.height > 0
+        assert got.equals(expected)
 
 
 def test_features_of_a_multi_chunk_window_equal_those_built_day_by_day(lake: Lake) -> None:
