@@ -8,7 +8,7 @@ within a meter-day, so the chunk size changes the cost, never the rows.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from datetime import date, timedelta
 
@@ -25,7 +25,13 @@ from checks.contracts import (
 )
 from energy_assets.sources.base import Received, Rows
 from energy_assets.storage.lake import Chunk, Lake, days_in, within_days
-from energy_assets.transforms.cleaning import Cleaned, clean_readings, clean_weather
+from energy_assets.transforms.cleaning import (
+    Cleaned,
+    UnitContext,
+    clean_readings,
+    clean_weather,
+    unit_context,
+)
 from energy_assets.transforms.pseudonymise import Pseudonymisation
 from energy_assets.transforms.scorecard import quality_scorecard
 from energy_assets.transforms.unit_evidence import CONTEXT_DAYS
@@ -111,13 +117,15 @@ def read_ahead(
             yield low, high, rows
 
 
-def evidence_around(store: Lake, windows: Iterable[tuple[date, date]]) -> Iterator[pa.Table]:
-    """For each of ascending `windows`, in order, the bronze readings (`EVIDENCE_COLUMNS`) of
-    `CONTEXT_DAYS` on each side of it. The days around one window are mostly those around the
-    next: each day is read once and held, one table per day (concatenated without copying),
-    while a later window still needs it."""
+def evidence_around(
+    store: Lake, windows: Iterable[tuple[date, date]], prepare: Callable[[pa.Table], UnitContext]
+) -> Iterator[UnitContext]:
+    """For each of ascending `windows`, in order, the unit evidence of the bronze readings
+    (`EVIDENCE_COLUMNS`) of `CONTEXT_DAYS` on each side of it, as `prepare` makes it of one day's.
+    The days around one window are mostly those around the next: each day is read and prepared
+    once, and held while a later window still needs it."""
     margin = timedelta(days=CONTEXT_DAYS)
-    held: dict[date, pa.Table] = {}
+    held: dict[date, UnitContext] = {}
     for low, high in windows:
         first = max([low - margin, *(day + timedelta(days=1) for day in held)])
         columns = [*EVIDENCE_COLUMNS, "day"]
@@ -126,9 +134,9 @@ def evidence_around(store: Lake, windows: Iterable[tuple[date, date]]) -> Iterat
         )
         held = {day: rows for day, rows in held.items() if day >= low - margin}
         for day in days_in(first, high + margin):
-            held[day] = within_days(fresh, day, day + timedelta(days=1)).select(EVIDENCE_COLUMNS)
-        yield pa.concat_tables(
-            held[day] for day in (*days_in(low - margin, low), *days_in(high, high + margin))
+            held[day] = prepare(within_days(fresh, day, day + timedelta(days=1)))
+        yield UnitContext.of(
+            [held[day] for day in (*days_in(low - margin, low), *days_in(high, high + margin))]
         )
 
 
@@ -142,20 +150,17 @@ def silver_readings_chunks(
     """Silver readings of [start, end) from bronze, each chunk judged for unit errors with the
     bronze readings of `CONTEXT_DAYS` on each side; meter ids pseudonymised first when
     `pseudonyms` is given (then `meters` are silver's, pseudonymised too)."""
-    contexts = evidence_around(store, chunks(start, end))
+
+    def pseudonymised(rows: pa.Table) -> pa.Table:
+        return rows if pseudonyms is None else pseudonyms.readings(rows)
+
+    contexts = evidence_around(
+        store, chunks(start, end), lambda rows: unit_context(pseudonymised(rows), meters)
+    )
     for (low, high, received), context in zip(
         read_ahead(store, BRONZE_METER_READINGS, start, end), contexts, strict=True
     ):
-        if pseudonyms is not None:
-            cleaned = clean_readings(
-                pseudonyms.readings(received),
-                meters,
-                low,
-                high,
-                context=pseudonyms.readings(context),
-            )
-        else:
-            cleaned = clean_readings(received, meters, low, high, context=context)
+        cleaned = clean_readings(pseudonymised(received), meters, low, high, context=context)
         yield Chunk(low, high, cleaned.table), cleaned
 
 

@@ -3,6 +3,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 import polars as pl
+import pyarrow as pa
 import pytest
 
 from checks.contracts import (
@@ -15,7 +16,7 @@ from checks.contracts import (
 from energy_assets.sources import simulator
 from energy_assets.sources.simulator.source import simulated_readings, simulated_weather
 from energy_assets.storage.lake import Lake, days_in
-from energy_assets.transforms.cleaning import current_meters
+from energy_assets.transforms.cleaning import current_meters, unit_context
 from energy_assets.transforms.layers import (
     CHUNK_DAYS,
     EVIDENCE_COLUMNS,
@@ -64,21 +65,24 @@ def test_reading_ahead_gives_each_chunks_rows_in_order(lake: Lake) -> None:
 
 def test_evidence_around_each_window_holds_the_bronze_days_on_both_sides(lake: Lake) -> None:
     margin = timedelta(days=CONTEXT_DAYS)
+    meters = lake.read(SILVER_METERS)
     windows = list(chunks(FIRST, END, size=3))
 
-    held = list(evidence_around(lake, windows))
+    held = list(evidence_around(lake, windows, lambda rows: unit_context(rows, meters)))
 
     assert len(held) == len(windows) > 1
+    key = ["meter_key", "at_utc", "ingested_at_utc"]
     for (low, high), context in zip(windows, held, strict=True):
-        direct = [
-            lake.read(BRONZE_METER_READINGS, first, last, EVIDENCE_COLUMNS)
-            for first, last in ((low - margin, low), (high, high + margin))
-        ]
-        key = ["meter_id", "interval_start_utc", "ingested_at_utc"]
-        expected = pl.concat([pl.DataFrame(t) for t in direct]).sort(key)
-        got = pl.DataFrame(context).with_columns(pl.col("meter_id").cast(pl.String)).sort(key)
-        assert expected.height > 0
-        assert got.equals(expected)
+        direct = unit_context(
+            pa.concat_tables(
+                lake.read(BRONZE_METER_READINGS, first, last, EVIDENCE_COLUMNS)
+                for first, last in ((low - margin, low), (high, high + margin))
+            ),
+            meters,
+        )
+        assert direct.series.height > 0
+        assert context.series.sort(key).equals(direct.series.sort(key))
+        assert context.peaks.sort("meter_key", "day").equals(direct.peaks.sort("meter_key", "day"))
 
 
 def test_features_of_a_multi_chunk_window_equal_those_built_day_by_day(lake: Lake) -> None:
