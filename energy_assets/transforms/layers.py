@@ -33,7 +33,11 @@ from energy_assets.transforms.cleaning import (
     unit_context,
 )
 from energy_assets.transforms.pseudonymise import Pseudonymisation
-from energy_assets.transforms.scorecard import quality_scorecard
+from energy_assets.transforms.scorecard import (
+    QUARANTINE_COLUMNS,
+    READING_COLUMNS,
+    quality_scorecard,
+)
 from energy_assets.transforms.unit_evidence import CONTEXT_DAYS
 from ml.features import HISTORY_DAYS, build_consumption_features
 
@@ -202,7 +206,7 @@ def scorecard_chunks(store: Lake, start: date, end: date) -> Iterator[Chunk]:
     """Gold quality scorecard of [start, end) from silver and the quarantine."""
     for low, high in chunks(start, end):
         card = quality_scorecard(
-            store.read(SILVER_METER_READINGS, low, high, encoded_strings=True),
-            store.read(BRONZE_QUARANTINE, low, high),
+            store.read(SILVER_METER_READINGS, low, high, READING_COLUMNS, encoded_strings=True),
+            store.read(BRONZE_QUARANTINE, low, high, QUARANTINE_COLUMNS),
         )
         yield Chunk(low, high, card)
