@@ -17,6 +17,7 @@ from datetime import date
 from typing import Any
 
 import dagster as dg
+import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
@@ -199,13 +200,18 @@ class CheckSuite:
         return the rows to write and the rows refused, with the checks and rules they fail."""
         context = context or CheckContext()
         screens = {c.name: c.screen(table, context) for c in self.checks if c.screen is not None}
-        reasons: list[list[str]] = [[] for _ in range(table.num_rows)]
+        # Rows are many and refusals rare: Arrow finds the refused rows, Python visits only them.
+        reasons: dict[int, list[str]] = {}
         for name, (_outcome, row_reasons) in screens.items():
-            for row, reason in enumerate(row_reasons):
-                if reason is not None:
-                    reasons[row].append(f"{name}: {reason}")
-                    self.refused[name] = self.refused.get(name, 0) + 1
-        bad = pa.array([bool(r) for r in reasons], pa.bool_())
+            failing = pc.indices_nonzero(pa.array(row_reasons, pa.string()).is_valid())
+            for row in failing.to_pylist():
+                reasons.setdefault(row, []).append(f"{name}: {row_reasons[row]}")
+            if len(failing):
+                self.refused[name] = self.refused.get(name, 0) + len(failing)
+        refused_rows = sorted(reasons)
+        is_refused = np.zeros(table.num_rows, dtype=bool)
+        is_refused[refused_rows] = True
+        bad = pa.array(is_refused)
         kept = table.filter(pc.invert(bad)) if table.num_rows else table
         for check in self.checks:
             screened = screens.get(check.name)
@@ -215,7 +221,7 @@ class CheckSuite:
                 else check.run(kept, context)
             )
             self.outcomes.setdefault(check.name, []).append(outcome)
-        return kept, Screened(table.filter(bad), ["; ".join(r) for r in reasons if r])
+        return kept, Screened(table.filter(bad), ["; ".join(reasons[r]) for r in refused_rows])
 
     def results(self) -> list[dg.AssetCheckResult]:
         return [

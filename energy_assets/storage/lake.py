@@ -8,13 +8,14 @@ overwrite). Readers use the Delta log, never a Parquet glob, so removed files ar
 from __future__ import annotations
 
 import logging
+import threading
 import time
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -25,6 +26,7 @@ from deltalake.exceptions import CommitFailedError, DeltaError, TableNotFoundErr
 from checks.contracts import TableContract
 
 COMMIT_RETRIES = 5
+T = TypeVar("T")
 
 LOG = logging.getLogger(__name__)
 """One line per commit: what `energy-lake backfill` shows as progress."""
@@ -75,6 +77,35 @@ class Chunk:
     table: pa.Table
 
 
+class _OpenedTables:
+    """The Delta tables a lake has read, kept open: reading a table again replays only the
+    commits made since (`update_incremental`), not its whole log, which a long backfill, reading
+    the same tables chunk after chunk, would otherwise replay hundreds of times. One lock: the
+    lake's reader and writer threads share the open tables."""
+
+    def __init__(self) -> None:
+        self._tables: dict[str, DeltaTable] = {}
+        self._lock = threading.Lock()
+
+    def __reduce__(self) -> tuple[type[_OpenedTables], tuple[()]]:
+        """A copy (a lake sent to another process) starts with no table open."""
+        return (_OpenedTables, ())
+
+    def latest(
+        self, uri: str, open_table: Callable[[], DeltaTable | None], use: Callable[[DeltaTable], T]
+    ) -> T | None:
+        with self._lock:
+            dt = self._tables.get(uri)
+            if dt is None:
+                dt = open_table()
+                if dt is None:
+                    return None
+                self._tables[uri] = dt
+            else:
+                dt.update_incremental()
+            return use(dt)
+
+
 @dataclass(frozen=True)
 class Lake:
     """The lake root (a local folder or an object-store URI) and how to reach it.
@@ -85,6 +116,9 @@ class Lake:
 
     root: str
     storage_options: dict[str, str] = field(default_factory=dict)
+    _opened: _OpenedTables = field(
+        default_factory=_OpenedTables, init=False, repr=False, compare=False
+    )
 
     @property
     def is_local(self) -> bool:
@@ -108,12 +142,15 @@ class Lake:
         except TableNotFoundError:
             return None
 
+    def _latest(self, table: TableContract, use: Callable[[DeltaTable], T]) -> T | None:
+        """`use` of the table at its latest version, or None when it has never been written."""
+        return self._opened.latest(self.uri(table), lambda: self.delta_table(table), use)
+
     def exists(self, table: TableContract) -> bool:
-        return self.delta_table(table) is not None
+        return self._latest(table, lambda dt: True) is not None
 
     def version(self, table: TableContract) -> int | None:
-        dt = self.delta_table(table)
-        return None if dt is None else dt.version()
+        return self._latest(table, DeltaTable.version)
 
     def read(
         self,
@@ -132,10 +169,6 @@ class Lake:
         decoded string, several times cheaper to read. Polars sees them as Categorical.
         """
         schema = encoded_schema(table.schema) if encoded_strings else table.schema
-        dt = self.delta_table(table)
-        if dt is None:
-            empty = schema.empty_table()
-            return empty.select(columns) if columns else empty
         expression = filter_expression
         files: list[tuple[str, str, Any]] | None = None
         if table.partitioned and start is not None and end is not None:
@@ -147,10 +180,16 @@ class Lake:
             # window, not the table's whole history.
             files = [("day", ">=", start.isoformat()), ("day", "<", end.isoformat())]
         encoded = {f.name for f in schema if pa.types.is_dictionary(f.type)}
-        dataset = dt.to_pyarrow_dataset(
-            file_pruning_predicate=files,
-            parquet_read_options=ds.ParquetReadOptions(dictionary_columns=encoded),
+        dataset = self._latest(
+            table,
+            lambda dt: dt.to_pyarrow_dataset(
+                file_pruning_predicate=files,
+                parquet_read_options=ds.ParquetReadOptions(dictionary_columns=encoded),
+            ),
         )
+        if dataset is None:
+            empty = schema.empty_table()
+            return empty.select(columns) if columns else empty
         data = dataset.to_table(columns=columns, filter=expression)
         return _conform(data, schema, columns)
 
@@ -294,18 +333,15 @@ class Lake:
 
     def partition_days(self, table: TableContract) -> list[date]:
         """The days present in a partitioned table, from the Delta log (no data read)."""
-        dt = self.delta_table(table)
-        if dt is None or not table.partitioned:
-            return []
-        days = {date.fromisoformat(p["day"]) for p in dt.partitions() if p.get("day")}
-        return sorted(days)
+        partitions = self._latest(table, DeltaTable.partitions) if table.partitioned else None
+        return sorted({date.fromisoformat(p["day"]) for p in partitions or [] if p.get("day")})
 
     def row_count(self, table: TableContract) -> int:
         """Rows in the table, from the Delta log's file statistics."""
-        dt = self.delta_table(table)
-        if dt is None:
+        added = self._latest(table, lambda dt: dt.get_add_actions(flatten=True))
+        if added is None:
             return 0
-        actions = pa.table(dt.get_add_actions(flatten=True))
+        actions = pa.table(added)
         if actions.num_rows == 0:
             return 0
         return int(pc.sum(actions.column("num_records")).as_py() or 0)

@@ -6,6 +6,7 @@ that cannot be cleaned comes back as a `Rejection` with its reason, never silent
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -23,7 +24,7 @@ from checks.contracts import (
 from checks.domain.flatlines import flatline_expr
 from checks.domain.frames import meter_key
 from checks.quarantine import Rejection
-from energy_assets.transforms.unit_evidence import in_stretches, wh_stretches
+from energy_assets.transforms.unit_evidence import day_peaks, in_stretches, wh_stretches
 
 DEFAULT_INTERVAL_MINUTES = 15
 US_PER_MINUTE = 60_000_000
@@ -127,12 +128,12 @@ def clean_readings(
     start: date,
     end: date,
     params: CleaningParams | None = None,
-    context: pa.Table | None = None,
+    context: UnitContext | None = None,
 ) -> Cleaned:
     """Silver readings of the UTC days [start, end) from their bronze rows and the current meters.
 
-    `context`: bronze readings of the days around the window (`unit_evidence.CONTEXT_DAYS` on each
-    side), only as evidence for unit corrections: they are never cleaned or written here.
+    `context`: the bronze readings of the days around the window (`unit_evidence.CONTEXT_DAYS` on
+    each side, `unit_context`), only as evidence for unit corrections: never cleaned or written.
 
     - rows of meters never described are rejected;
     - re-sent readings collapse to the latest received (`duplicates_removed` counts the rest);
@@ -146,17 +147,7 @@ def clean_readings(
     """
     params = params or CleaningParams()
     readings = _frame(bronze)
-    registry = (
-        _frame(meters)
-        .select(
-            "meter_id",
-            pl.col("interval_minutes").cast(pl.Int64).alias("grid_minutes"),
-            pl.col("can_export").fill_null(False),
-            pl.col("installed_on"),
-        )
-        .with_row_index("meter_key")
-    )
-    # The registry's row index is the meter's integer key; ids never described come out null.
+    registry = _registry(meters)
     keyed = readings.with_columns(meter_key=meter_key(registry.get_column("meter_id")))
     unknown = keyed.filter(pl.col("meter_key").is_null()).drop("meter_key")
     rejections = _rejections(unknown, pl.format("meter never described: {}", pl.col("meter_id")))
@@ -176,7 +167,18 @@ def clean_readings(
         .then(None)
         .otherwise(pl.col("energy_kwh")),
     )
-    stretches = wh_stretches(_evidence(known, registry, context))
+    own = _series(
+        known.with_columns(
+            minutes=pl.coalesce(pl.col("interval_minutes").cast(pl.Int64), "grid_minutes")
+        )
+    )
+    if context is None:
+        stretches = wh_stretches(own)
+    else:
+        stretches = wh_stretches(
+            pl.concat([own, context.series], how="vertical_relaxed"),
+            pl.concat([day_peaks(own), context.peaks], how="vertical_relaxed"),
+        )
     per_slot = _onto_grid(_latest_versions(known))
     day_end = pl.col("slot_utc").dt.truncate("1d") + timedelta(days=1)
     grid = _expected_grid(registry, per_slot, start, end)
@@ -336,24 +338,60 @@ def _expected_grid(
     )
 
 
-def _evidence(
-    known: pl.DataFrame, registry: pl.DataFrame, context: pa.Table | None
-) -> pl.DataFrame:
-    """Each meter's mean power per reading received, over the window and its context."""
-    columns = ["meter_key", "interval_start_utc", "minutes", "energy_kwh", "ingested_at_utc"]
-    rows = known.with_columns(
-        minutes=pl.coalesce(pl.col("interval_minutes").cast(pl.Int64), "grid_minutes")
-    ).select(columns)
-    if context is not None and context.num_rows:
-        keyed = _frame(context).with_columns(meter_key=meter_key(registry.get_column("meter_id")))
-        around = keyed.filter(pl.col("meter_key").is_not_null()).with_columns(
+def _registry(meters: pa.Table) -> pl.DataFrame:
+    """The current meters keyed by their row index (`meter_key`, the integer key of every meter
+    id, null for ids never described), with the grid each declares (`grid_minutes`)."""
+    return (
+        _frame(meters)
+        .select(
+            "meter_id",
+            pl.col("interval_minutes").cast(pl.Int64).alias("grid_minutes"),
+            pl.col("can_export").fill_null(False),
+            pl.col("installed_on"),
+        )
+        .with_row_index("meter_key")
+    )
+
+
+@dataclass(frozen=True)
+class UnitContext:
+    """Bronze readings of the days around a window, as the unit evidence reads them: each meter's
+    mean power per reading (`series`) and each meter-day's peak (`peaks`). A day's context is
+    built once (`unit_context`) and joined (`of`) to the others for every window it judges."""
+
+    series: pl.DataFrame
+    peaks: pl.DataFrame
+
+    @staticmethod
+    def of(parts: Sequence[UnitContext]) -> UnitContext:
+        """The parts' evidence together, in their order."""
+        return UnitContext(
+            pl.concat([p.series for p in parts], rechunk=False),
+            pl.concat([p.peaks for p in parts], rechunk=False),
+        )
+
+
+def unit_context(bronze: pa.Table, meters: pa.Table) -> UnitContext:
+    """Bronze readings (`meter_id`, `interval_start_utc`, `interval_minutes`, `energy_kwh`,
+    `ingested_at_utc`) as evidence for windows around them; readings of meters never described
+    are left out (the window of their own days rejects them)."""
+    registry = _registry(meters)
+    keyed = _frame(bronze).with_columns(meter_key=meter_key(registry.get_column("meter_id")))
+    series = _series(
+        keyed.filter(pl.col("meter_key").is_not_null()).with_columns(
             minutes=pl.coalesce(
                 pl.col("interval_minutes").cast(pl.Int64),
                 pl.lit(registry.get_column("grid_minutes")).gather(pl.col("meter_key")),
                 DEFAULT_INTERVAL_MINUTES,
             )
         )
-        rows = pl.concat([rows, around.select(columns)], how="vertical_relaxed")
+    )
+    return UnitContext(series, day_peaks(series))
+
+
+def _series(rows: pl.DataFrame) -> pl.DataFrame:
+    """Readings (`meter_key`, `interval_start_utc`, `minutes`, `energy_kwh`, `ingested_at_utc`) as
+    the mean power series `unit_evidence.wh_stretches` reads."""
     return rows.select(
         "meter_key",
         "ingested_at_utc",

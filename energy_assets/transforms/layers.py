@@ -8,7 +8,7 @@ within a meter-day, so the chunk size changes the cost, never the rows.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from datetime import date, timedelta
 
@@ -24,10 +24,20 @@ from checks.contracts import (
     TableContract,
 )
 from energy_assets.sources.base import Received, Rows
-from energy_assets.storage.lake import Chunk, Lake, within_days
-from energy_assets.transforms.cleaning import Cleaned, clean_readings, clean_weather
+from energy_assets.storage.lake import Chunk, Lake, days_in, within_days
+from energy_assets.transforms.cleaning import (
+    Cleaned,
+    UnitContext,
+    clean_readings,
+    clean_weather,
+    unit_context,
+)
 from energy_assets.transforms.pseudonymise import Pseudonymisation
-from energy_assets.transforms.scorecard import quality_scorecard
+from energy_assets.transforms.scorecard import (
+    QUARANTINE_COLUMNS,
+    READING_COLUMNS,
+    quality_scorecard,
+)
 from energy_assets.transforms.unit_evidence import CONTEXT_DAYS
 from ml.features import HISTORY_DAYS, build_consumption_features
 
@@ -39,6 +49,8 @@ EVIDENCE_COLUMNS = [
     "energy_kwh",
     "ingested_at_utc",
 ]
+HISTORY_COLUMNS = ["meter_id", "interval_start_utc", "energy_kwh", "day"]
+"""What the features' lags read of the silver days before a chunk."""
 WEATHER_CHUNK_DAYS = 31
 """Weather is a few thousand rows a day for all locations: a month per commit keeps it small."""
 
@@ -50,10 +62,6 @@ def chunks(start: date, end: date, size: int = CHUNK_DAYS) -> Iterator[tuple[dat
         upper = min(current + timedelta(days=size), end)
         yield current, upper
         current = upper
-
-
-def _rows_between(tables: Sequence[pa.Table], low: date, high: date) -> list[pa.Table]:
-    return [within_days(t, low, high) for t in tables]
 
 
 def _concat(contract: TableContract, parts: Sequence[pa.Table]) -> pa.Table:
@@ -113,6 +121,29 @@ def read_ahead(
             yield low, high, rows
 
 
+def evidence_around(
+    store: Lake, windows: Iterable[tuple[date, date]], prepare: Callable[[pa.Table], UnitContext]
+) -> Iterator[UnitContext]:
+    """For each of ascending `windows`, in order, the unit evidence of the bronze readings
+    (`EVIDENCE_COLUMNS`) of `CONTEXT_DAYS` on each side of it, as `prepare` makes it of one day's.
+    The days around one window are mostly those around the next: each day is read and prepared
+    once, and held while a later window still needs it."""
+    margin = timedelta(days=CONTEXT_DAYS)
+    held: dict[date, UnitContext] = {}
+    for low, high in windows:
+        first = max([low - margin, *(day + timedelta(days=1) for day in held)])
+        columns = [*EVIDENCE_COLUMNS, "day"]
+        fresh = store.read(
+            BRONZE_METER_READINGS, first, high + margin, columns, encoded_strings=True
+        )
+        held = {day: rows for day, rows in held.items() if day >= low - margin}
+        for day in days_in(first, high + margin):
+            held[day] = prepare(within_days(fresh, day, day + timedelta(days=1)))
+        yield UnitContext.of(
+            [held[day] for day in (*days_in(low - margin, low), *days_in(high, high + margin))]
+        )
+
+
 def silver_readings_chunks(
     store: Lake,
     meters: pa.Table,
@@ -123,17 +154,17 @@ def silver_readings_chunks(
     """Silver readings of [start, end) from bronze, each chunk judged for unit errors with the
     bronze readings of `CONTEXT_DAYS` on each side; meter ids pseudonymised first when
     `pseudonyms` is given (then `meters` are silver's, pseudonymised too)."""
-    for low, high, bronze in read_ahead(store, BRONZE_METER_READINGS, start, end):
-        margin = timedelta(days=CONTEXT_DAYS)
-        context = pa.concat_tables(
-            store.read(BRONZE_METER_READINGS, first, last, EVIDENCE_COLUMNS, encoded_strings=True)
-            for first, last in ((low - margin, low), (high, high + margin))
-        )
-        if pseudonyms is not None:
-            received, context = pseudonyms.readings(bronze), pseudonyms.readings(context)
-        else:
-            received = bronze
-        cleaned = clean_readings(received, meters, low, high, context=context)
+
+    def pseudonymised(rows: pa.Table) -> pa.Table:
+        return rows if pseudonyms is None else pseudonyms.readings(rows)
+
+    contexts = evidence_around(
+        store, chunks(start, end), lambda rows: unit_context(pseudonymised(rows), meters)
+    )
+    for (low, high, received), context in zip(
+        read_ahead(store, BRONZE_METER_READINGS, start, end), contexts, strict=True
+    ):
+        cleaned = clean_readings(pseudonymised(received), meters, low, high, context=context)
         yield Chunk(low, high, cleaned.table), cleaned
 
 
@@ -149,18 +180,25 @@ def feature_chunks(
 ) -> Iterator[Chunk]:
     """Gold consumption features of [start, end) from silver (with `HISTORY_DAYS` of lags).
 
-    Silver readings are read once: each chunk's history is the tail of what was already read.
+    Silver readings are read once: each chunk's history is the tail of what was already read,
+    only the columns the lags use (`HISTORY_COLUMNS`).
     """
     history = store.read(
-        SILVER_METER_READINGS, start - timedelta(days=HISTORY_DAYS), start, encoded_strings=True
+        SILVER_METER_READINGS,
+        start - timedelta(days=HISTORY_DAYS),
+        start,
+        HISTORY_COLUMNS,
+        encoded_strings=True,
     )
     for low, high, readings in read_ahead(store, SILVER_METER_READINGS, start, end):
         features = build_consumption_features(
             readings, history, store.read(SILVER_WEATHER, low, high), meters, issue_hour_utc
         )
         yield Chunk(low, high, features)
-        (history,) = _rows_between(
-            [pa.concat_tables([history, readings])], high - timedelta(days=HISTORY_DAYS), high
+        history = within_days(
+            pa.concat_tables([history, readings.select(HISTORY_COLUMNS)]),
+            high - timedelta(days=HISTORY_DAYS),
+            high,
         )
 
 
@@ -168,7 +206,7 @@ def scorecard_chunks(store: Lake, start: date, end: date) -> Iterator[Chunk]:
     """Gold quality scorecard of [start, end) from silver and the quarantine."""
     for low, high in chunks(start, end):
         card = quality_scorecard(
-            store.read(SILVER_METER_READINGS, low, high, encoded_strings=True),
-            store.read(BRONZE_QUARANTINE, low, high),
+            store.read(SILVER_METER_READINGS, low, high, READING_COLUMNS, encoded_strings=True),
+            store.read(BRONZE_QUARANTINE, low, high, QUARANTINE_COLUMNS),
         )
         yield Chunk(low, high, card)

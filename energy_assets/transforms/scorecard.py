@@ -40,6 +40,10 @@ REASON_WORDING = {
     "estimated_intervals": "estimated readings",
     "realigned_intervals": "readings moved onto the interval grid",
 }
+READING_COLUMNS = ["meter_id", "day", "is_missing", "duplicates_removed", *COUNTED_FLAGS.values()]
+"""What the scorecard reads of silver readings."""
+QUARANTINE_COLUMNS = ["meter_id", "day"]
+"""What the scorecard reads of the quarantine."""
 DEGRADING = (
     "negative_intervals",
     "flatline_intervals",
@@ -53,7 +57,8 @@ def quality_scorecard(
     quarantine: pa.Table,
     thresholds: ScorecardThresholds | None = None,
 ) -> pa.Table:
-    """Scorecard rows per meter and UTC day from silver readings and the days' quarantine rows."""
+    """Scorecard rows per meter and UTC day from silver readings and the days' quarantine rows
+    (at least `READING_COLUMNS` and `QUARANTINE_COLUMNS`)."""
     thresholds = thresholds or ScorecardThresholds()
     frame = pl.from_arrow(readings)
     rejected = pl.from_arrow(quarantine)

@@ -37,19 +37,29 @@ STRETCH_SCHEMA = pl.Schema(
 )
 
 
-def wh_stretches(series: pl.DataFrame) -> pl.DataFrame:
+def day_peaks(series: pl.DataFrame) -> pl.DataFrame:
+    """Each meter-day's peak in `series` (as `wh_stretches` reads it): `meter_key`, `day` (days
+    since the epoch, UTC) and `peak`, the log10 of its highest positive mean power."""
+    return (
+        _positive(series)
+        .group_by("meter_key", day=pl.col("at_utc").dt.epoch("d"))
+        .agg(peak=pl.col("power_kw").max().log10())
+    )
+
+
+def wh_stretches(series: pl.DataFrame, peaks: pl.DataFrame | None = None) -> pl.DataFrame:
     """Stretches [`start_utc`, `end_utc`) of each meter sent in Wh as kWh.
 
     `series`: `meter_key`, `at_utc`, `power_kw` (mean power of each reading), `ingested_at_utc`
     (of several versions of a reading, the latest received is the evidence). Zeros, negatives
-    and gaps carry no level and are left out.
+    and gaps carry no level and are left out. `peaks`: the `day_peaks` of `series` when already
+    computed (a day's peaks, computed once, serve every window the day is evidence for).
     """
-    positive = series.filter(pl.col("power_kw").is_finite() & (pl.col("power_kw") > 0))
-    suspects = _suspects(positive)
+    suspects = _suspects(day_peaks(series) if peaks is None else peaks)
     if not suspects.len():
         return pl.DataFrame(schema=STRETCH_SCHEMA)
     ordered = (
-        positive.filter(pl.col("meter_key").is_in(suspects.implode()))
+        _positive(series.filter(pl.col("meter_key").is_in(suspects.implode())))
         .sort("ingested_at_utc")
         .unique(["meter_key", "at_utc"], keep="last")
         .sort("meter_key", "at_utc")
@@ -77,17 +87,21 @@ def wh_stretches(series: pl.DataFrame) -> pl.DataFrame:
     )
 
 
-def _suspects(positive: pl.DataFrame) -> pl.Series:
+def _positive(series: pl.DataFrame) -> pl.DataFrame:
+    return series.filter(pl.col("power_kw").is_finite() & (pl.col("power_kw") > 0))
+
+
+def _suspects(peaks: pl.DataFrame) -> pl.Series:
     """Meters one of whose days peaks x100 above or below the median of their daily peaks.
 
     A cheap screen (one hash aggregation, no sort) that every stretch passes: its day peaks
     about x1000 above the meter's usual peak, and a stretch of at most `MAX_STRETCH` is a minority
-    of the days around any window (`CONTEXT_DAYS` on each side)."""
-    peaks = positive.group_by("meter_key", pl.col("at_utc").dt.epoch("d")).agg(
-        peak=pl.col("power_kw").max().log10()
-    )
+    of the days around any window (`CONTEXT_DAYS` on each side). `peaks` may hold a meter-day
+    more than once (from series cut elsewhere than at midnight): its highest counts."""
     return (
-        peaks.filter(
+        peaks.group_by("meter_key", "day")
+        .agg(pl.col("peak").max())
+        .filter(
             (pl.col("peak") - pl.col("peak").median().over("meter_key")).abs() >= EDGE_MIN_LOG10
         )
         .get_column("meter_key")

@@ -85,7 +85,14 @@ def consumption_features(
     suite = FEATURES_CHECKS.fresh()
 
     def readings(first: date, last: date) -> pa.Table:
-        return store.read(SILVER_METER_READINGS, first, last + timedelta(days=1))
+        """What `lags_current` compares the lags with: a few columns, ids dictionary-encoded."""
+        return store.read(
+            SILVER_METER_READINGS,
+            first,
+            last + timedelta(days=1),
+            ["meter_id", "interval_start_utc", "energy_kwh"],
+            encoded_strings=True,
+        )
 
     metadata, _ = write_checked(
         store,

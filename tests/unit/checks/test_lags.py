@@ -59,3 +59,9 @@ def test_a_lag_day_silver_does_not_hold_must_be_null() -> None:
 def test_dictionary_encoded_ids_compare_as_their_strings() -> None:
     encoded = features(2.0, None).with_columns(pl.col("meter_id").cast(pl.Categorical))
     assert lags_current(encoded, SILVER, (1, 2)).passed
+
+
+def test_dictionary_encoded_silver_ids_compare_as_their_strings() -> None:
+    encoded = SILVER.with_columns(pl.col("meter_id").cast(pl.Categorical))
+    assert lags_current(features(2.0, None), encoded, (1, 2)).passed
+    assert not lags_current(features(3.0, None), encoded.to_arrow(), (1, 2)).passed

@@ -186,3 +186,18 @@ def test_encoded_strings_read_as_dictionaries_with_the_same_values(tmp_path) -> 
     assert encoded.cast(BRONZE_ANOMALY_LABELS.schema).equals(plain)
     never_written = Lake(str(tmp_path / "empty")).read(BRONZE_METERS, encoded_strings=True)
     assert pa.types.is_dictionary(never_written.schema.field("meter_id").type)
+
+
+def test_a_lake_reading_a_table_again_sees_commits_made_since_by_any_writer(tmp_path) -> None:
+    reader, writer = Lake(str(tmp_path)), Lake(str(tmp_path))
+    assert reader.read(BRONZE_ANOMALY_LABELS).num_rows == 0
+    writer.replace_window(BRONZE_ANOMALY_LABELS, labels(DAY1, 2), DAY1, DAY2)
+    assert counts_by_day(reader) == {DAY1: 2}
+
+    writer.replace_window(BRONZE_ANOMALY_LABELS, labels(DAY2, 3), DAY2, DAY3)
+    writer.replace_window(BRONZE_ANOMALY_LABELS, labels(DAY1, 1), DAY1, DAY2)
+
+    assert counts_by_day(reader) == {DAY1: 1, DAY2: 3}
+    assert reader.version(BRONZE_ANOMALY_LABELS) == writer.version(BRONZE_ANOMALY_LABELS) == 2
+    assert reader.partition_days(BRONZE_ANOMALY_LABELS) == [DAY1, DAY2]
+    assert reader.row_count(BRONZE_ANOMALY_LABELS) == 4

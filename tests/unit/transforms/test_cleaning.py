@@ -12,7 +12,12 @@ from checks.contracts import (
     SILVER_METERS,
     SILVER_WEATHER,
 )
-from energy_assets.transforms.cleaning import clean_readings, clean_weather, current_meters
+from energy_assets.transforms.cleaning import (
+    clean_readings,
+    clean_weather,
+    current_meters,
+    unit_context,
+)
 
 DAY = date(2024, 1, 10)
 NEXT = date(2024, 1, 11)
@@ -144,7 +149,9 @@ def test_a_day_sent_in_wh_is_corrected_to_kwh_and_flagged() -> None:
     rows = [r | {"energy_kwh": r["energy_kwh"] * 1000} for r in full_day("M1", 0.3)]
     around = bronze(*shifted(full_day("M1", 0.3), -1), *shifted(full_day("M1", 0.3), 1))
     registry = meters_table(meter("M1"))
-    table = clean_readings(bronze(*rows), registry, DAY, NEXT, context=around).table
+    table = clean_readings(
+        bronze(*rows), registry, DAY, NEXT, context=unit_context(around, registry)
+    ).table
     values = table.column("energy_kwh").to_pylist()
     assert all(0.29 < v < 0.32 for v in values)
     assert all(table.column("is_unit_corrected").to_pylist())
@@ -289,17 +296,25 @@ def test_cleaning_a_window_gives_the_same_rows_as_cleaning_each_day() -> None:
     third_day = bronze(*shifted(full_day("M1"), 2))  # back in kWh: the evidence of the Wh day
     registry = meters_table(meter("M1"), meter("QUIET"))
     together = clean_readings(
-        bronze(*first_day, *second_day), registry, DAY, NEXT + timedelta(1), context=third_day
+        bronze(*first_day, *second_day),
+        registry,
+        DAY,
+        NEXT + timedelta(1),
+        context=unit_context(third_day, registry),
     )
     one = clean_readings(
-        bronze(*first_day), registry, DAY, NEXT, context=bronze(*second_day, *third_day.to_pylist())
+        bronze(*first_day),
+        registry,
+        DAY,
+        NEXT,
+        context=unit_context(bronze(*second_day, *third_day.to_pylist()), registry),
     ).table
     two = clean_readings(
         bronze(*second_day),
         registry,
         NEXT,
         NEXT + timedelta(1),
-        context=bronze(*first_day, *third_day.to_pylist()),
+        context=unit_context(bronze(*first_day, *third_day.to_pylist()), registry),
     ).table
     assert together.table.sort_by(
         [("meter_id", "ascending"), ("interval_start_utc", "ascending")]

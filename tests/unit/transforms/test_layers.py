@@ -3,6 +3,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 import polars as pl
+import pyarrow as pa
 import pytest
 
 from checks.contracts import (
@@ -15,17 +16,20 @@ from checks.contracts import (
 from energy_assets.sources import simulator
 from energy_assets.sources.simulator.source import simulated_readings, simulated_weather
 from energy_assets.storage.lake import Lake, days_in
-from energy_assets.transforms.cleaning import current_meters
+from energy_assets.transforms.cleaning import current_meters, unit_context
 from energy_assets.transforms.layers import (
     CHUNK_DAYS,
+    EVIDENCE_COLUMNS,
     bronze_reading_chunks,
     bronze_weather_chunks,
     chunks,
+    evidence_around,
     feature_chunks,
     read_ahead,
     silver_readings_chunks,
     silver_weather_chunks,
 )
+from energy_assets.transforms.unit_evidence import CONTEXT_DAYS
 
 # Spans the spring DST change (2024-03-31) and Easter; longer than one chunk.
 FIRST, START, END = date(2024, 3, 22), date(2024, 3, 25), date(2024, 4, 3)
@@ -57,6 +61,28 @@ def test_reading_ahead_gives_each_chunks_rows_in_order(lake: Lake) -> None:
     assert [(low, high) for low, high, _ in read] == list(chunks(FIRST, END))
     for low, high, rows in read:
         assert pl.DataFrame(rows).equals(pl.DataFrame(lake.read(BRONZE_METER_READINGS, low, high)))
+
+
+def test_evidence_around_each_window_holds_the_bronze_days_on_both_sides(lake: Lake) -> None:
+    margin = timedelta(days=CONTEXT_DAYS)
+    meters = lake.read(SILVER_METERS)
+    windows = list(chunks(FIRST, END, size=3))
+
+    held = list(evidence_around(lake, windows, lambda rows: unit_context(rows, meters)))
+
+    assert len(held) == len(windows) > 1
+    key = ["meter_key", "at_utc", "ingested_at_utc"]
+    for (low, high), context in zip(windows, held, strict=True):
+        direct = unit_context(
+            pa.concat_tables(
+                lake.read(BRONZE_METER_READINGS, first, last, EVIDENCE_COLUMNS)
+                for first, last in ((low - margin, low), (high, high + margin))
+            ),
+            meters,
+        )
+        assert direct.series.height > 0
+        assert context.series.sort(key).equals(direct.series.sort(key))
+        assert context.peaks.sort("meter_key", "day").equals(direct.peaks.sort("meter_key", "day"))
 
 
 def test_features_of_a_multi_chunk_window_equal_those_built_day_by_day(lake: Lake) -> None:

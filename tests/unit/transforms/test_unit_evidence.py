@@ -8,7 +8,7 @@ import pyarrow.compute as pc
 import pytest
 
 from checks.unit_corrections import unit_corrections
-from energy_assets.transforms.cleaning import clean_readings
+from energy_assets.transforms.cleaning import clean_readings, unit_context
 from energy_assets.transforms.unit_evidence import wh_stretches
 from tests.unit.transforms.test_cleaning import bronze, meter, meters_table, reading
 
@@ -110,7 +110,11 @@ def test_a_stretch_is_judged_the_same_from_a_window_inside_it_given_the_context(
     inside = [r for r in rows if r["day"] == day]
     around = [r for r in rows if r["day"] != day]
     alone = clean_readings(
-        bronze(*inside), registry, day, day + timedelta(days=1), context=bronze(*around)
+        bronze(*inside),
+        registry,
+        day,
+        day + timedelta(days=1),
+        context=unit_context(bronze(*around), registry),
     ).table
     assert alone.column("is_unit_corrected").to_pylist() == [True] * 24
     assert pa.Table.from_pandas(
