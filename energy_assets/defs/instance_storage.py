@@ -156,8 +156,10 @@ class OpenSqliteEventLogStorage(SqliteEventLogStorage):
         a year: 366 serializations of the same event per check)."""
         planned = event.dagster_event.event_specific_data if event.dagster_event else None
         assert isinstance(planned, AssetCheckEvaluationPlanned)
-        partitions = (
-            planned.partitions_subset.get_partition_keys() if planned.partitions_subset else [None]
+        partitions: list[str | None] = (
+            list(planned.partitions_subset.get_partition_keys())
+            if planned.partitions_subset
+            else [None]
         )
         common = {
             "asset_key": planned.asset_key.to_string(),
