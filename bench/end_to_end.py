@@ -1,14 +1,16 @@
 """The end-to-end table of `make bench`: `energy-lake backfill` of every asset over a simulated
 window, as a user runs it, for each fleet size of `--meters`.
 
-Each size gets a fresh lake and Dagster instance under a temporary folder and one
-`energy-lake backfill --start --end` in a child process (lake layers, carbon, models, backtest,
-forecasts, anomalies, marts: everything `energy-lake` selects by default). Measured: wall time,
-CPU time of the whole process tree (every child reaped), peak resident memory of the tree
-(sampled) and which processes held it (the backfill, dbt, others), silver readings per wall
-second, and each asset's share of the wall time from the step durations in the instance's
-event log (steps of one run may overlap: shares can add past 100%), and the share spent outside
-any step (starting processes, orchestrating runs).
+Each size gets a fresh lake and Dagster instance under a temporary folder and one `energy-lake
+backfill --start --end` in a child process (lake layers, carbon, models, backtest, forecasts,
+anomalies, marts: everything `energy-lake` selects by default). Measured: wall time, CPU time of
+the whole process tree (every child reaped), peak memory of the tree (sampled, as the sum of each
+process's proportional set size: a page shared by processes counts once, where summed resident
+sizes counted the backfill twice whenever a sample fell between a child's fork and its exec, as for
+every dbt, `tail` and watcher process a step starts) and which processes held it (the backfill,
+dbt, others), silver readings per wall second, and each asset's share of the wall time from the
+step durations in the instance's event log (steps of one run may overlap: shares can add past
+100%), and the share spent outside any step (starting processes, orchestrating runs).
 
     .venv/bin/python -m bench.end_to_end --meters 1,50 --days 365
 """
@@ -68,14 +70,14 @@ def process_kind(cmdline: list[str]) -> str:
     return "dbt" if any(Path(part).name == "dbt" for part in cmdline[:2]) else "other"
 
 
-def tree_rss_by_kind(process: psutil.Process) -> dict[str, int]:
-    """Resident memory of a process (`backfill`) and its descendants by kind (gone ones count
-    as 0)."""
+def tree_memory_by_kind(process: psutil.Process) -> dict[str, int]:
+    """Proportional set size of a process (`backfill`) and its descendants by kind, bytes (gone
+    ones count as 0)."""
     total: dict[str, int] = defaultdict(int)
     for member in [process, *process.children(recursive=True)]:
         try:
             kind = "backfill" if member.pid == process.pid else process_kind(member.cmdline())
-            total[kind] += member.memory_info().rss
+            total[kind] += member.memory_full_info().pss
         except psutil.Error:
             continue
     return dict(total)
@@ -144,7 +146,7 @@ def measure(meters: int, start: date, days: int, workdir: Path) -> Figures:
         child = subprocess.Popen(command, env=env, stdout=output, stderr=subprocess.STDOUT)
         tree = psutil.Process(child.pid)
         while child.poll() is None:
-            sample = tree_rss_by_kind(tree)
+            sample = tree_memory_by_kind(tree)
             if sum(sample.values()) > sum(peak.values()):
                 peak = sample
             time.sleep(SAMPLE_SECONDS)
@@ -160,7 +162,7 @@ def measure(meters: int, start: date, days: int, workdir: Path) -> Figures:
         wall_s=wall,
         cpu_s=cpu,
         peak_rss_mb=sum(peak.values()) / 2**20,
-        peak_by_kind_mb={kind: rss / 2**20 for kind, rss in sorted(peak.items())},
+        peak_by_kind_mb={kind: size / 2**20 for kind, size in sorted(peak.items())},
         readings=Lake(str(lake)).row_count(SILVER_METER_READINGS),
         step_seconds=_step_seconds(home),
     )
