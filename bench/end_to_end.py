@@ -1,11 +1,14 @@
 """The end-to-end table of `make bench`: `energy-lake backfill` of every asset over a simulated
 window, as a user runs it, for each fleet size of `--meters`.
 
-Each size gets a fresh lake and Dagster instance under a temporary folder and one
-`energy-lake backfill --start --end` in a child process (lake layers, carbon, models, backtest,
-forecasts, anomalies, marts: everything `energy-lake` selects by default). Measured: wall time,
-CPU time of the whole process tree (every child reaped), peak resident memory of the tree
-(sampled), silver readings per wall second, and each asset's share of the wall time from the
+Each size gets a fresh lake and Dagster instance under a temporary folder and one `energy-lake
+backfill --start --end` in a child process (lake layers, carbon, models, backtest, forecasts,
+anomalies, marts: everything `energy-lake` selects by default). Measured: wall time, CPU time of
+the whole process tree (every child reaped), peak memory of the tree (sampled, as the sum of each
+process's proportional set size: a page shared by processes counts once, where summed resident
+sizes counted the backfill twice whenever a sample fell between a child's fork and its exec, as for
+every dbt, `tail` and watcher process a step starts) and which processes held it (the backfill,
+dbt, others), silver readings per wall second, and each asset's share of the wall time from the
 step durations in the instance's event log (steps of one run may overlap: shares can add past
 100%), and the share spent outside any step (starting processes, orchestrating runs).
 
@@ -52,6 +55,7 @@ class Figures:
     wall_s: float
     cpu_s: float
     peak_rss_mb: float
+    peak_by_kind_mb: dict[str, float]
     readings: int
     step_seconds: dict[str, float]
 
@@ -60,15 +64,23 @@ class Figures:
         return self.readings / self.wall_s if self.wall_s else 0.0
 
 
-def _tree_rss_bytes(process: psutil.Process) -> int:
-    """Resident memory of a process and all its descendants (gone ones count as 0)."""
-    total = 0
+def process_kind(cmdline: list[str]) -> str:
+    """What a process of the backfill's tree is, for the memory breakdown: a dbt process (the
+    marts steps), else another child (a spawned run, a worker)."""
+    return "dbt" if any(Path(part).name == "dbt" for part in cmdline[:2]) else "other"
+
+
+def tree_memory_by_kind(process: psutil.Process) -> dict[str, int]:
+    """Proportional set size of a process (`backfill`) and its descendants by kind, bytes (gone
+    ones count as 0)."""
+    total: dict[str, int] = defaultdict(int)
     for member in [process, *process.children(recursive=True)]:
         try:
-            total += member.memory_info().rss
+            kind = "backfill" if member.pid == process.pid else process_kind(member.cmdline())
+            total[kind] += member.memory_full_info().pss
         except psutil.Error:
             continue
-    return total
+    return dict(total)
 
 
 def _step_seconds(home: Path) -> dict[str, float]:
@@ -129,12 +141,14 @@ def measure(meters: int, start: date, days: int, workdir: Path) -> Figures:
     log = root / "backfill.log"
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     began = time.perf_counter()
-    peak = 0
+    peak: dict[str, int] = {}
     with log.open("w") as output:
         child = subprocess.Popen(command, env=env, stdout=output, stderr=subprocess.STDOUT)
         tree = psutil.Process(child.pid)
         while child.poll() is None:
-            peak = max(peak, _tree_rss_bytes(tree))
+            sample = tree_memory_by_kind(tree)
+            if sum(sample.values()) > sum(peak.values()):
+                peak = sample
             time.sleep(SAMPLE_SECONDS)
     wall = time.perf_counter() - began
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
@@ -147,7 +161,8 @@ def measure(meters: int, start: date, days: int, workdir: Path) -> Figures:
         days=days,
         wall_s=wall,
         cpu_s=cpu,
-        peak_rss_mb=peak / 2**20,
+        peak_rss_mb=sum(peak.values()) / 2**20,
+        peak_by_kind_mb={kind: size / 2**20 for kind, size in sorted(peak.items())},
         readings=Lake(str(lake)).row_count(SILVER_METER_READINGS),
         step_seconds=_step_seconds(home),
     )
@@ -167,9 +182,10 @@ def report(results: list[Figures]) -> None:
         ranked = sorted(f.step_seconds.items(), key=lambda item: -item[1])[:TOP_ASSETS]
         shares = ", ".join(f"{step} {seconds / f.wall_s:.0%}" for step, seconds in ranked)
         outside = max(f.wall_s - sum(f.step_seconds.values()), 0.0) / f.wall_s
+        at_peak = ", ".join(f"{kind} {mb:,.0f} MB" for kind, mb in f.peak_by_kind_mb.items())
         print(
             f"{f.meters} meters, share of wall time by asset step: {shares}; outside any step "
-            f"(process start-up, run orchestration): {outside:.0%}"
+            f"(process start-up, run orchestration): {outside:.0%}; at the memory peak: {at_peak}"
         )
 
 

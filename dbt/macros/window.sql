@@ -5,14 +5,16 @@
   The window comes from vars (`dbt build --vars '{window_start: ..., window_end: ...}'`) or, as
   Dagster passes it, from ENERGY_MARTS_WINDOW_START/END and ENERGY_MARTS_LOOKBACK_DAYS, read only
   when a model runs: new --vars on every run would make dbt re-parse the whole project each time.
+  Never while parsing (`execute` is false then): dbt re-parses every file that read an environment
+  variable whose value changed since, so each new window re-parsed the marts (about 5 s a run).
   Without a window (a plain `dbt build`) every row is in the window.
 -#}
 {% macro window_setting(name, default=none) -%}
     {%- set value = var(name, none) -%}
-    {%- if value is none -%}
+    {%- if value is none and execute -%}
         {%- set value = env_var('ENERGY_MARTS_' ~ name | upper, '') or default -%}
     {%- endif -%}
-    {{ return(value) }}
+    {{ return(value if value is not none else default) }}
 {%- endmacro %}
 
 {% macro in_window(column, before=0, after=0) -%}

@@ -3,10 +3,12 @@ one instance, as `dagster dev`'s daemon and webserver and an `energy-lake backfi
 
 from __future__ import annotations
 
+import logging
 import shutil
 import subprocess
 import sys
 import threading
+import time
 from pathlib import Path
 
 import dagster as dg
@@ -110,3 +112,78 @@ def test_a_watcher_of_a_run_sees_the_events_another_process_writes(home: Path) -
     assert writer.returncode == 0, output
     assert seen_all, f"{len(seen)} of {EVENTS_PER_WRITER} events seen"
     assert set(seen) == {"run-watched"}
+
+
+def _materialization(run_id: str, asset: str, partition: str) -> dg.EventLogEntry:
+    from dagster._core.events import DagsterEvent, DagsterEventType, StepMaterializationData
+
+    event = DagsterEvent(
+        event_type_value=DagsterEventType.ASSET_MATERIALIZATION.value,
+        job_name="writer",
+        event_specific_data=StepMaterializationData(
+            dg.AssetMaterialization(asset_key=asset, partition=partition)
+        ),
+    )
+    return dg.EventLogEntry(
+        error_info=None,
+        level=logging.INFO,
+        user_message="",
+        run_id=run_id,
+        timestamp=time.time(),
+        step_key=asset,
+        job_name="writer",
+        dagster_event=event,
+    )
+
+
+def test_later_events_of_an_asset_update_its_one_row_in_the_index(home: Path) -> None:
+    with dg.DagsterInstance.get() as instance:
+        for run_id, day in (("run-a", "2024-01-01"), ("run-b", "2024-01-02")):
+            instance.handle_new_event(_materialization(run_id, "meters", day))
+        (record,) = instance.get_asset_records([dg.AssetKey("meters")])
+        last = record.asset_entry.last_materialization
+        assert record.asset_entry.last_run_id == "run-b"
+        assert last is not None and last.asset_materialization is not None
+        assert last.asset_materialization.partition == "2024-01-02"
+        assert _materialized_partitions(instance, "meters") == 2
+
+
+def test_two_processes_writing_the_same_new_asset_at_once_lose_no_event(home: Path) -> None:
+    with dg.DagsterInstance.get() as reader:
+        writers = [_writer(run_id, "shared", EVENTS_PER_WRITER) for run_id in ("run-c", "run-d")]
+        outputs = [writer.communicate("stop\n")[0] for writer in writers]
+        assert [writer.returncode for writer in writers] == [0, 0], outputs
+        (record,) = reader.get_asset_records([dg.AssetKey("shared")])
+        assert record.asset_entry.last_run_id in {"run-c", "run-d"}
+        for run_id in ("run-c", "run-d"):
+            assert len(reader.all_logs(run_id)) == EVENTS_PER_WRITER
+
+
+def test_a_check_planned_over_a_range_has_one_planned_row_per_partition(home: Path) -> None:
+    from dagster._core.events import AssetCheckEvaluationPlanned, DagsterEvent, DagsterEventType
+    from dagster._core.storage.asset_check_execution_record import (
+        AssetCheckExecutionRecordStatus,
+    )
+
+    days = dg.DailyPartitionsDefinition("2024-01-01")
+    keys = ["2024-01-01", "2024-01-02", "2024-01-03"]
+    planned = DagsterEvent(
+        event_type_value=DagsterEventType.ASSET_CHECK_EVALUATION_PLANNED.value,
+        job_name="writer",
+        event_specific_data=AssetCheckEvaluationPlanned(
+            asset_key=dg.AssetKey("readings"),
+            check_name="complete",
+            partitions_subset=days.empty_subset()
+            .with_partition_keys(keys)
+            .to_serializable_subset(),
+        ),
+    )
+    with dg.DagsterInstance.get() as instance:
+        instance.report_dagster_event(planned, "run-e")
+        history = instance.event_log_storage.get_asset_check_execution_history(
+            dg.AssetCheckKey(dg.AssetKey("readings"), "complete"), limit=10
+        )
+    assert sorted(r.partition or "" for r in history) == keys
+    assert {r.status for r in history} == {AssetCheckExecutionRecordStatus.PLANNED}
+    assert {r.run_id for r in history} == {"run-e"}
+    assert all(r.event is not None and r.event.dagster_event == planned for r in history)

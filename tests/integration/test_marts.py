@@ -219,10 +219,12 @@ def test_a_partition_run_replaces_exactly_its_window(
     assert marked == [(FIRST, True, 6 * 24), (LAST, False, 6 * 24)]
 
 
-def test_only_the_first_dbt_process_of_a_marts_folder_parses_the_whole_project(
+def test_only_the_first_dbt_process_of_a_marts_folder_parses_and_no_window_reparses_a_file(
     built: Built,
 ) -> None:
-    """Both marts steps share the folder's dbt target: after the first, dbt parses partially."""
+    """Both marts steps share the folder's dbt target: after the first, dbt parses partially,
+    and runs of other windows (and the unwindowed whole rebuild) re-parse no model: the window
+    is read when a model runs, never while parsing."""
     events = [
         json.loads(line)["info"]["name"]
         for line in (marts_io.dbt_target_dir(built.folder) / "dbt.log").read_text().splitlines()
@@ -230,6 +232,7 @@ def test_only_the_first_dbt_process_of_a_marts_folder_parses_the_whole_project(
     ]
     assert events.count("UnableToPartialParse") == 1
     assert events.count("PartialParsingEnabled") >= 1
+    assert events.count("PartialParsingFile") == 0
 
 
 def test_forecast_accuracy_reconciles_with_the_lake(built: Built) -> None:
