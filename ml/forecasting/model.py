@@ -120,6 +120,7 @@ def train(
         label=(rows["energy_kwh"] / rows["level_kwh"]).to_numpy(),
         feature_names=feature_names(),
         max_bin=params.max_bin,
+        nthread=params.nthread,
     )
     evals, callbacks = [], []
     held = None if held_out is None else _trainable(held_out)
@@ -132,6 +133,7 @@ def train(
                     feature_names=feature_names(),
                     ref=matrix,
                     max_bin=params.max_bin,
+                    nthread=params.nthread,
                 ),
                 "held_out",
             )
@@ -167,10 +169,13 @@ def _trainable(inputs: pl.DataFrame) -> pl.DataFrame:
 
 def predict(booster: xgb.Booster, inputs: pl.DataFrame, band_scale: float = 1.0) -> np.ndarray:
     """(rows, 3) kWh: P10, P50, P90, sorted per row so the quantiles never cross, the P10 and P90
-    moved `band_scale` times their distance from the median (see `band_scale_for`)."""
+    moved `band_scale` times their distance from the median (see `band_scale_for`). The matrix is
+    built on `TrainingParams.nthread` threads, like the training's, for the same reason."""
     import xgboost as xgb
 
-    matrix = xgb.DMatrix(design_matrix(inputs), feature_names=feature_names())
+    matrix = xgb.DMatrix(
+        design_matrix(inputs), feature_names=feature_names(), nthread=TrainingParams.nthread
+    )
     ratios = np.asarray(booster.predict(matrix)).reshape(inputs.height, len(QUANTILES))
     quantiles = np.sort(ratios, axis=1) * inputs["level_kwh"].to_numpy()[:, None]
     median = quantiles[:, 1:2]
