@@ -55,10 +55,10 @@ class TrainingParams:
     `max_train_rows` with more weight on recent days (`ml.forecasting.training_window`)."""
     recency_half_life_days: float = HALF_LIFE_DAYS
     holdout_days: int = 7
-    num_boost_round: int = 120
+    num_boost_round: int = 80
     """The most rounds of a training from scratch; it stops earlier once `early_stopping_rounds`
-    rounds in a row did not lower the pinball loss on the held-out days (typically 30-60)."""
-    early_stopping_rounds: int = 8
+    rounds in a row did not lower the pinball loss on the held-out days (typically 25-60)."""
+    early_stopping_rounds: int = 5
     warm_start_rounds: int = 24
     """The most rounds a warm start adds to the previous period's booster (early-stopped alike)."""
     warm_starts: int = 0
@@ -79,8 +79,13 @@ class TrainingParams:
         return 1.0 / self.calibration_periods
 
     max_depth: int = 6
-    learning_rate: float = 0.25
-    subsample: float = 0.8
+    learning_rate: float = 0.4
+    subsample: float = 0.5
+    """With `learning_rate`, `num_boost_round` and `early_stopping_rounds`: chosen for cost (a
+    tree is built on the half of the rows sampled for it; a higher rate stops sooner). Measured
+    on four single weeks of 50 simulated meters against 0.25, 0.8, 120 and 8: 37% less CPU,
+    next-week MAPE 19.7% against 19.0% (per week -0.4 to +1.9 points); on `it_building` 12.72%
+    against 12.70%, coverage 79.9% against 78.4%."""
     min_child_weight: float = 5.0
     max_bin: int = 128
     max_train_rows: int = 100_000
