@@ -130,8 +130,8 @@ def _log_period(
     logged_in_run: dict[str, Predictor],
 ) -> dict[str, Any]:
     """Log and register the model of the period starting `period`, once; what happened, as flat
-    metadata. `logged_in_run` holds the predictors of the versions this run registered, by version
-    (`champion_challenger` compares against them in memory)."""
+    metadata. `logged_in_run` holds the predictors this run has at hand, by version (those it
+    registered, a champion it loaded): `champion_challenger` compares against them in memory."""
     import mlflow
 
     from ml.tracking import PARTITION_TAG, champion_challenger, log_training
