@@ -74,6 +74,8 @@ class QuantileForecaster(PythonModel):
     def load_context(self, context: Any) -> None:
         self.booster = xgb.Booster()
         self.booster.load_model(context.artifacts["booster"])
+        # A saved booster forgets its thread count: all cores would spin on a loaded machine.
+        self.booster.set_param({"nthread": forecasting.TrainingParams.nthread})
         self.band_scale = float((context.model_config or {}).get(BAND_SCALE, 1.0))
 
     def predict(self, context: Any, model_input: pd.DataFrame, params: Any = None) -> pd.DataFrame:
@@ -194,20 +196,30 @@ class Decision:
 
 
 def champion_challenger(
-    model_name: str, challenger: LoggedModel, holdout: pl.DataFrame
+    model_name: str,
+    challenger: LoggedModel,
+    holdout: pl.DataFrame,
+    predictor: forecasting.Predictor,
+    known: dict[str, forecasting.Predictor] | None = None,
 ) -> Decision:
     """Move the `champion` alias to the challenger only if its MAE on `holdout` (model input rows
-    with their actual `energy_kwh`) is lower than the current champion's on the same rows."""
+    with their actual `energy_kwh`) is lower than the current champion's on the same rows.
+
+    `predictor` is the challenger as just logged (its booster and band in memory), and `known`
+    the predictors of versions already at hand in the same run, by version (the challenger and
+    a loaded champion are added): a run of many periods loads no model it logged, and a
+    champion from before the run once."""
     client = MlflowClient()
     actual = holdout["energy_kwh"].to_numpy()
-    challenger_mae = mae(actual, load_predictor(challenger.model_uri)(holdout)[:, 1])
+    challenger_mae = mae(actual, predictor(holdout)[:, 1])
+    known = {} if known is None else known
     try:
         current = client.get_model_version_by_alias(model_name, CHAMPION)
     except MlflowException:
         current = None
     if current is None:
         decision = Decision(True, challenger_mae, None, None, "no champion yet")
-    elif (previous_mae := _champion_mae(model_name, holdout, actual)) is None:
+    elif (previous_mae := _champion_mae(model_name, str(current.version), holdout, known)) is None:
         decision = Decision(
             True,
             challenger_mae,
@@ -234,17 +246,23 @@ def champion_challenger(
     client.log_metric(challenger.run_id, "champion_challenger_mae", challenger_mae)
     if decision.previous_mae is not None:
         client.log_metric(challenger.run_id, "champion_previous_mae", decision.previous_mae)
+    known[challenger.version] = predictor
     return decision
 
 
-def _champion_mae(model_name: str, holdout: pl.DataFrame, actual: np.ndarray) -> float | None:
-    """The champion's MAE on the held-out rows, or None when it was trained on other inputs (an
-    older feature set): such a champion cannot be compared, so it must not block promotion."""
+def _champion_mae(
+    model_name: str, version: str, holdout: pl.DataFrame, known: dict[str, forecasting.Predictor]
+) -> float | None:
+    """The MAE of the champion (`version`; taken from `known`, else loaded once and added) on the
+    held-out rows, or None when it was trained on other inputs (an older feature set): such a
+    champion cannot be compared, so it must not block promotion."""
     try:
-        predicted = load_predictor(f"models:/{model_name}@{CHAMPION}")(holdout)[:, 1]
+        champion = known.get(version) or load_predictor(f"models:/{model_name}/{version}")
+        predicted = champion(holdout)[:, 1]
     except (KeyError, ValueError, MlflowException, pl.exceptions.ColumnNotFoundError):
         return None
-    return mae(actual, predicted)
+    known[version] = champion
+    return mae(holdout["energy_kwh"].to_numpy(), predicted)
 
 
 PARTITION_TAG = "dagster_partition"

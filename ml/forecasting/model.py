@@ -55,10 +55,10 @@ class TrainingParams:
     `max_train_rows` with more weight on recent days (`ml.forecasting.training_window`)."""
     recency_half_life_days: float = HALF_LIFE_DAYS
     holdout_days: int = 7
-    num_boost_round: int = 120
+    num_boost_round: int = 80
     """The most rounds of a training from scratch; it stops earlier once `early_stopping_rounds`
-    rounds in a row did not lower the pinball loss on the held-out days (typically 30-60)."""
-    early_stopping_rounds: int = 8
+    rounds in a row did not lower the pinball loss on the held-out days (typically 25-60)."""
+    early_stopping_rounds: int = 5
     warm_start_rounds: int = 24
     """The most rounds a warm start adds to the previous period's booster (early-stopped alike)."""
     warm_starts: int = 0
@@ -79,8 +79,14 @@ class TrainingParams:
         return 1.0 / self.calibration_periods
 
     max_depth: int = 6
-    learning_rate: float = 0.25
-    subsample: float = 0.8
+    learning_rate: float = 0.4
+    subsample: float = 0.5
+    """With `learning_rate`, `num_boost_round` and `early_stopping_rounds`: chosen for cost (a
+    tree is built on the half of the rows sampled for it; a higher rate stops sooner). Against
+    0.25, 0.8, 120 and 8 (README, "Cost of training"): a year of 50 simulated meters' trainings
+    228 s of CPU against 408 s (held-out MAPE 18.7% against 18.2%); on four single weeks,
+    next-week MAPE 19.7% against 19.0%; on `it_building` 12.72% against 12.70% MAPE, coverage
+    79.9% against 78.4%."""
     min_child_weight: float = 5.0
     max_bin: int = 128
     max_train_rows: int = 100_000
@@ -120,6 +126,7 @@ def train(
         label=(rows["energy_kwh"] / rows["level_kwh"]).to_numpy(),
         feature_names=feature_names(),
         max_bin=params.max_bin,
+        nthread=params.nthread,
     )
     evals, callbacks = [], []
     held = None if held_out is None else _trainable(held_out)
@@ -132,6 +139,7 @@ def train(
                     feature_names=feature_names(),
                     ref=matrix,
                     max_bin=params.max_bin,
+                    nthread=params.nthread,
                 ),
                 "held_out",
             )
@@ -167,10 +175,13 @@ def _trainable(inputs: pl.DataFrame) -> pl.DataFrame:
 
 def predict(booster: xgb.Booster, inputs: pl.DataFrame, band_scale: float = 1.0) -> np.ndarray:
     """(rows, 3) kWh: P10, P50, P90, sorted per row so the quantiles never cross, the P10 and P90
-    moved `band_scale` times their distance from the median (see `band_scale_for`)."""
+    moved `band_scale` times their distance from the median (see `band_scale_for`). The matrix is
+    built on `TrainingParams.nthread` threads, like the training's, for the same reason."""
     import xgboost as xgb
 
-    matrix = xgb.DMatrix(design_matrix(inputs), feature_names=feature_names())
+    matrix = xgb.DMatrix(
+        design_matrix(inputs), feature_names=feature_names(), nthread=TrainingParams.nthread
+    )
     ratios = np.asarray(booster.predict(matrix)).reshape(inputs.height, len(QUANTILES))
     quantiles = np.sort(ratios, axis=1) * inputs["level_kwh"].to_numpy()[:, None]
     median = quantiles[:, 1:2]

@@ -25,7 +25,9 @@ def keep_probabilities(age_days: np.ndarray, budget: int, half_life_days: float)
         return np.ones(len(age_days))
     weights = np.exp2(-np.asarray(age_days, dtype=np.float64) / half_life_days)
     low, high = budget / weights.sum(), budget / weights.min()
-    for _ in range(100):  # bisection on the scale: the sum of min(1, scale * w) grows with it
+    # Bisection on the scale (the sum of min(1, scale * w) grows with it), to 1e-12 relative:
+    # about 45 steps where a fixed 100 spent 0.18 s of CPU per training on a year of 50 meters.
+    while high - low > 1e-12 * high:
         middle = (low + high) / 2
         if np.minimum(1.0, middle * weights).sum() < budget:
             low = middle

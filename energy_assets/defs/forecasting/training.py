@@ -30,7 +30,7 @@ from energy_assets.settings import Settings
 from energy_assets.storage.lake import Lake
 from energy_assets.transforms.day_ahead import gold_features
 from ml.forecasting.inputs import LEVEL_DAYS, model_inputs
-from ml.forecasting.model import TrainingParams
+from ml.forecasting.model import Predictor, TrainingParams
 from ml.forecasting.periods import FittedModel, period_starts, train_period
 
 GROUP = "forecasting"
@@ -71,13 +71,14 @@ def day_ahead_model(
     experiment = mlflow_tracking.connect(store)
     periods: list[dict[str, Any]] = []
     previous: FittedModel | None = None
+    logged: dict[str, Predictor] = {}
     for period in starts:
         fitted = train_period(inputs, period, params, previous)
         if isinstance(fitted, str):
             periods.append({"period_start": period.isoformat(), "trained": False, "reason": fitted})
         else:
             periods.append(
-                _log_period(fitted, period, settings, mlflow_tracking, experiment, run_tags)
+                _log_period(fitted, period, settings, mlflow_tracking, experiment, run_tags, logged)
             )
         previous = None if isinstance(fitted, str) else fitted
     untrained = [p for p in periods if not p["trained"]]
@@ -126,9 +127,11 @@ def _log_period(
     mlflow_tracking: MlflowResource,
     experiment: str,
     run_tags: dict[str, str],
+    logged_in_run: dict[str, Predictor],
 ) -> dict[str, Any]:
     """Log and register the model of the period starting `period`, once; what happened, as flat
-    metadata."""
+    metadata. `logged_in_run` holds the predictors this run has at hand, by version (those it
+    registered, a champion it loaded): `champion_challenger` compares against them in memory."""
     import mlflow
 
     from ml.tracking import PARTITION_TAG, champion_challenger, log_training
@@ -153,7 +156,13 @@ def _log_period(
             fitted.metrics,
             tags,
         )
-        decision = champion_challenger(mlflow_tracking.model_name, logged, fitted.holdout)
+        decision = champion_challenger(
+            mlflow_tracking.model_name,
+            logged,
+            fitted.holdout,
+            fitted.predictor(),
+            logged_in_run,
+        )
     shown = ("mae", "mape", "coverage_p10_p90", "skill_vs_best_baseline", "region_mape")
     return {
         "period_start": period.isoformat(),
