@@ -26,9 +26,15 @@ import polars as pl
 import pyarrow as pa
 import pyarrow.compute as pc
 import pytest
+from dagster._core.storage.tags import (
+    ASSET_PARTITION_RANGE_END_TAG,
+    ASSET_PARTITION_RANGE_START_TAG,
+)
 from mlflow import MlflowClient
 
+import ml.tracking as ml_tracking
 from checks.contracts import (
+    BRONZE_QUARANTINE,
     GOLD_CONSUMPTION_FEATURES,
     GOLD_FORECAST_BACKTEST,
     GOLD_FORECASTS,
@@ -44,7 +50,7 @@ from energy_assets.storage.lake import Lake
 from energy_assets.transforms.day_ahead import gold_features
 from ml.forecasting.backtest import daily_scores, run_backtest
 from ml.forecasting.inputs import MODEL_INPUTS, model_inputs
-from ml.forecasting.model import TrainingParams
+from ml.forecasting.model import Predictor, TrainingParams
 from ml.tracking import CHAMPION, OUTPUTS, load_predictor, model_frame
 from tests.integration.pipeline import built_lake
 
@@ -192,6 +198,72 @@ def test_a_day_without_a_trained_model_still_gets_every_forecast_from_a_named_fa
     checks = result.get_asset_check_evaluations()
     assert all(e.passed for e in checks if e.check_name == "matches_contract")
     assert not next(e for e in checks if e.check_name == "fallback_share").passed
+
+
+def test_a_forecast_row_the_contract_refuses_is_quarantined_and_the_other_rows_land(
+    built: Lake, tracking: MlflowResource, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    assert train(tracking).success
+    first, last = TARGET, TARGET + timedelta(days=1)
+    readings = built.read(SILVER_METER_READINGS, first, last + timedelta(days=1))
+    broken = sorted(set(readings["meter_id"].to_pylist()))[0]
+    nan_rows: list[int] = []
+    load = ml_tracking.load_predictor
+
+    def load_breaking_one_meter(model_uri: str) -> Predictor:
+        predict = load(model_uri)
+
+        def predictor(inputs: pl.DataFrame) -> np.ndarray:
+            quantiles = predict(inputs).copy()
+            of_meter = (inputs["meter_id"].cast(pl.String) == broken).to_numpy()
+            quantiles[of_meter, 1] = np.nan
+            nan_rows.append(int(of_meter.sum()))
+            return quantiles
+
+        return predictor
+
+    monkeypatch.setattr(ml_tracking, "load_predictor", load_breaking_one_meter)
+    with dg.DagsterInstance.get() as instance:
+        result = dg.materialize(
+            defs.assets,
+            instance=instance,
+            resources={**defs.resources, "mlflow_tracking": tracking},
+            selection=FORECASTS,
+            tags={
+                ASSET_PARTITION_RANGE_START_TAG: first.isoformat(),
+                ASSET_PARTITION_RANGE_END_TAG: last.isoformat(),
+            },
+        )
+
+    assert result.success
+    refused = sum(nan_rows)
+    assert refused > 0
+    quarantine = pl.DataFrame(
+        built.read(BRONZE_QUARANTINE, first, last + timedelta(days=1))
+    ).filter(pl.col("rejected_by") == f"checks:{GOLD_FORECASTS.path}")
+    assert quarantine.height == refused
+    assert set(quarantine["meter_id"]) == {broken}
+    assert set(quarantine["day"]) == {first, last}
+    assert all("matches_contract" in r and "forecast_kwh" in r for r in quarantine["reason"])
+    written = built.read(GOLD_FORECASTS, first, last + timedelta(days=1))
+    assert written.num_rows == readings.num_rows - refused
+    others = pc.not_equal(readings["meter_id"], broken)
+    assert pc.sum(pc.not_equal(written["meter_id"], broken)).as_py() == pc.sum(others).as_py()
+    regions = built.read(GOLD_REGION_FORECASTS, first, last + timedelta(days=1))
+    assert set(regions["day"].to_pylist()) == {first, last}
+    materialized = next(
+        m
+        for m in result.asset_materializations_for_node("day_ahead_forecasts")
+        if m.asset_key == key(GOLD_FORECASTS)
+    )
+    assert materialized.metadata["refused_rows"].value == refused
+    contract = next(
+        e
+        for e in result.get_asset_check_evaluations()
+        if e.asset_key == key(GOLD_FORECASTS) and e.check_name == "matches_contract"
+    )
+    assert contract.passed
+    assert contract.metadata["quarantined_rows"].value == refused
 
 
 def backtest(resource: MlflowResource) -> dg.ExecuteInProcessResult:
