@@ -57,6 +57,6 @@ def holiday_like() -> pl.Expr:
     A meter's history often holds no end-of-year period with a level to learn from (a year of
     data has one, at its very edge), so a flag of its own is constant in training and ignored;
     counted as a holiday, the period gets the closed-building level the model learned from the
-    holidays it has seen.
+    holidays it has seen. The flags may come as 0/1 floats (the registered model's input).
     """
-    return pl.col("is_holiday") | pl.col("is_end_of_year")
+    return pl.col("is_holiday").cast(pl.Boolean) | pl.col("is_end_of_year").cast(pl.Boolean)

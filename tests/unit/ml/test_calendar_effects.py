@@ -61,3 +61,8 @@ def test_public_holidays_and_end_of_year_days_are_holiday_like_other_working_day
         date(2024, 12, 27): True,
         date(2024, 10, 3): True,
     }
+
+
+def test_holiday_like_reads_the_flags_as_the_registered_model_takes_them_as_floats() -> None:
+    flags = pl.DataFrame({"is_holiday": [0.0, 1.0, 0.0], "is_end_of_year": [0.0, 0.0, 1.0]})
+    assert flags.select(holiday_like()).to_series().to_list() == [False, True, True]
