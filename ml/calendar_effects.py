@@ -48,3 +48,15 @@ def bridge_days(
         ).alias("is_bridge_day")
     )
     return flags.to_series()
+
+
+def holiday_like() -> pl.Expr:
+    """Whether each row's day is loaded like a public holiday (`is_holiday`) for the day-ahead
+    model: a public holiday or a day of the end-of-year period (`is_end_of_year`).
+
+    A meter's history often holds no end-of-year period with a level to learn from (a year of
+    data has one, at its very edge), so a flag of its own is constant in training and ignored;
+    counted as a holiday, the period gets the closed-building level the model learned from the
+    holidays it has seen. The flags may come as 0/1 floats (the registered model's input).
+    """
+    return pl.col("is_holiday").cast(pl.Boolean) | pl.col("is_end_of_year").cast(pl.Boolean)

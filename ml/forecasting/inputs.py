@@ -10,6 +10,7 @@ import numpy as np
 import polars as pl
 
 from checks.contracts import WEATHER_FIELDS
+from ml.calendar_effects import holiday_like
 from ml.forecasting.baselines import known_at_issue
 
 LEVEL_DAYS = 14
@@ -38,6 +39,9 @@ MODEL_INPUTS = (
 )
 """What the registered model takes, per row (absolute kWh; ratios are computed inside)."""
 
+AS_SEEN = {"is_holiday": holiday_like()}
+"""Inputs the booster sees other than as read from gold: the end-of-year period counts as a
+holiday (`ml.calendar_effects.holiday_like`), for the profiles too (`day_kind`)."""
 LAGS = ("lag_1d_kwh", "lag_2d_kwh", "lag_7d_kwh")
 RATIOS = ("profile_kwh", *LAGS)
 """Inputs in kWh the booster sees as ratios to the meter's level, so meters of any size share it."""
@@ -98,7 +102,7 @@ def meter_profiles(history: pl.DataFrame, targets: pl.DataFrame) -> pl.DataFrame
     temperature = pl.col("observed_temperature_c")
     running = (
         history.filter(pl.col("energy_kwh").is_not_null())
-        .with_columns(day_kind())
+        .with_columns(day_kind(holiday_like()))
         .group_by(*keys, "day")
         .agg(
             kwh=pl.col("energy_kwh").sum(),
@@ -110,7 +114,7 @@ def meter_profiles(history: pl.DataFrame, targets: pl.DataFrame) -> pl.DataFrame
         .with_columns(pl.col("kwh", "readings", "temperature", "temperatures").cum_sum().over(keys))
     )
     wanted = (
-        targets.with_columns(day_kind())
+        targets.with_columns(day_kind(holiday_like()))
         .select(*keys, "day")
         .unique()
         .with_columns(
@@ -150,10 +154,12 @@ def meter_profiles(history: pl.DataFrame, targets: pl.DataFrame) -> pl.DataFrame
     )
 
 
-def day_kind() -> pl.Expr:
-    """0 working day, 1 Saturday, 2 Sunday or public holiday: days whose load shapes differ."""
+def day_kind(day_off: pl.Expr | None = None) -> pl.Expr:
+    """0 working day, 1 Saturday, 2 Sunday or `day_off` (default: a public holiday): days whose
+    load shapes differ."""
+    off = pl.col("is_holiday") if day_off is None else day_off
     return (
-        pl.when(pl.col("is_holiday") | (pl.col("local_day_of_week") == 6))
+        pl.when(off | (pl.col("local_day_of_week") == 6))
         .then(pl.lit(2, pl.Int8))
         .when(pl.col("local_day_of_week") == 5)
         .then(pl.lit(1, pl.Int8))
@@ -183,6 +189,7 @@ def model_inputs(
         "local_minute_of_day",
         "local_day_of_week",
         "is_holiday",
+        "is_end_of_year",
         "observed_temperature_c",
     ]
     # Where an interval is in both, history's row is kept: target rows carry no reading yet.
@@ -193,7 +200,8 @@ def model_inputs(
     profiles = meter_profiles(past, known)
     return (
         known.with_columns(
-            day_kind(), day_temperature_c=pl.col("temperature_c").mean().over("meter_id", "day")
+            day_kind(holiday_like()),
+            day_temperature_c=pl.col("temperature_c").mean().over("meter_id", "day"),
         )
         .join(levels, on=["meter_id", "day"], how="left", maintain_order="left")
         .join(
@@ -212,7 +220,9 @@ def design_matrix(inputs: pl.DataFrame) -> np.ndarray:
     level = pl.col("level_kwh")
     columns = [
         *[
-            (pl.col(c) / level if c in RATIOS else pl.col(c)).cast(pl.Float64).alias(c)
+            (pl.col(c) / level if c in RATIOS else AS_SEEN.get(c, pl.col(c)))
+            .cast(pl.Float64)
+            .alias(c)
             for c in MODEL_INPUTS
         ],
         (pl.col("temperature_c") - pl.col("profile_temperature_c")).alias("warmer_than_profile_c"),

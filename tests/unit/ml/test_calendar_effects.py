@@ -6,6 +6,7 @@ from datetime import UTC, date, datetime
 
 import polars as pl
 
+from ml.calendar_effects import holiday_like
 from ml.features import local_calendar
 
 
@@ -49,3 +50,19 @@ def test_the_end_of_year_period_runs_from_christmas_eve_to_epiphany() -> None:
         date(2025, 1, 6): True,
         date(2025, 1, 7): False,
     }
+
+
+def test_public_holidays_and_end_of_year_days_are_holiday_like_other_working_days_not() -> None:
+    # 27 December 2024 a Friday in the period, 20 December one before it, 3 October 2024 a holiday.
+    days = [date(2024, 12, 20), date(2024, 12, 27), date(2024, 10, 3)]
+    calendar = local_calendar(noon_rows(days)).with_columns(like=holiday_like())
+    assert dict(zip(calendar["local_date"], calendar["like"], strict=True)) == {
+        date(2024, 12, 20): False,
+        date(2024, 12, 27): True,
+        date(2024, 10, 3): True,
+    }
+
+
+def test_holiday_like_reads_the_flags_as_the_registered_model_takes_them_as_floats() -> None:
+    flags = pl.DataFrame({"is_holiday": [0.0, 1.0, 0.0], "is_end_of_year": [0.0, 0.0, 1.0]})
+    assert flags.select(holiday_like()).to_series().to_list() == [False, True, True]

@@ -25,7 +25,14 @@ from ml.forecasting.baselines import (
     known_at_issue,
     naive_forecasts,
 )
-from ml.forecasting.inputs import MIN_HISTORY_DAYS, fallback_reasons, meter_levels, model_inputs
+from ml.forecasting.inputs import (
+    MIN_HISTORY_DAYS,
+    MODEL_INPUTS,
+    design_matrix,
+    fallback_reasons,
+    meter_levels,
+    model_inputs,
+)
 from ml.forecasting.model import (
     TARGET_COVERAGE,
     TrainingParams,
@@ -179,6 +186,23 @@ def test_the_day_temperature_is_the_mean_of_the_target_days_forecast_per_meter()
     )
     inputs = model_inputs(features.filter(pl.col("day") == target), features, ISSUE_HOUR)
     assert inputs["day_temperature_c"].to_list() == [11.5] * inputs.height
+
+
+def test_an_end_of_year_working_day_gets_the_profile_and_flag_of_a_holiday() -> None:
+    features = hourly_features({"m": 1.0}, date(2024, 12, 1), 31).with_columns(
+        is_end_of_year=pl.col("day") >= date(2024, 12, 24)
+    )
+    day_off = pl.col("is_end_of_year") | (pl.col("local_day_of_week") == 6)
+    saturday = pl.col("local_day_of_week") == 5
+    features = features.with_columns(
+        energy_kwh=pl.when(day_off).then(0.3).when(saturday).then(0.6).otherwise(1.0)
+    )
+    targets = [date(2024, 12, 20), date(2024, 12, 27)]  # Fridays, before and in the period
+    inputs = model_inputs(features.filter(pl.col("day").is_in(targets)), features, ISSUE_HOUR)
+    profiles = dict(inputs.group_by("day").agg(pl.col("profile_kwh").unique()).iter_rows())
+    assert profiles == {date(2024, 12, 20): [1.0], date(2024, 12, 27): [pytest.approx(0.3)]}
+    seen = design_matrix(inputs)[:, MODEL_INPUTS.index("is_holiday")]
+    assert seen.tolist() == [float(d == date(2024, 12, 27)) for d in inputs["day"]]
 
 
 def test_the_model_beats_last_week_on_a_weather_driven_series_and_bands_hold_the_forecast() -> None:
