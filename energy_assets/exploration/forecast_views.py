@@ -162,11 +162,13 @@ def with_conditions(
             "local_day_of_week": pl.when(weekday >= 5).then(pl.lit(2)).otherwise(weekday),
             "is_weekend": pl.lit(False),
             "is_holiday": pl.lit(False),
+            "is_end_of_year": pl.lit(False),
         },
         "weekend": {
             "local_day_of_week": pl.when(weekday < 5).then(pl.lit(5)).otherwise(weekday),
             "is_weekend": pl.lit(True),
             "is_holiday": pl.lit(False),
+            "is_end_of_year": pl.lit(False),
         },
         "public holiday": {"is_holiday": pl.lit(True)},
     }[day_type]

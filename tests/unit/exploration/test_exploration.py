@@ -13,6 +13,7 @@ from checks.contracts import GOLD_FORECASTS, GOLD_QUALITY_SCORECARD
 from energy_assets.defs.resources import MlflowResource
 from energy_assets.exploration import forecast_views, lake_tables
 from energy_assets.storage.lake import Lake
+from ml.calendar_effects import holiday_like
 from ml.features import HEATING_BASE_C
 from ml.forecasting.model import MODEL_NAME
 
@@ -155,6 +156,7 @@ def test_conditions_shift_the_temperature_curve_and_set_the_calendar() -> None:
             "local_day_of_week": pl.Series([2, 2], dtype=pl.Int8),
             "is_weekend": [False, False],
             "is_holiday": [False, False],
+            "is_end_of_year": [False, False],
         }
     )
 
@@ -170,6 +172,24 @@ def test_conditions_shift_the_temperature_curve_and_set_the_calendar() -> None:
     assert holiday["is_holiday"].all() and holiday["temperature_c"].to_list() == [2.0, 6.0]
     with pytest.raises(ValueError, match="day type"):
         forecast_views.with_conditions(features, 4.0, "someday")
+
+
+def test_a_working_day_what_if_in_the_end_of_year_period_is_not_a_holiday() -> None:
+    features = pl.DataFrame(
+        {
+            "temperature_c": [2.0],
+            "heating_degree_c": [13.5],
+            "cooling_degree_c": [0.0],
+            "local_day_of_week": pl.Series([4], dtype=pl.Int8),
+            "is_weekend": [False],
+            "is_holiday": [False],
+            "is_end_of_year": [True],
+        }
+    )
+
+    working = forecast_views.with_conditions(features, 2.0, "working day")
+
+    assert not working.select(holiday_like()).to_series().any()
 
 
 def test_the_model_name_is_the_one_the_forecasting_assets_register() -> None:
