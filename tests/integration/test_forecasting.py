@@ -134,6 +134,11 @@ def test_training_logs_a_run_with_baselines_and_registers_the_first_champion(
     champion = MlflowClient().get_model_version_by_alias(MODEL_NAME, CHAMPION)
     assert str(champion.version) == metadata["model_version"].value == "1"
     assert logged.data.tags["champion_decision"] == "no champion yet"
+    for key in ("dagster_run_id", "dagster_partition", "training_window", "holdout_window"):
+        assert champion.tags[key] == logged.data.tags[key], key
+    model_id = logged.outputs.model_outputs[0].model_id
+    linked = {m.key for m in MlflowClient().get_logged_model(model_id).metrics or []}
+    assert {"mae", "rmse", "vanilla_mae"} <= linked
 
 
 def test_the_champion_moves_only_to_a_challenger_that_beats_it(
