@@ -134,8 +134,9 @@ def test_training_logs_a_run_with_baselines_and_registers_the_first_champion(
     champion = MlflowClient().get_model_version_by_alias(MODEL_NAME, CHAMPION)
     assert str(champion.version) == metadata["model_version"].value == "1"
     assert logged.data.tags["champion_decision"] == "no champion yet"
-    for key in ("dagster_run_id", "dagster_partition", "training_window", "holdout_window"):
-        assert champion.tags[key] == logged.data.tags[key], key
+    for tag in ("dagster_run_id", "dagster_partition", "training_window", "holdout_window"):
+        assert champion.tags[tag] == logged.data.tags[tag], tag
+    assert logged.outputs is not None
     model_id = logged.outputs.model_outputs[0].model_id
     linked = {m.key for m in MlflowClient().get_logged_model(model_id).metrics or []}
     assert {"mae", "rmse", "vanilla_mae"} <= linked
