@@ -22,14 +22,17 @@ from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from typing import Any
 
-import dagster._check as check
 import sqlalchemy as sa
 from dagster import Field, StringSource
 from dagster._core.events import ASSET_EVENTS, AssetCheckEvaluationPlanned
 from dagster._core.events.log import EventLogEntry
 from dagster._core.storage.asset_check_execution_record import AssetCheckExecutionRecordStatus
 from dagster._core.storage.event_log.base import EventHandlerFn
-from dagster._core.storage.event_log.schema import AssetCheckExecutionsTable, AssetKeyTable
+from dagster._core.storage.event_log.schema import (
+    AssetCheckExecutionsTable,
+    AssetKeyTable,
+    SqlEventLogStorageTable,
+)
 from dagster._core.storage.event_log.sqlite.sqlite_event_log import (
     INDEX_SHARD_NAME,
     SqliteEventLogStorage,
@@ -136,15 +139,19 @@ class OpenSqliteEventLogStorage(SqliteEventLogStorage):
         transaction: if the index fails, neither is stored, and Dagster's fallback (storing the
         batch event by event) starts clean. The index is always locked last, so writers of
         other runs cannot deadlock on it."""
-        inserts = [self.prepare_insert_event(event) for event in events]
+        rows = [self._event_to_row(event) for event in events]
+        insert = SqlEventLogStorageTable.insert()
         with self._db_lock, self._transaction(run_id) as run_conn:
-            for insert in inserts:
-                run_conn.execute(insert)
+            run_conn.execute(insert, rows)
             with self._transaction(INDEX_SHARD_NAME) as index_conn:
-                event_ids = [
-                    check.not_none(index_conn.execute(insert).inserted_primary_key)[0]
-                    for insert in inserts
-                ]
+                event_ids: list[int] = list(
+                    index_conn.execute(
+                        insert.returning(
+                            SqlEventLogStorageTable.c.id, sort_by_parameter_order=True
+                        ),
+                        rows,
+                    ).scalars()
+                )
                 self._store_asset_event_tags(index_conn, events, event_ids)
                 for event, event_id in zip(events, event_ids, strict=True):
                     self._store_asset_event(index_conn, event, event_id)
