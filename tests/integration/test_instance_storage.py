@@ -22,10 +22,13 @@ EVENTS_PER_WRITER = 120
 WRITER = """
 import logging, sys, time
 import dagster as dg
-from dagster._core.events import DagsterEvent, DagsterEventType, StepMaterializationData
+from dagster._core.events import (
+    DagsterEvent, DagsterEventBatchMetadata, DagsterEventType, StepMaterializationData,
+)
 from dagster._core.events.log import EventLogEntry
 
 run_id, asset, count = sys.argv[1], sys.argv[2], int(sys.argv[3])
+batched = sys.argv[4:] == ["batched"]
 with dg.DagsterInstance.get() as instance:
     for day in range(count):
         event = DagsterEvent(
@@ -39,7 +42,10 @@ with dg.DagsterInstance.get() as instance:
             EventLogEntry(
                 error_info=None, level=logging.INFO, user_message="", run_id=run_id,
                 timestamp=time.time(), step_key=asset, job_name="writer", dagster_event=event,
-            )
+            ),
+            batch_metadata=(
+                DagsterEventBatchMetadata(run_id, day == count - 1) if batched else None
+            ),
         )
     # Still running (its databases open) until told to stop.
     sys.stdin.readline()
@@ -53,9 +59,17 @@ def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return tmp_path
 
 
-def _writer(run_id: str, asset: str, count: int) -> subprocess.Popen[str]:
+def _writer(run_id: str, asset: str, count: int, *, batched: bool = False) -> subprocess.Popen[str]:
     return subprocess.Popen(
-        [sys.executable, "-c", WRITER, run_id, asset, str(count)],
+        [
+            sys.executable,
+            "-c",
+            WRITER,
+            run_id,
+            asset,
+            str(count),
+            *(["batched"] if batched else []),
+        ],
         stdin=subprocess.PIPE,
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
@@ -187,3 +201,81 @@ def test_a_check_planned_over_a_range_has_one_planned_row_per_partition(home: Pa
     assert {r.status for r in history} == {AssetCheckExecutionRecordStatus.PLANNED}
     assert {r.run_id for r in history} == {"run-e"}
     assert all(r.event is not None and r.event.dagster_event == planned for r in history)
+
+
+def test_two_processes_writing_event_batches_at_once_store_every_batch_whole(
+    home: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("DAGSTER_EVENT_BATCH_SIZE", str(EVENTS_PER_WRITER // 4))
+    with dg.DagsterInstance.get() as reader:
+        writers = [
+            _writer(run_id, "batched", EVENTS_PER_WRITER, batched=True)
+            for run_id in ("run-f", "run-g")
+        ]
+        outputs = [writer.communicate("stop\n")[0] for writer in writers]
+        assert [writer.returncode for writer in writers] == [0, 0], outputs
+        assert all("Falling back" not in output for output in outputs), outputs
+        for run_id in ("run-f", "run-g"):
+            assert len(reader.all_logs(run_id)) == EVENTS_PER_WRITER
+        assert _materialized_partitions(reader, "batched") == EVENTS_PER_WRITER
+
+
+def _planned(run_id: str, asset: str, partition: str) -> dg.EventLogEntry:
+    from dagster._core.events import (
+        AssetMaterializationPlannedData,
+        DagsterEvent,
+        DagsterEventType,
+    )
+
+    event = DagsterEvent(
+        event_type_value=DagsterEventType.ASSET_MATERIALIZATION_PLANNED.value,
+        job_name="writer",
+        event_specific_data=AssetMaterializationPlannedData(
+            asset_key=dg.AssetKey(asset), partition=partition
+        ),
+    )
+    return dg.EventLogEntry(
+        error_info=None,
+        level=logging.DEBUG,
+        user_message="",
+        run_id=run_id,
+        timestamp=1_700_000_000.0,
+        step_key=asset,
+        job_name="writer",
+        dagster_event=event,
+    )
+
+
+def test_a_batch_of_planned_events_reads_back_as_stored_one_by_one(tmp_path: Path) -> None:
+    days = [f"2024-01-{day:02d}" for day in range(1, 31)]
+    readings = dg.AssetKey("readings")
+    done = _materialization("run-done", "readings", days[0])
+    planned = [_planned("run-planned", "readings", day) for day in days]
+    seen = []
+    for how in ("one_by_one", "batch"):
+        storage = OpenSqliteEventLogStorage(str(tmp_path / how))
+        storage.store_event(done)
+        if how == "batch":
+            storage.store_event_batch(planned)
+        else:
+            for event in planned:
+                storage.store_event(event)
+        records = storage.get_event_records(
+            dg.EventRecordsFilter(dg.DagsterEventType.ASSET_MATERIALIZATION_PLANNED, readings),
+            ascending=True,
+        )
+        (asset_record,) = storage.get_asset_records([readings])
+        seen.append(
+            (
+                storage.get_logs_for_run("run-planned"),
+                [(r.storage_id, r.event_log_entry) for r in records],
+                asset_record.asset_entry,
+                storage.get_materialized_partitions(readings),
+            )
+        )
+        storage.dispose()
+    one_by_one, batch = seen
+    assert batch[0] == planned
+    assert len(batch[1]) == len(days)
+    assert batch == one_by_one
+    assert batch[3] == {days[0]}
