@@ -11,7 +11,7 @@ from checks.contracts import (
     SILVER_METERS,
     SILVER_WEATHER,
 )
-from ml.features import build_consumption_features, issue_time_utc, local_calendar
+from ml.features import build_consumption_features, issue_time_utc, lags, local_calendar
 
 DAY = date(2024, 12, 25)
 MIDNIGHT = datetime(2024, 12, 25, tzinfo=UTC)
@@ -216,3 +216,40 @@ def test_readings_of_meters_no_longer_described_get_no_features() -> None:
         "PAR",
         1,
     )
+
+
+def past_rows(rows: list[tuple[int, datetime, float]]) -> pl.DataFrame:
+    return pl.DataFrame(
+        {
+            "_meter": [m for m, _, _ in rows],
+            "interval_start_utc": [at for _, at, _ in rows],
+            "energy_kwh": [e for _, _, e in rows],
+            "interval_minutes": [60] * len(rows),
+        },
+        schema_overrides={"_meter": pl.UInt32, "interval_start_utc": pl.Datetime("us", "UTC")},
+    )
+
+
+def test_a_lag_counts_a_reading_only_if_it_had_ended_by_the_rows_cutoff() -> None:
+    before = MIDNIGHT - timedelta(days=1)
+    past = past_rows([(0, before, 1.5), (0, before - timedelta(days=1), 2.5)])
+    rows = past_rows([(0, MIDNIGHT, 9.0), (0, MIDNIGHT, 9.0)])
+    cutoffs = pl.Series([before + timedelta(minutes=30), before + timedelta(hours=1)])
+    found = lags(rows, past, known_by_utc=cutoffs)
+    assert found["lag_1d_kwh"].to_list() == [None, 1.5]
+    assert found["lag_2d_kwh"].to_list() == [2.5, 2.5]
+    assert found["lag_7d_kwh"].to_list() == [None, None]
+    assert lags(rows, past)["lag_1d_kwh"].to_list() == [1.5, 1.5]
+
+
+def test_rows_of_meters_or_days_the_past_does_not_hold_get_null_lags() -> None:
+    past = past_rows([(0, MIDNIGHT, 1.0), (1, MIDNIGHT, 2.0)])
+    rows = past_rows(
+        [
+            (1, MIDNIGHT + timedelta(days=1), 0.0),  # meter 1, the day after: its own reading
+            (5, MIDNIGHT + timedelta(days=1), 0.0),  # a meter the past does not hold
+            (0, MIDNIGHT - timedelta(days=3), 0.0),  # days before the past
+            (0, MIDNIGHT + timedelta(days=20), 0.0),  # days after it
+        ]
+    )
+    assert lags(rows, past)["lag_1d_kwh"].to_list() == [2.0, None, None, None]
