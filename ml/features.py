@@ -259,7 +259,7 @@ def lags(
         .row(0)
     )
     days = (last - first).days + 1
-    meters = int(past.get_column("_meter").max()) + 1
+    meters = int(past.select(pl.col("_meter").max()).item()) + 1
     slots = MINUTES_PER_DAY // SLOT_MINUTES
     size = (meters + 1) * days * slots
 
