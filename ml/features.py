@@ -191,12 +191,21 @@ def build_consumption_features(
         for name in ("location_id", "region", "customer_type")
     )
     frame = _meter_calendar(frame, registry)
-    known = weather_as_known(_frame(weather), issue_hour_utc)
+    # Weather joins on the location's integer number (an Enum of the registry's locations), not
+    # on its string: locations no meter has drop out, as a string join would leave them.
+    locations = pl.Enum(registry.get_column("location_id").drop_nulls().unique(maintain_order=True))
+    location = pl.col("location_id").cast(locations, strict=False).to_physical().alias("_location")
+    known = weather_as_known(_frame(weather), issue_hour_utc).select(
+        location, pl.exclude("location_id")
+    )
     has_forecast = pl.col("weather_issued_at_utc").is_not_null()
     has_observation = pl.col("obs_temperature_c").is_not_null()
     frame = (
-        frame.with_columns(valid_at_utc=pl.col("interval_start_utc").dt.truncate("1h"))
-        .join(known, on=["location_id", "valid_at_utc"], how="left", maintain_order="left")
+        frame.with_columns(
+            registry.select(location).get_column("_location").gather(meter),
+            valid_at_utc=pl.col("interval_start_utc").dt.truncate("1h"),
+        )
+        .join(known, on=["_location", "valid_at_utc"], how="left", maintain_order="left")
         .with_columns(
             *[
                 pl.when(has_forecast).then(pl.col(f)).otherwise(pl.col(f"obs_{f}")).alias(f)
