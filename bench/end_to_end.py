@@ -10,7 +10,10 @@ sizes counted the backfill twice whenever a sample fell between a child's fork a
 every dbt, `tail` and watcher process a step starts) and which processes held it (the backfill,
 dbt, others), silver readings per wall second, and each asset's share of the wall time from the
 step durations in the instance's event log (steps of one run may overlap: shares can add past
-100%), and the share spent outside any step (starting processes, orchestrating runs).
+100%), and the share spent outside any step (starting processes, orchestrating runs). Per step, the
+memory samples taken while it ran give the backfill process's size as the step started, its peak
+and its size as the step ended (what the process keeps after the step), and the tree's peak: the
+steps that set the peak, and those after which the process stays large.
 
     .venv/bin/python -m bench.end_to_end --meters 1,50 --days 365
 """
@@ -18,6 +21,7 @@ step durations in the instance's event log (steps of one run may overlap: shares
 from __future__ import annotations
 
 import argparse
+import bisect
 import os
 import resource
 import shutil
@@ -26,7 +30,7 @@ import sys
 import tempfile
 import time
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import astuple, dataclass
 from datetime import date, timedelta
 from pathlib import Path
 from unittest import mock
@@ -49,6 +53,32 @@ QUIET = {
 
 
 @dataclass(frozen=True)
+class Sample:
+    """The tree's proportional set sizes by kind of process (bytes) at an instant (epoch s)."""
+
+    at: float
+    by_kind: dict[str, int]
+
+
+@dataclass(frozen=True)
+class StepSpan:
+    step: str
+    start: float
+    end: float
+
+
+@dataclass(frozen=True)
+class StepMemory:
+    """The backfill process's size when a step started, its peak and its size when the step
+    ended, and the whole tree's peak during the step, MB."""
+
+    backfill_start_mb: float
+    backfill_peak_mb: float
+    backfill_end_mb: float
+    tree_peak_mb: float
+
+
+@dataclass(frozen=True)
 class Figures:
     meters: int
     days: int
@@ -58,6 +88,7 @@ class Figures:
     peak_by_kind_mb: dict[str, float]
     readings: int
     step_seconds: dict[str, float]
+    step_memory: dict[str, StepMemory]
 
     @property
     def readings_per_s(self) -> float:
@@ -83,12 +114,40 @@ def tree_memory_by_kind(process: psutil.Process) -> dict[str, int]:
     return dict(total)
 
 
-def _step_seconds(home: Path) -> dict[str, float]:
-    """Seconds per step (asset op) over every run of the instance, from its event log."""
+def step_memory(samples: list[Sample], spans: list[StepSpan]) -> dict[str, StepMemory]:
+    """Memory per step from the samples taken while it ran (a step that ran in several runs: its
+    largest figures); a step shorter than the sampling interval gets the samples on each side."""
+    if not samples:
+        return {}
+    instants = [s.at for s in samples]
+    found: dict[str, StepMemory] = {}
+    for span in spans:
+        first = max(bisect.bisect_right(instants, span.start) - 1, 0)
+        last = min(bisect.bisect_left(instants, span.end), len(samples) - 1)
+        during = samples[first : last + 1]
+        backfill = [s.by_kind.get("backfill", 0) / 2**20 for s in during]
+        memory = StepMemory(
+            backfill_start_mb=backfill[0],
+            backfill_peak_mb=max(backfill),
+            backfill_end_mb=backfill[-1],
+            tree_peak_mb=max(sum(s.by_kind.values()) for s in during) / 2**20,
+        )
+        known = found.get(span.step)
+        found[span.step] = (
+            StepMemory(*(max(a, b) for a, b in zip(astuple(known), astuple(memory), strict=True)))
+            if known
+            else memory
+        )
+    return found
+
+
+def _step_spans(home: Path) -> list[StepSpan]:
+    """Start and end (epoch s) of every step (asset op) of every run of the instance, from its
+    event log."""
     import dagster as dg
 
     started: dict[tuple[str, str], float] = {}
-    seconds: dict[str, float] = defaultdict(float)
+    spans: list[StepSpan] = []
     kinds = {
         dg.DagsterEventType.STEP_START,
         dg.DagsterEventType.STEP_SUCCESS,
@@ -108,8 +167,8 @@ def _step_seconds(home: Path) -> dict[str, float]:
                 if event.event_type == dg.DagsterEventType.STEP_START:
                     started[step] = entry.timestamp
                 elif step in started:
-                    seconds[event.step_key] += entry.timestamp - started.pop(step)
-    return dict(seconds)
+                    spans.append(StepSpan(event.step_key, started.pop(step), entry.timestamp))
+    return spans
 
 
 def measure(meters: int, start: date, days: int, workdir: Path) -> Figures:
@@ -142,11 +201,13 @@ def measure(meters: int, start: date, days: int, workdir: Path) -> Figures:
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     began = time.perf_counter()
     peak: dict[str, int] = {}
+    samples: list[Sample] = []
     with log.open("w") as output:
         child = subprocess.Popen(command, env=env, stdout=output, stderr=subprocess.STDOUT)
         tree = psutil.Process(child.pid)
         while child.poll() is None:
             sample = tree_memory_by_kind(tree)
+            samples.append(Sample(time.time(), sample))
             if sum(sample.values()) > sum(peak.values()):
                 peak = sample
             time.sleep(SAMPLE_SECONDS)
@@ -156,6 +217,10 @@ def measure(meters: int, start: date, days: int, workdir: Path) -> Figures:
         tail = log.read_text().splitlines()[-20:]
         raise SystemExit(f"backfill of {meters} meters failed:\n" + "\n".join(tail))
     cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    spans = sorted(_step_spans(home), key=lambda span: span.start)
+    seconds: dict[str, float] = defaultdict(float)
+    for span in spans:
+        seconds[span.step] += span.end - span.start
     return Figures(
         meters=meters,
         days=days,
@@ -164,7 +229,8 @@ def measure(meters: int, start: date, days: int, workdir: Path) -> Figures:
         peak_rss_mb=sum(peak.values()) / 2**20,
         peak_by_kind_mb={kind: size / 2**20 for kind, size in sorted(peak.items())},
         readings=Lake(str(lake)).row_count(SILVER_METER_READINGS),
-        step_seconds=_step_seconds(home),
+        step_seconds=dict(seconds),
+        step_memory=step_memory(samples, spans),
     )
 
 
@@ -187,6 +253,15 @@ def report(results: list[Figures]) -> None:
             f"{f.meters} meters, share of wall time by asset step: {shares}; outside any step "
             f"(process start-up, run orchestration): {outside:.0%}; at the memory peak: {at_peak}"
         )
+        print(
+            f"{f.meters} meters, memory by step in the order they ran (MB): backfill process at "
+            "start / peak / end, tree peak"
+        )
+        for step, m in f.step_memory.items():
+            print(
+                f"  {step:<48}{m.backfill_start_mb:>7,.0f}{m.backfill_peak_mb:>7,.0f}"
+                f"{m.backfill_end_mb:>7,.0f}{m.tree_peak_mb:>7,.0f}"
+            )
 
 
 def main() -> None:

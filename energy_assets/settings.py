@@ -23,6 +23,9 @@ if TYPE_CHECKING:
 DEFAULT_START_DATE = date(2024, 1, 1)
 DEFAULT_LAKE_ROOT = Path(__file__).resolve().parents[1] / "lake"
 """The embedded lake: `lake/` in the repository, wherever a command is started from."""
+DEFAULT_CHUNK_READINGS = 250_000
+"""About 3 days of 1,000 meters (a week up to 500 half-hourly meters): the forecasts of a 7-day
+chunk of 1,000 meters peaked at 2 GB, of a 3-day chunk at 1.5 GB."""
 
 
 def lake_root() -> str:
@@ -83,12 +86,14 @@ class DefinitionSettings:
 
 @dataclass(frozen=True)
 class Settings:
-    """What an environment uses: its sources, the simulator's size and the day-ahead issue hour."""
+    """What an environment uses: its sources, the simulator's size, the day-ahead issue hour and
+    the meter readings a chunk of the day-by-day steps holds (`transforms.layers.chunk_days`)."""
 
     sources: tuple[str, ...]
     simulator_seed: int
     simulator_meters: int
     forecast_issue_hour_utc: int
+    chunk_readings: int = DEFAULT_CHUNK_READINGS
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -100,6 +105,9 @@ class Settings:
             simulator_seed=int(os.environ.get("ENERGY_SIM_SEED", "42")),
             simulator_meters=int(os.environ.get("ENERGY_SIM_METERS", "50")),
             forecast_issue_hour_utc=int(os.environ.get("ENERGY_FORECAST_ISSUE_HOUR_UTC", "12")),
+            chunk_readings=int(
+                os.environ.get("ENERGY_CHUNK_READINGS", str(DEFAULT_CHUNK_READINGS))
+            ),
         )
 
 

@@ -213,8 +213,12 @@ class Lake:
         """Replace a window chunk by chunk, one atomic commit per chunk.
 
         Each chunk is written on a helper thread while the next one is computed, so at most two
-        chunks are in memory: memory follows the chunk size, never the window. A failure leaves
-        the chunks already committed in place (each is complete) and nothing of the others.
+        chunks are in memory: memory follows the chunk size, never the window. Once a chunk is
+        written, what Arrow's memory pool keeps of the freed chunks goes back to the system:
+        the pool keeps freed blocks for reuse, and a step of many chunks otherwise grew from
+        chunk to chunk (the forecasts of 14 days of 1,000 meters held 1.9 GB at their end, 1.2
+        GB releasing). A failure leaves the chunks already committed in place (each is
+        complete) and nothing of the others.
         """
         results: list[WriteResult] = []
         with ThreadPoolExecutor(max_workers=1, thread_name_prefix="lake-writer") as writer:
@@ -222,6 +226,7 @@ class Lake:
             for chunk in chunks:
                 if pending is not None:
                     results.append(pending.result())
+                    pa.default_memory_pool().release_unused()
                 pending = writer.submit(
                     self.replace_window, table, chunk.table, chunk.start, chunk.end, extra_predicate
                 )

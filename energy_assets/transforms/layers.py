@@ -1,9 +1,10 @@
 """The work of each layer over a window of days, as plain generators (no Dagster).
 
 Assets consume them (adding checks and metadata) and so does `make bench`, so what is measured is
-what runs. Each generator yields the window in chunks of at most `CHUNK_DAYS` days, each written
-as one atomic Delta commit: memory grows with a chunk, never with the window. Every rule works
-within a meter-day, so the chunk size changes the cost, never the rows.
+what runs. Each generator yields the window in chunks of at most `CHUNK_DAYS` days (fewer for a
+large fleet: `chunk_days`), each written as one atomic Delta commit: memory grows with a chunk,
+never with the window. Every rule works within a meter-day, so the chunk size changes the cost,
+never the rows.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import date, timedelta
 
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from checks.contracts import (
     BRONZE_ANOMALY_LABELS,
@@ -42,6 +44,7 @@ from energy_assets.transforms.unit_evidence import CONTEXT_DAYS
 from ml.features import HISTORY_DAYS, build_consumption_features
 
 CHUNK_DAYS = 7
+MINUTES_PER_DAY = 24 * 60
 EVIDENCE_COLUMNS = [
     "meter_id",
     "interval_start_utc",
@@ -53,6 +56,16 @@ HISTORY_COLUMNS = ["meter_id", "interval_start_utc", "energy_kwh", "day"]
 """What the features' lags read of the silver days before a chunk."""
 WEATHER_CHUNK_DAYS = 31
 """Weather is a few thousand rows a day for all locations: a month per commit keeps it small."""
+
+
+def chunk_days(meters: pa.Table, readings: int) -> int:
+    """Days per chunk for the fleet `meters` so that a chunk holds about `readings` meter readings
+    (each meter's intervals a day from its `interval_minutes`, half-hourly where unknown), from 1
+    to `CHUNK_DAYS`: the chunk of days shrinks as the fleet grows, so a step's memory follows the
+    budget (`ENERGY_CHUNK_READINGS`) rather than the number of meters."""
+    minutes = pc.fill_null(meters.column("interval_minutes"), 30).to_numpy()
+    per_day = float((MINUTES_PER_DAY / minutes.clip(min=1)).sum())
+    return max(1, min(CHUNK_DAYS, int(readings // per_day))) if per_day else CHUNK_DAYS
 
 
 def chunks(start: date, end: date, size: int = CHUNK_DAYS) -> Iterator[tuple[date, date]]:
@@ -101,12 +114,12 @@ def bronze_weather_chunks(received: Sequence[Received], start: date, end: date) 
 
 
 def read_ahead(
-    store: Lake, table: TableContract, start: date, end: date
+    store: Lake, table: TableContract, start: date, end: date, days: int = CHUNK_DAYS
 ) -> Iterator[tuple[date, date, pa.Table]]:
-    """The rows of each chunk of [start, end), strings dictionary-encoded (`Lake.read`), the
-    next chunk read on a helper thread while the caller works on the current one (reading
+    """The rows of each chunk of `days` of [start, end), strings dictionary-encoded (`Lake.read`),
+    the next chunk read on a helper thread while the caller works on the current one (reading
     releases the GIL): at most two chunks in memory."""
-    windows = list(chunks(start, end))
+    windows = list(chunks(start, end, days))
 
     def read(low: date, high: date) -> pa.Table:
         return store.read(table, low, high, encoded_strings=True)
@@ -150,19 +163,20 @@ def silver_readings_chunks(
     start: date,
     end: date,
     pseudonyms: Pseudonymisation | None = None,
+    days: int = CHUNK_DAYS,
 ) -> Iterator[tuple[Chunk, Cleaned]]:
-    """Silver readings of [start, end) from bronze, each chunk judged for unit errors with the
-    bronze readings of `CONTEXT_DAYS` on each side; meter ids pseudonymised first when
-    `pseudonyms` is given (then `meters` are silver's, pseudonymised too)."""
+    """Silver readings of [start, end) from bronze, `days` at a time, each chunk judged for unit
+    errors with the bronze readings of `CONTEXT_DAYS` on each side; meter ids pseudonymised
+    first when `pseudonyms` is given (then `meters` are silver's, pseudonymised too)."""
 
     def pseudonymised(rows: pa.Table) -> pa.Table:
         return rows if pseudonyms is None else pseudonyms.readings(rows)
 
     contexts = evidence_around(
-        store, chunks(start, end), lambda rows: unit_context(pseudonymised(rows), meters)
+        store, chunks(start, end, days), lambda rows: unit_context(pseudonymised(rows), meters)
     )
     for (low, high, received), context in zip(
-        read_ahead(store, BRONZE_METER_READINGS, start, end), contexts, strict=True
+        read_ahead(store, BRONZE_METER_READINGS, start, end, days), contexts, strict=True
     ):
         cleaned = clean_readings(pseudonymised(received), meters, low, high, context=context)
         yield Chunk(low, high, cleaned.table), cleaned
@@ -176,9 +190,15 @@ def silver_weather_chunks(store: Lake, start: date, end: date) -> Iterator[tuple
 
 
 def feature_chunks(
-    store: Lake, meters: pa.Table, start: date, end: date, issue_hour_utc: int
+    store: Lake,
+    meters: pa.Table,
+    start: date,
+    end: date,
+    issue_hour_utc: int,
+    days: int = CHUNK_DAYS,
 ) -> Iterator[Chunk]:
-    """Gold consumption features of [start, end) from silver (with `HISTORY_DAYS` of lags).
+    """Gold consumption features of [start, end) from silver (with `HISTORY_DAYS` of lags), `days`
+    at a time.
 
     Silver readings are read once: each chunk's history is the tail of what was already read,
     only the columns the lags use (`HISTORY_COLUMNS`).
@@ -190,7 +210,7 @@ def feature_chunks(
         HISTORY_COLUMNS,
         encoded_strings=True,
     )
-    for low, high, readings in read_ahead(store, SILVER_METER_READINGS, start, end):
+    for low, high, readings in read_ahead(store, SILVER_METER_READINGS, start, end, days):
         features = build_consumption_features(
             readings, history, store.read(SILVER_WEATHER, low, high), meters, issue_hour_utc
         )

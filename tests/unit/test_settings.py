@@ -4,7 +4,13 @@ from pathlib import Path
 
 import pytest
 
-from energy_assets.settings import BackfillSettings, DefinitionSettings, SourceSettings
+from energy_assets.settings import (
+    DEFAULT_CHUNK_READINGS,
+    BackfillSettings,
+    DefinitionSettings,
+    Settings,
+    SourceSettings,
+)
 
 YAML = """
 http:
@@ -77,3 +83,12 @@ def test_backfills_default_to_one_in_process_run_and_celery_needs_a_broker(
     monkeypatch.setenv("ENERGY_BACKFILL_EXECUTOR", "spark")
     with pytest.raises(ValueError, match="must be one of in_process, celery"):
         BackfillSettings.from_env()
+
+
+def test_the_readings_a_chunk_holds_default_to_the_budget_and_follow_the_environment(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.delenv("ENERGY_CHUNK_READINGS", raising=False)
+    assert Settings.from_env().chunk_readings == DEFAULT_CHUNK_READINGS
+    monkeypatch.setenv("ENERGY_CHUNK_READINGS", "50000")
+    assert Settings.from_env().chunk_readings == 50_000

@@ -45,7 +45,7 @@ from energy_assets.transforms.day_ahead import (
     Predictors,
     forecast_days,
 )
-from energy_assets.transforms.layers import chunks
+from energy_assets.transforms.layers import chunk_days, chunks
 from ml.features import HISTORY_DAYS
 from ml.forecasting.model import region_rows
 
@@ -96,7 +96,7 @@ def day_ahead_forecasts(
     def checked() -> Iterator[Chunk]:
         # Each chunk's rows are screened before the write: rows a blocking check fails go to
         # quarantine with the reason instead of being committed and failing the run after.
-        for low, high in chunks(start, end):
+        for low, high in chunks(start, end, chunk_days(meters, settings.chunk_readings)):
             reads.hold(low, high)
             rows = forecast_days(
                 store,

@@ -31,7 +31,7 @@ from energy_assets.defs.resources import LakeResource
 from energy_assets.defs.tables import key, table_asset, write_checked
 from energy_assets.settings import Settings
 from energy_assets.storage.lake import Chunk
-from energy_assets.transforms.layers import feature_chunks, scorecard_chunks
+from energy_assets.transforms.layers import chunk_days, feature_chunks, scorecard_chunks
 from ml.features import HISTORY_DAYS, LAG_DAYS
 
 
@@ -98,7 +98,14 @@ def consumption_features(
         store,
         GOLD_CONSUMPTION_FEATURES,
         suite,
-        feature_chunks(store, meters, start, end, settings.forecast_issue_hour_utc),
+        feature_chunks(
+            store,
+            meters,
+            start,
+            end,
+            settings.forecast_issue_hour_utc,
+            chunk_days(meters, settings.chunk_readings),
+        ),
         (start, end),
         meters=meters,
         previous_day=store.read(GOLD_CONSUMPTION_FEATURES, start - timedelta(days=1), start),

@@ -25,11 +25,15 @@ from energy_assets.defs.emissions import tracks_emissions
 from energy_assets.defs.partitions import Partitioning, run_window
 from energy_assets.defs.resources import LakeResource
 from energy_assets.defs.tables import key, table_asset, write_checked, write_metadata
-from energy_assets.settings import pseudonymisation
+from energy_assets.settings import Settings, pseudonymisation
 from energy_assets.storage.lake import Chunk
 from energy_assets.storage.quarantine import replace_quarantine
 from energy_assets.transforms.cleaning import current_meters
-from energy_assets.transforms.layers import silver_readings_chunks, silver_weather_chunks
+from energy_assets.transforms.layers import (
+    chunk_days,
+    silver_readings_chunks,
+    silver_weather_chunks,
+)
 
 METERS_CHECKS = CheckSuite(key(SILVER_METERS), [matches_contract(SILVER_METERS)])
 
@@ -66,10 +70,13 @@ def silver_meter_readings(
     pseudonyms = pseudonymisation()
     start, end = run_window(context)
     meters = store.read(SILVER_METERS)
+    chunk_readings = Settings.from_env().chunk_readings
     rejections: list[Rejection] = []
 
     def cleaned_chunks() -> Iterator[Chunk]:
-        for chunk, cleaned in silver_readings_chunks(store, meters, start, end, pseudonyms):
+        for chunk, cleaned in silver_readings_chunks(
+            store, meters, start, end, pseudonyms, chunk_days(meters, chunk_readings)
+        ):
             rejections.extend(cleaned.rejections)
             yield chunk
 

@@ -8,7 +8,16 @@ import sys
 
 import psutil
 
-from bench.end_to_end import process_kind, tree_memory_by_kind
+from bench.end_to_end import (
+    Sample,
+    StepMemory,
+    StepSpan,
+    process_kind,
+    step_memory,
+    tree_memory_by_kind,
+)
+
+MB = 2**20
 
 
 def test_a_dbt_command_is_told_apart_from_other_children() -> None:
@@ -45,3 +54,28 @@ def test_a_forked_child_does_not_count_its_parents_pages_twice() -> None:
         os.close(write)
         os.waitpid(pid, 0)
     assert together < alone + len(ballast) / 2
+
+
+def test_a_steps_memory_is_the_backfill_at_its_start_peak_and_end_and_the_trees_peak() -> None:
+    samples = [
+        Sample(0.0, {"backfill": 100 * MB}),
+        Sample(1.0, {"backfill": 300 * MB, "dbt": 50 * MB}),
+        Sample(2.0, {"backfill": 250 * MB}),
+        Sample(3.0, {"backfill": 250 * MB, "dbt": 400 * MB}),
+    ]
+    memory = step_memory(samples, [StepSpan("gold", 0.0, 2.0), StepSpan("marts", 2.5, 3.0)])
+    assert memory["gold"] == StepMemory(100, 300, 250, 350)
+    assert memory["marts"] == StepMemory(250, 250, 250, 650)
+
+
+def test_a_step_shorter_than_a_sample_gets_the_samples_on_each_side() -> None:
+    samples = [Sample(0.0, {"backfill": 100 * MB}), Sample(1.0, {"backfill": 200 * MB})]
+    assert step_memory(samples, [StepSpan("quick", 0.4, 0.6)]) == {
+        "quick": StepMemory(100, 200, 200, 200)
+    }
+
+
+def test_a_step_of_several_runs_keeps_its_largest_figures() -> None:
+    samples = [Sample(float(t), {"backfill": mb * MB}) for t, mb in enumerate([10, 40, 20, 30])]
+    spans = [StepSpan("silver", 0.0, 1.0), StepSpan("silver", 2.0, 3.0)]
+    assert step_memory(samples, spans) == {"silver": StepMemory(20, 40, 40, 40)}

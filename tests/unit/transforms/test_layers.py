@@ -22,6 +22,7 @@ from energy_assets.transforms.layers import (
     EVIDENCE_COLUMNS,
     bronze_reading_chunks,
     bronze_weather_chunks,
+    chunk_days,
     chunks,
     evidence_around,
     feature_chunks,
@@ -103,3 +104,38 @@ def test_features_of_a_multi_chunk_window_equal_those_built_day_by_day(lake: Lak
 
     assert frame(windowed).equals(frame(daily))
     assert frame(windowed).get_column("lag_7d_kwh").is_not_null().any()
+
+
+def test_a_chunk_holds_fewer_days_as_the_fleet_grows_within_one_and_a_week() -> None:
+    def fleet(half_hourly: int, quarter_hourly: int = 0, unknown: int = 0) -> pa.Table:
+        minutes = [30] * half_hourly + [15] * quarter_hourly + [None] * unknown
+        return pa.table({"interval_minutes": pa.array(minutes, pa.int16())})
+
+    assert chunk_days(fleet(50), 250_000) == CHUNK_DAYS
+    assert chunk_days(fleet(1_000), 250_000) == 5  # 48,000 readings a day
+    assert chunk_days(fleet(500, 500), 250_000) == 3  # 72,000 a day: 15-minute meters weigh double
+    assert chunk_days(fleet(500, unknown=500), 250_000) == 5  # unknown intervals: half-hourly
+    assert chunk_days(fleet(100_000), 250_000) == 1
+    assert chunk_days(fleet(0), 250_000) == CHUNK_DAYS
+
+
+def test_silver_readings_and_features_in_chunks_of_two_days_equal_those_of_a_week(
+    lake: Lake,
+) -> None:
+    meters = lake.read(SILVER_METERS)
+
+    def frame(tables: list) -> pl.DataFrame:
+        rows = pl.concat([pl.from_arrow(t) for t in tables])
+        assert isinstance(rows, pl.DataFrame)
+        return rows.sort("meter_id", "interval_start_utc")
+
+    def built(days: int) -> tuple[pl.DataFrame, pl.DataFrame]:
+        silver = [c.table for c, _ in silver_readings_chunks(lake, meters, START, END, days=days)]
+        features = [c.table for c in feature_chunks(lake, meters, START, END, 12, days=days)]
+        return frame(silver), frame(features)
+
+    (weekly_silver, weekly_features), (silver, features) = built(CHUNK_DAYS), built(2)
+
+    assert (END - START).days > 2 * 2
+    assert silver.equals(weekly_silver)
+    assert features.equals(weekly_features)
