@@ -135,13 +135,17 @@ def with_slot_range(target: pl.DataFrame, ranges: pl.DataFrame) -> pl.DataFrame:
     day's range spans both its own kind's (with Sundays and holidays) and its weekday's: the
     calendar cannot say whether a meter closes then (many offices do, a shop may open as on
     any Friday), and a reading usual for either is not unusual."""
+    judged = target.with_columns(calendar_day_kind()).join(
+        ranges, on=list(SLOT), how="left", maintain_order="left"
+    )
+    if not target["is_bridge_day"].any():
+        return judged.drop("day_kind")
     weekday = ranges.rename(
         {"day_kind": "weekday_kind", "slot_low_kwh": "weekday_low", "slot_high_kwh": "weekday_high"}
     )
     bridge = pl.col("is_bridge_day").fill_null(False)
     return (
-        target.with_columns(calendar_day_kind(), weekday_kind=day_kind())
-        .join(ranges, on=list(SLOT), how="left", maintain_order="left")
+        judged.with_columns(weekday_kind=day_kind())
         .join(
             weekday, on=["meter_id", "local_hour", "weekday_kind"], how="left",
             maintain_order="left",
