@@ -6,14 +6,16 @@ an anomaly:
   expected_consumption`, its named fallback where the model cannot run), with the residual scaled
   robustly per meter, local hour and day type (median and MAD over the history), so a meter whose
   evenings the model always underestimates is not flagged every evening;
-- per day: a small weather regression of the meter's daily kWh on heating and cooling degrees and
-  the day type, fitted robustly on its own history. It does not use lags, so a drop that lasts
-  weeks (theft) does not become the new normal the way it does for a lag-based model.
+- per day: a small weather regression of the meter's daily kWh on the day type and on heating
+  and cooling degrees in proportion to the day type's level, fitted robustly on its own
+  history. It does not use lags, so a drop that lasts weeks (theft) does not become the new
+  normal the way it does for a lag-based model.
 """
 
 from __future__ import annotations
 
 from datetime import date, timedelta
+from typing import NamedTuple
 
 import numpy as np
 import polars as pl
@@ -129,12 +131,35 @@ def slot_ranges(history: pl.DataFrame) -> pl.DataFrame:
 
 
 def with_slot_range(target: pl.DataFrame, ranges: pl.DataFrame) -> pl.DataFrame:
-    """`target` with `slot_low_kwh` and `slot_high_kwh` of its slot (`slot_ranges`)."""
-    return (
-        target.with_columns(calendar_day_kind())
-        .join(ranges, on=list(SLOT), how="left")
-        .drop("day_kind")
+    """`target` with `slot_low_kwh` and `slot_high_kwh` of its slot (`slot_ranges`). A bridge
+    day's range spans both its own kind's (with Sundays and holidays) and its weekday's: the
+    calendar cannot say whether a meter closes then (many offices do, a shop may open as on
+    any Friday), and a reading usual for either is not unusual."""
+    judged = target.with_columns(calendar_day_kind()).join(
+        ranges, on=list(SLOT), how="left", maintain_order="left"
     )
+    if not target["is_bridge_day"].any():
+        return judged.drop("day_kind")
+    weekday = ranges.rename(
+        {"day_kind": "weekday_kind", "slot_low_kwh": "weekday_low", "slot_high_kwh": "weekday_high"}
+    )
+    bridge = pl.col("is_bridge_day").fill_null(False)
+    return (
+        judged.with_columns(weekday_kind=day_kind())
+        .join(
+            weekday, on=["meter_id", "local_hour", "weekday_kind"], how="left",
+            maintain_order="left",
+        )
+        .with_columns(
+            slot_low_kwh=pl.when(bridge)
+            .then(pl.min_horizontal("slot_low_kwh", "weekday_low"))
+            .otherwise("slot_low_kwh"),
+            slot_high_kwh=pl.when(bridge)
+            .then(pl.max_horizontal("slot_high_kwh", "weekday_high"))
+            .otherwise("slot_high_kwh"),
+        )
+        .drop("day_kind", "weekday_kind", "weekday_low", "weekday_high")
+    )  # fmt: skip
 
 
 def daily_consumption(features: pl.DataFrame) -> pl.DataFrame:
@@ -162,6 +187,11 @@ def daily_consumption(features: pl.DataFrame) -> pl.DataFrame:
     )
 
 
+KINDS = 4
+"""Columns of the day-kind part of `_design`: the level of a working day, a Saturday, a bridge
+day, a Sunday or holiday."""
+
+
 def _design(days: dict[str, np.ndarray], with_weather: bool, with_sun: bool = False) -> np.ndarray:
     """The day kind (working day, Saturday, bridge day, else Sunday or holiday: a shop's
     Saturday is neither its weekday nor its Sunday), then the weather and the sun. A kind the
@@ -179,39 +209,95 @@ def _design(days: dict[str, np.ndarray], with_weather: bool, with_sun: bool = Fa
     return np.column_stack(columns)
 
 
-def _held_ratio(x: np.ndarray, y: np.ndarray, coef: np.ndarray, run: int) -> float:
-    """The highest share of its fit the meter held for `run` reference days running (the
-    largest of the rolling minima over the days the fit expects positive), NaN with fewer
-    days: a meter back at a level it already held for days is not news again."""
+class _Fit(NamedTuple):
+    """A daily fit: `coef` over the columns of `_design`, and `kind_levels`, the day kinds'
+    levels that scale its weather terms (`_consumption`)."""
+
+    coef: np.ndarray
+    kind_levels: np.ndarray
+
+
+def _scaled(x: np.ndarray, kind_levels: np.ndarray) -> np.ndarray:
+    """`x` (`_design`) with its weather columns multiplied by each day's kind level (clipped at
+    zero): a linear fit's weather coefficients are then slopes relative to that level."""
+    scaled = x.copy()
+    level = np.clip(x[:, :KINDS] @ kind_levels, 0.0, None)
+    scaled[:, KINDS : KINDS + 2] *= level[:, None]
+    return scaled
+
+
+def _consumption(x: np.ndarray, fit: _Fit, with_sun: bool) -> np.ndarray:
+    """The fit's consumption of each day of `x` (`_design`), the panels' term aside. The
+    weather moves a day in proportion to its kind's level, as heating and cooling follow
+    occupancy: a working day's slope applied to a shop's closed Sunday would expect it to heat
+    like an open day."""
+    columns = x[:, :-1] if with_sun else x
+    coef = fit.coef[:-1] if with_sun else fit.coef
+    if columns.shape[1] > KINDS:
+        columns = _scaled(columns, fit.kind_levels)
+    return np.asarray(columns @ coef)
+
+
+def _predicted(x: np.ndarray, fit: _Fit, with_sun: bool) -> np.ndarray:
+    """The fit's daily kWh of each day of `x`: `_consumption` plus the panels' term."""
+    return _consumption(x, fit, with_sun) + (x[:, -1] * fit.coef[-1] if with_sun else 0.0)
+
+
+REFITS = 3
+"""Fits of the weather scaled by the kinds' levels, each on the levels of the one before (its
+predictions then move by a fraction of a percent)."""
+
+
+def _least_squares(x: np.ndarray, y: np.ndarray, with_weather: bool) -> _Fit:
+    """The `_Fit` of the days of `x` and `y`: least squares of the day kinds (and the sun)
+    alone for the kinds' mean levels, then `REFITS` times of every column, the weather scaled
+    by the kinds' levels of the fit before."""
+    if not with_weather:
+        coef = np.linalg.lstsq(x, y, rcond=None)[0]
+        return _Fit(coef, coef[:KINDS])
+    kinds = np.delete(x, [KINDS, KINDS + 1], axis=1)
+    fit = _Fit(np.linalg.lstsq(kinds, y, rcond=None)[0], np.zeros(KINDS))
+    for _ in range(REFITS):
+        kind_levels = fit.coef[:KINDS]
+        fit = _Fit(np.linalg.lstsq(_scaled(x, kind_levels), y, rcond=None)[0], kind_levels)
+    return fit
+
+
+def _held_ratio(x: np.ndarray, y: np.ndarray, fitted: np.ndarray, run: int) -> float:
+    """The highest share of its fit (`fitted`, per day) the meter held for `run` reference
+    days running (the largest of the rolling minima over the days the fit expects positive),
+    NaN with fewer days: a meter back at a level it already held for days is not news again."""
     if len(y) < run:
         return float("nan")
-    fitted = x @ coef
     share = np.where(fitted > 0, y / np.where(fitted > 0, fitted, 1.0), np.nan)
     windows = np.lib.stride_tricks.sliding_window_view(share, run)
     minima = windows.min(axis=1)
     return float(np.nanmax(minima)) if np.isfinite(minima).any() else float("nan")
 
 
-def _robust_fit(x: np.ndarray, y: np.ndarray, with_sun: bool) -> tuple[np.ndarray, float]:
-    """Least squares, refitted twice without the days beyond 3 robust deviations (a theft of a
-    few weeks in the history is trimmed as long as it is not most of it); the coefficients and
-    the robust spread of the kept days' residuals as a share of their mean fitted consumption
-    (`with_sun`: the last column is the radiation, whose term, the panels' estimated output, is
-    left out of it: a prosumer's net days near zero are not a tiny level)."""
+def _robust_fit(
+    x: np.ndarray, y: np.ndarray, with_weather: bool, with_sun: bool
+) -> tuple[_Fit, float]:
+    """`_least_squares`, refitted twice without the days beyond 3 robust deviations (a theft of
+    a few weeks in the history is trimmed as long as it is not most of it); the fit and the
+    robust spread of the kept days' residuals as a share of their mean fitted
+    consumption (`with_sun`: the last column is the radiation, whose term, the panels'
+    estimated output, is left out of it: a prosumer's net days near zero are not a tiny
+    level)."""
     keep = np.ones(len(y), dtype=bool)
-    coef = np.zeros(x.shape[1])
+    fit = _Fit(np.zeros(x.shape[1]), np.zeros(KINDS))
     spread = 0.0
     for _ in range(3):
-        coef = np.linalg.lstsq(x[keep], y[keep], rcond=None)[0]
-        residual = y - x @ coef
+        fit = _least_squares(x[keep], y[keep], with_weather)
+        residual = y - _predicted(x, fit, with_sun)
         spread = MAD_TO_SD * float(np.median(np.abs(residual[keep] - np.median(residual[keep]))))
         wider = np.abs(residual) <= 3.0 * max(spread, 1e-9) + 1e-9
         if wider.sum() < x.shape[1] + 2:
             break
         keep = wider
-    consumption = x[:, :-1] @ coef[:-1] if with_sun else x @ coef
+    consumption = _consumption(x, fit, with_sun)
     level = float(np.mean(consumption[keep]))
-    return coef, spread / level if level > 0 else float("inf")
+    return fit, spread / level if level > 0 else float("inf")
 
 
 class BaselineFits:
@@ -226,24 +312,22 @@ class BaselineFits:
             pl.col("day").is_between(first, last) & pl.col("energy_kwh").is_not_null()
         ).sort("meter_id", "day")
         self._days = _arrays_by_meter(fits, (*_DESIGN_COLUMNS, "energy_kwh"))
-        self._fitted: dict[tuple[str, bool, bool], tuple[np.ndarray, float, float]] = {}
+        self._fitted: dict[tuple[str, bool, bool], tuple[_Fit, float, float]] = {}
 
     def days(self, meter: str) -> int:
         at = self._days[meter][0] if meter in self._days else slice(0, 0)
         return at.stop - at.start
 
-    def fit(
-        self, meter: str, with_weather: bool, with_sun: bool
-    ) -> tuple[np.ndarray, float, float]:
-        """The coefficients, relative spread and held ratio (`_held_ratio` over `run_days`) of
+    def fit(self, meter: str, with_weather: bool, with_sun: bool) -> tuple[_Fit, float, float]:
+        """The fit (`_Fit`), relative spread and held ratio (`_held_ratio` over `run_days`) of
         `meter`'s fit with that design."""
         key = (meter, with_weather, with_sun)
         if key not in self._fitted:
             days = self._days[meter][1]
             x, y = _design(days, with_weather, with_sun), days["energy_kwh"]
-            coef, spread = _robust_fit(x, y, with_sun)
-            held = _held_ratio(x, y, coef, self._run_days)
-            self._fitted[key] = (coef, spread, held)
+            fit, spread = _robust_fit(x, y, with_weather, with_sun)
+            held = _held_ratio(x, y, _predicted(x, fit, with_sun), self._run_days)
+            self._fitted[key] = (fit, spread, held)
         return self._fitted[key]
 
 
@@ -292,10 +376,10 @@ def daily_baseline(
             helds.append(float("nan"))
             notes.append(f"{fit_days} complete days of history (needs {min_days})")
             continue
-        coef, spread, held = fits.fit(meter, with_weather, with_sun)
-        baseline[at] = _design(columns, with_weather, with_sun) @ coef
+        fit, spread, held = fits.fit(meter, with_weather, with_sun)
+        baseline[at] = _predicted(_design(columns, with_weather, with_sun), fit, with_sun)
         if with_sun:
-            solar_term[at] = columns["radiation_wm2"] * coef[-1]
+            solar_term[at] = columns["radiation_wm2"] * fit.coef[-1]
         spreads.append(spread)
         helds.append(held)
         notes.append(

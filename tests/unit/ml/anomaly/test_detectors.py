@@ -286,3 +286,25 @@ def test_a_reading_at_the_meters_usual_level_for_its_day_kind_is_no_model_residu
     assert model_residual(missed_by_the_model, PARAMS).height == 0
     collapsed = missed_by_the_model.with_columns(energy_kwh=pl.lit(0.1))
     assert model_residual(collapsed, PARAMS).height == 8
+
+
+def test_a_shop_open_on_a_bridge_day_is_judged_against_its_working_days_too() -> None:
+    # Thursday 9 May 2024 a holiday, Friday 10 May a bridge day: this shop opens then, at its
+    # Friday level (1 kWh an hour), which the model, taking the bridge day for a day off,
+    # expected at its Sunday level (0.25).
+    days = [(date(2024, 4, 28), 6, 0.25), (date(2024, 5, 3), 4, 1.0), (date(2024, 5, 10), 4, 1.0)]
+    hours = [
+        {"meter_id": "M1", "interval_start_utc": datetime(d.year, d.month, d.day, h, tzinfo=UTC),
+         "local_hour": h, "local_day_of_week": weekday, "is_holiday": False,
+         "is_bridge_day": d.day == 10, "energy_kwh": level + 0.01 * (h % 3)}
+        for d, weekday, level in days for h in range(9, 17)
+    ]  # fmt: skip
+    history = pl.DataFrame(hours[:16])
+    bridge = pl.DataFrame(hours[16:]).with_columns(
+        interval_minutes=pl.lit(60), residual_z=pl.lit(9.0), expected_source=pl.lit("model")
+    )
+    judged = with_slot_range(bridge, slot_ranges(history))
+    assert judged["interval_start_utc"].equals(bridge["interval_start_utc"])
+    assert model_residual(judged, PARAMS).height == 0
+    tripled = judged.with_columns(energy_kwh=pl.lit(3.0))
+    assert model_residual(tripled, PARAMS).height == 8

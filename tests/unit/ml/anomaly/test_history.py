@@ -199,6 +199,28 @@ def test_the_daily_baseline_learns_from_the_reference_days_it_is_given() -> None
     assert raw["baseline_kwh"][-1] < learnt["baseline_kwh"][-1]
 
 
+def test_weather_moves_a_shops_closed_sunday_in_proportion_to_its_sunday_level() -> None:
+    # A shop: 100 kWh on working days, 60 on Saturdays, 20 on Sundays, each 4% more per
+    # heating degree, within a percent. A working day's slope (4 kWh a degree) would expect a
+    # cold Sunday at 80.
+    n = 63
+    days = [FIRST + timedelta(days=d) for d in range(n)]
+    levels = [100.0 if day.weekday() < 5 else 60.0 if day.weekday() == 5 else 20.0 for day in days]
+    heating = [float((7 * d) % 15) for d in range(n - 1)] + [15.0]
+    daily = pl.DataFrame(
+        {"meter_id": ["M1"] * n, "day": days,
+         "energy_kwh": [v * (1 + 0.04 * h) * (1 + 0.01 * (-1) ** (d // 2))
+                        for d, (v, h) in enumerate(zip(levels, heating, strict=True))],
+         "heating_degree_c": heating, "cooling_degree_c": [0.0] * n,
+         "radiation_wm2": [100.0] * n, "is_working_day": [d.weekday() < 5 for d in days],
+         "is_saturday": [d.weekday() == 5 for d in days], "is_bridge_day": [False] * n}
+    )  # fmt: skip
+    assert days[-1].weekday() == 6
+    baselines = daily_baseline(daily, days[-1], baseline_fits(daily, days[-1], 56, 1), 10)
+    assert baselines["baseline_kwh"][-1] == pytest.approx(20.0 * 1.6, rel=0.03)
+    assert baselines["baseline_spread"][-1] < 0.02
+
+
 def test_a_level_that_moved_up_and_stays_is_a_level_shift_after_three_days() -> None:
     days = [FIRST + timedelta(days=d) for d in range(10)]
     baselines = pl.DataFrame(
