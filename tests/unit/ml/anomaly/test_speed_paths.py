@@ -8,6 +8,8 @@ from datetime import UTC, date, datetime, timedelta
 import numpy as np
 import polars as pl
 import pyarrow as pa
+import pytest
+from sklearn.ensemble import IsolationForest
 
 from ml.anomaly.consequences import CONSEQUENCE_DAYS
 from ml.anomaly.detection import detect_day, detect_days
@@ -52,11 +54,19 @@ def test_a_window_that_jumps_back_is_read_whole() -> None:
     assert again.height == 5
 
 
-def test_isolation_scores_are_scikit_learns() -> None:
-    rng = np.random.default_rng(0)
-    forest = _fitted(0, rng.normal(size=(500, 7)))
-    rows = rng.normal(size=(40, 7)) * 2
-    assert np.array_equal(_scores(forest, rows), -forest.score_samples(rows))
+@pytest.mark.parametrize("history_days", [1100, 120])
+def test_the_forest_and_its_scores_are_scikit_learns(history_days: int) -> None:
+    rng = np.random.default_rng(history_days)
+    train = rng.normal(size=(history_days, 7))
+    rows = np.vstack([train[:20], rng.normal(size=(40, 7)) * 2])
+    ours = _fitted(5, train)
+    theirs = IsolationForest(n_estimators=100, random_state=5).fit(train)
+    assert all(
+        np.array_equal(a.tree_.threshold, b.tree_.threshold)
+        and np.array_equal(a.tree_.feature, b.tree_.feature)
+        for a, b in zip(ours.trees, theirs.estimators_, strict=True)
+    )
+    assert np.array_equal(_scores(ours, rows), -theirs.score_samples(rows))
 
 
 def _fleet(days: int, first: date) -> pl.DataFrame:
