@@ -1,9 +1,10 @@
-"""Anomaly detection of one UTC day: every detector, events, explanations, gold rows.
+"""Anomaly detection of UTC days: every detector, events, explanations, gold rows.
 
-`detect_day` is what the `gold/anomalies` asset calls per day. Its inputs are gold consumption
-features with the model's expectation already attached (`with_expectation`), so the Dagster side
-only reads, loads the week's model and writes. Whatever a meter lacks (no model, missing weather,
-a day of history) only stands down the detectors that need it; the day's `notes` say which.
+`detect_days` is what the `gold/anomalies` asset calls per chunk of days (`detect_day` judges
+one). Its inputs are gold consumption features with the model's expectation already attached
+(`with_expectation`), so the Dagster side only reads, loads the week's model and writes.
+Whatever a meter lacks (no model, missing weather, a day of history) only stands down the
+detectors that need it; each day's `notes` say which.
 """
 
 from __future__ import annotations
