@@ -92,6 +92,9 @@ def model_frame(inputs: pl.DataFrame) -> pd.DataFrame:
 
 _LOADED: dict[tuple[str, str, str, int], forecasting.Predictor] = {}
 """The numbered model versions this process loaded (`load_predictor`), by `_version_key`."""
+MAX_LOADED = 64
+"""Versions kept loaded (a year of weekly models and more); the oldest loaded goes first, so a
+long-lived process (the forecast endpoint) does not keep every model it ever served."""
 NUMBERED_VERSION = re.compile(r"models:/(?P<name>[^/@]+)/(?P<version>\d+)")
 
 
@@ -131,6 +134,8 @@ def load_predictor(model_uri: str) -> forecasting.Predictor:
 
     if key is not None:
         _LOADED[key] = predictor
+        while len(_LOADED) > MAX_LOADED:
+            del _LOADED[next(iter(_LOADED))]
     return predictor
 
 

@@ -11,6 +11,7 @@ import mlflow
 import pytest
 from mlflow import MlflowClient
 
+import ml.tracking as ml_tracking
 from energy_assets.defs.resources import MlflowResource
 from energy_assets.storage.lake import Lake
 from ml.tracking import PARTITION_TAG, load_predictor, model_for_partition
@@ -106,3 +107,16 @@ def test_a_model_registered_again_under_its_old_numbers_is_not_served_the_old_ve
     assert _register(registry, tmp_path, "2024-01-01") == "1"
     assert load_predictor("models:/m/1") is not first
     assert loads == ["models:/m/1", "models:/m/1"]
+
+
+def test_the_oldest_loaded_version_makes_room_for_a_new_one(
+    registry: MlflowClient, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    loads = _counting_loads(monkeypatch)
+    monkeypatch.setattr(ml_tracking, "_LOADED", {})
+    monkeypatch.setattr(ml_tracking, "MAX_LOADED", 2)
+    for _ in range(3):
+        _register(registry, tmp_path, "2024-01-01")
+    for version in ("1", "2", "3", "3", "1"):
+        load_predictor(f"models:/m/{version}")
+    assert loads == ["models:/m/1", "models:/m/2", "models:/m/3", "models:/m/1"]
