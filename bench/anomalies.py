@@ -38,7 +38,7 @@ from ml.anomaly.detection import (
     CHUNK_DAYS,
     INPUT_COLUMNS,
     UNIT_LOOKBACK_DAYS,
-    detect_day,
+    detect_days,
     history_days,
 )
 from ml.anomaly.evaluation import false_events, score_events, started_in_window
@@ -117,7 +117,7 @@ def detect(
     cadence: str,
     params: AnomalyParams,
 ) -> pl.DataFrame:
-    """Gold `anomalies` rows of [start, end), day by day as the asset computes them."""
+    """Gold `anomalies` rows of [start, end), chunk by chunk as the asset computes them."""
     meters = _frame(store, SILVER_METERS, None, None, ["meter_id", "can_export"])
     lookback = timedelta(days=history_days(params))
     columns = sorted({*GOLD_COLUMNS, *INPUT_COLUMNS})
@@ -163,12 +163,11 @@ def detect(
             .group_by("meter_id", "day")
             .agg(pl.col("is_unit_corrected").any())
         )
-        for day in days_in(low, high):
-            recent = [f for f in found[-CONSEQUENCE_DAYS:] if f.height]
-            detection = detect_day(
-                features, meters, unit_days, day,
-                params, now, raised=pl.concat(recent) if recent else None, weeks=weeks,
-            )  # fmt: skip
+        recent = [f for f in found[-CONSEQUENCE_DAYS:] if f.height]
+        for detection in detect_days(
+            features, meters, unit_days, list(days_in(low, high)),
+            params, now, raised=pl.concat(recent) if recent else None, weeks=weeks,
+        ):  # fmt: skip
             table = pl.from_arrow(detection.table)
             assert isinstance(table, pl.DataFrame)
             found.append(table)

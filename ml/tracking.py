@@ -9,6 +9,7 @@ champion on the new run's held-out days, and the decision is logged on the run.
 from __future__ import annotations
 
 import json
+import re
 import tempfile
 from dataclasses import dataclass, field
 from importlib.metadata import version
@@ -89,13 +90,52 @@ def model_frame(inputs: pl.DataFrame) -> pd.DataFrame:
     return inputs.select([pl.col(c).cast(pl.Float64) for c in MODEL_INPUTS]).to_pandas()
 
 
+_LOADED: dict[tuple[str, str, str, int], forecasting.Predictor] = {}
+"""The numbered model versions this process loaded (`load_predictor`), by `_version_key`."""
+MAX_LOADED = 64
+"""Versions kept loaded (a year of weekly models and more); the oldest loaded goes first, so a
+long-lived process (the forecast endpoint) does not keep every model it ever served."""
+NUMBERED_VERSION = re.compile(r"models:/(?P<name>[^/@]+)/(?P<version>\d+)")
+
+
+def _version_key(model_uri: str) -> tuple[str, str, str, int] | None:
+    """The registry URI, `model_uri`, and its version's run id and creation time, when
+    `model_uri` names a numbered version (`models:/<name>/<version>`): what such a version is
+    is fixed when it is created, and a registry rebuilt at the same place (numbered from 1
+    again) has other runs and times. None for an alias (it moves) or an unknown version."""
+    numbered = NUMBERED_VERSION.fullmatch(model_uri)
+    if numbered is None:
+        return None
+    try:
+        version = MlflowClient().get_model_version(numbered["name"], numbered["version"])
+    except MlflowException:
+        return None
+    return (
+        mlflow.get_registry_uri(),
+        model_uri,
+        str(version.run_id),
+        int(version.creation_timestamp),
+    )
+
+
 def load_predictor(model_uri: str) -> forecasting.Predictor:
-    """A registered model as a `forecasting.Predictor` (model input rows to kWh quantiles)."""
+    """A registered model as a `forecasting.Predictor` (model input rows to kWh quantiles).
+
+    A numbered version is loaded once per process (`_version_key`): the forecasts, the
+    anomalies and the backtest of one run, each asking for the same period models, share
+    them. An alias is loaded each time."""
+    key = _version_key(model_uri)
+    if key is not None and key in _LOADED:
+        return _LOADED[key]
     model = mlflow.pyfunc.load_model(model_uri)
 
     def predictor(inputs: pl.DataFrame) -> np.ndarray:
         return np.asarray(model.predict(model_frame(inputs))[list(OUTPUTS)], dtype=np.float64)
 
+    if key is not None:
+        _LOADED[key] = predictor
+        while len(_LOADED) > MAX_LOADED:
+            del _LOADED[next(iter(_LOADED))]
     return predictor
 
 
@@ -270,16 +310,21 @@ PARTITION_TAG = "dagster_partition"
 
 def model_for_partition(model_name: str, partition: str) -> LoggedModel | None:
     """The latest registered version trained for a training partition (tagged `PARTITION_TAG`),
-    or None when that partition has no model."""
+    or None when that partition has no model. The registry picks it (a filter on the tag, the
+    highest version first): listing every version of the model, with all their tags, for each
+    period of a run cost more than loading the model."""
     client = MlflowClient()
     try:
-        versions = client.search_model_versions(f"name = '{model_name}'")
+        versions = client.search_model_versions(
+            f"name = '{model_name}' AND tags.{PARTITION_TAG} = '{partition}'",
+            max_results=1,
+            order_by=["version_number DESC"],
+        )
     except MlflowException:
         return None
-    matching = [v for v in versions if v.tags.get(PARTITION_TAG) == partition]
-    if not matching:
+    if not versions:
         return None
-    latest = max(matching, key=lambda v: int(v.version))
+    latest = versions[0]
     return LoggedModel(
         str(latest.run_id), f"models:/{model_name}/{latest.version}", str(latest.version)
     )

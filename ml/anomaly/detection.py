@@ -1,9 +1,10 @@
-"""Anomaly detection of one UTC day: every detector, events, explanations, gold rows.
+"""Anomaly detection of UTC days: every detector, events, explanations, gold rows.
 
-`detect_day` is what the `gold/anomalies` asset calls per day. Its inputs are gold consumption
-features with the model's expectation already attached (`with_expectation`), so the Dagster side
-only reads, loads the week's model and writes. Whatever a meter lacks (no model, missing weather,
-a day of history) only stands down the detectors that need it; the day's `notes` say which.
+`detect_days` is what the `gold/anomalies` asset calls per chunk of days (`detect_day` judges
+one). Its inputs are gold consumption features with the model's expectation already attached
+(`with_expectation`), so the Dagster side only reads, loads the week's model and writes.
+Whatever a meter lacks (no model, missing weather, a day of history) only stands down the
+detectors that need it; each day's `notes` say which.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from typing import Any
 import polars as pl
 import pyarrow as pa
 
-from ml.anomaly.consequences import explained_by_earlier, raised_events
+from ml.anomaly.consequences import CONSEQUENCE_DAYS, explained_by_earlier, raised_events
 from ml.anomaly.events import Event, consolidate, event_rows, merge_flags
 from ml.anomaly.expectation import daily_baseline, daily_consumption
 from ml.anomaly.params import AnomalyParams
@@ -162,19 +163,101 @@ def detect_day(
     raised: pl.DataFrame | None = None,
     weeks: dict[date, WeekHistory] | None = None,
 ) -> DayDetection:
-    """Gold `anomalies` rows of `day`.
+    """Gold `anomalies` rows of `day`: `detect_days` of that one day."""
+    return detect_days(
+        features, meters, unit_days, [day], params, detected_at, verdicts, raised, weeks
+    )[0]
 
-    `features`: `ml.anomaly.history.expectation_from_clean_history` rows of `day` and the
-    `history_days(params)` days before, or of a range holding them (the other days are not
-    read; `is_excluded` marks what no expectation learns from);
+
+@dataclass(frozen=True)
+class _WeekFrames:
+    """What every judged day of one week reads, computed once for the week's judged days up to
+    `last`: the meters' `can_export`; the interval rows of the Monday's eve to `last` scored by
+    the week's history, with `can_export`; those of the Monday to `last` as sent and clean
+    (`without_excluded`), and their `daily_consumption`. A day's slice of each is what a pass
+    over that day alone computes: every column is per interval or per meter-day."""
+
+    week: WeekHistory
+    exports: pl.DataFrame
+    scored: pl.DataFrame
+    sent: pl.DataFrame
+    clean: pl.DataFrame
+    daily: pl.DataFrame
+
+
+def _week_frames(
+    features: pl.DataFrame, meters: pl.DataFrame, week: WeekHistory, last: date
+) -> _WeekFrames:
+    monday = week.monday
+    window = features.filter(pl.col("day").is_between(monday - timedelta(days=1), last))
+    exports = meters.select("meter_id", "can_export")
+    scored = week.scored(window.sort("meter_id", "interval_start_utc")).join(
+        exports, on="meter_id", how="left"
+    )
+    sent = features.filter(pl.col("day").is_between(monday, last))
+    return _WeekFrames(week, exports, scored, sent, without_excluded(sent), daily_consumption(sent))
+
+
+def detect_days(
+    features: pl.DataFrame,
+    meters: pl.DataFrame,
+    unit_days: pl.DataFrame,
+    days: list[date],
+    params: AnomalyParams,
+    detected_at: datetime,
+    verdicts: dict[str, str] | None = None,
+    raised: pl.DataFrame | None = None,
+    weeks: dict[date, WeekHistory] | None = None,
+) -> list[DayDetection]:
+    """Gold `anomalies` rows of each of `days` (ascending), equal to judging them one after
+    the other: what a week's days share (`_WeekFrames`) is computed once per week, not per day.
+
+    `features`: `ml.anomaly.history.expectation_from_clean_history` rows of `days` and the
+    `history_days(params)` days before the first, or of a range holding them (the other days
+    are not read; `is_excluded` marks what no expectation learns from);
     `meters`: `meter_id`, `can_export`; `unit_days`: per meter-day `is_unit_corrected` (silver)
-    over the `UNIT_LOOKBACK_DAYS` up to `day`; `verdicts`: acknowledged event ids (feedback);
-    `raised`: gold `anomalies` rows of the `CONSEQUENCE_DAYS` before `day`, whose after-effects
-    are not raised again; `weeks`: the `WeekHistory` of the day's week, kept by the caller over a
-    run of days (learnt from `features` when missing).
+    over the `UNIT_LOOKBACK_DAYS` up to the last day; `verdicts`: acknowledged event ids
+    (feedback); `raised`: gold `anomalies` rows of the `CONSEQUENCE_DAYS` before the first day,
+    whose after-effects are not raised again (each day's rows join them for the days after it);
+    `weeks`: the `WeekHistory` of the week being judged, kept by the caller over a run of days
+    (learnt from `features` when missing).
     """
-    monday = monday_of(day)
     solar = frozenset(meters.filter(pl.col("can_export"))["meter_id"].to_list())
+    earlier = [] if raised is None else [raised]
+    found: list[DayDetection] = []
+    frames: _WeekFrames | None = None
+    for day in days:
+        monday = monday_of(day)
+        if frames is None or frames.week.monday != monday:
+            frames = _week_frames(
+                features, meters, _week(features, monday, params, solar, weeks),
+                max(d for d in days if monday_of(d) == monday),
+            )  # fmt: skip
+        recent = (
+            pl.concat(earlier, how="vertical_relaxed").filter(
+                pl.col("day") >= day - timedelta(days=CONSEQUENCE_DAYS)
+            )
+            if earlier
+            else None
+        )
+        found.append(
+            _detect(frames, day, solar, unit_days, params, detected_at, verdicts or {}, recent)
+        )
+        rows = pl.from_arrow(found[-1].table)
+        assert isinstance(rows, pl.DataFrame)
+        earlier.append(rows)
+    return found
+
+
+def _week(
+    features: pl.DataFrame,
+    monday: date,
+    params: AnomalyParams,
+    solar: frozenset[str],
+    weeks: dict[date, WeekHistory] | None,
+) -> WeekHistory:
+    """The `WeekHistory` of `monday`: the one `weeks` keeps, else learnt from `features`
+    (and kept in `weeks` instead of the previous week's)."""
     week = (weeks or {}).get(monday) or week_history(
         features.filter(
             pl.col("day").is_between(monday - timedelta(days=params.baseline_days + 1), monday)
@@ -184,28 +267,39 @@ def detect_day(
     if weeks is not None:
         weeks.clear()
         weeks[monday] = week
-    window = features.filter(pl.col("day").is_between(day - timedelta(days=1), day))
-    scored = week.scored(window.sort("meter_id", "interval_start_utc")).join(
-        meters.select("meter_id", "can_export"), on="meter_id", how="left"
-    )
+    return week
+
+
+def _detect(
+    frames: _WeekFrames,
+    day: date,
+    solar: frozenset[str],
+    unit_days: pl.DataFrame,
+    params: AnomalyParams,
+    detected_at: datetime,
+    verdicts: dict[str, str],
+    raised: pl.DataFrame | None,
+) -> DayDetection:
+    """Gold `anomalies` rows of `day`, a day of the week of `frames`."""
+    week = frames.week
+    scored = frames.scored.filter(pl.col("day").is_between(day - timedelta(days=1), day))
     midnight = datetime.combine(day, datetime.min.time()).replace(tzinfo=UTC)
     events = [
         e
         for e in merge_flags(interval_flags(scored, params), params.merge_gap_minutes)
         if e.end > midnight
     ]
-    this_week = features.filter(pl.col("day").is_between(monday, day))
-    daily = pl.concat([week.daily, daily_consumption(this_week)]).filter(
+    daily = pl.concat([week.daily, frames.daily.filter(pl.col("day") <= day)]).filter(
         pl.col("day") >= day - timedelta(days=params.baseline_days + 1)
     )
     baselines = daily_baseline(daily, day, week.fits, params.min_baseline_days, solar).join(
-        meters.select("meter_id", "can_export"), on="meter_id", how="left"
+        frames.exports, on="meter_id", how="left"
     )
     events += _day_events(day, baselines, unit_days, params)
     recent = pl.concat(
         [
-            without_excluded(this_week.filter(pl.col("day") < day)),
-            this_week.filter(pl.col("day") == day),
+            frames.clean.filter(pl.col("day") < day),
+            frames.sent.filter(pl.col("day") == day),
         ]
     )
     events += _unusual_events(day, recent, baselines, week, params)
@@ -213,7 +307,7 @@ def detect_day(
     kept = consolidate(events)
     if raised is not None:
         kept = explained_by_earlier(kept, raised_events(raised))
-    table = event_rows(kept, today, day, detected_at, verdicts or {}, params)
+    table = event_rows(kept, today, day, detected_at, verdicts, params)
     return DayDetection(table, _notes(today, baselines.filter(pl.col("day") == day)))
 
 

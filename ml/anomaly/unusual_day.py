@@ -82,6 +82,25 @@ def _standardised(profiles: pl.DataFrame, scales: pl.DataFrame) -> pl.DataFrame:
     )
 
 
+TREES = 100
+MAX_SAMPLES = 256
+"""Rows each tree is grown on (scikit-learn's `max_samples="auto"`)."""
+MAX_SEED = np.iinfo(np.int32).max
+
+
+@dataclass(frozen=True)
+class Forest:
+    """An Isolation Forest: each tree, the feature columns it reads, and what scoring needs of
+    it (each node's depth and the average path length of its samples, `_average_path_length`),
+    with the rows each tree was grown on."""
+
+    trees: list[Any]
+    features: list[np.ndarray]
+    depths: list[np.ndarray]
+    averages: list[np.ndarray]
+    max_samples: int
+
+
 @dataclass(frozen=True)
 class WeekForest:
     """What the unusual-day detector learns from the history before a Monday: each meter's
@@ -89,44 +108,65 @@ class WeekForest:
     least `min_days` of them, and each such meter's highest score there."""
 
     scales: pl.DataFrame
-    forest: Any
+    forest: Forest
     history_max: pl.DataFrame
 
 
-def _fitted(seed: int, train: np.ndarray) -> Any:
-    """An Isolation Forest of 100 trees on `train`, fitted without scikit-learn's parameter
-    checks (the same trees; the checks cost more than the fit on a thousand rows)."""
+def _fitted(seed: int, train: np.ndarray) -> Forest:
+    """The forest scikit-learn's `IsolationForest(n_estimators=TREES, random_state=seed)` fits
+    on `train`, grown without its per-tree cloning and input checks (a third of its time on a
+    thousand rows, once a week): the same draws in the same order (the regression target, each
+    tree's seed, its features, its rows), each tree grown on its rows alone, which is what
+    scikit-learn's 0/1 weights on every row grow; a test compares trees and scores with it."""
     import sklearn
-    from sklearn.ensemble import IsolationForest
+    from sklearn.ensemble._iforest import _average_path_length
+    from sklearn.tree import ExtraTreeRegressor
+    from sklearn.utils.random import sample_without_replacement
 
+    x = np.ascontiguousarray(train, dtype=np.float32)
+    rows, columns = x.shape
+    target = np.asarray(np.random.RandomState(seed).uniform(size=rows))
+    samples = min(MAX_SAMPLES, rows)
+    depth = int(np.ceil(np.log2(max(samples, 2))))
+    trees, features, depths, averages = [], [], [], []
     with sklearn.config_context(skip_parameter_validation=True, assume_finite=True):
-        return IsolationForest(n_estimators=100, random_state=seed).fit(train)
+        for tree_seed in np.random.RandomState(seed).randint(MAX_SEED, size=TREES):
+            tree = ExtraTreeRegressor(
+                max_depth=depth,
+                max_features=1,
+                splitter="random",
+                random_state=np.random.RandomState(tree_seed).randint(MAX_SEED),
+            )
+            draws = np.random.RandomState(tree_seed)
+            features.append(sample_without_replacement(columns, columns, random_state=draws))
+            grown_on = np.sort(sample_without_replacement(rows, samples, random_state=draws))
+            tree._fit(x[grown_on], target[grown_on], check_input=False)
+            trees.append(tree)
+            depths.append(tree.tree_.compute_node_depths())
+            averages.append(_average_path_length(tree.tree_.n_node_samples))
+    return Forest(trees, features, depths, averages, samples)
 
 
-def _scores(forest: Any, x: np.ndarray) -> np.ndarray:
-    """`forest.score_samples(x)` negated (0.5 ordinary, near 1 isolated at once), computed as
-    scikit-learn does but in one loop over the trees' arrays: its per-tree dispatch was most of
-    the detector's time on a few dozen rows."""
+def _scores(forest: Forest, x: np.ndarray) -> np.ndarray:
+    """scikit-learn's `score_samples(x)` negated (0.5 ordinary, near 1 isolated at once),
+    computed as it does but in one loop over the trees' arrays: its per-tree dispatch was most
+    of the detector's time on a few dozen rows."""
     from sklearn.ensemble._iforest import _average_path_length
 
     rows = np.ascontiguousarray(x, dtype=np.float32)
     depths = np.zeros(len(rows))
     for tree, features, path, average in zip(
-        forest.estimators_,
-        forest.estimators_features_,
-        forest._decision_path_lengths,
-        forest._average_path_length_per_tree,
-        strict=True,
+        forest.trees, forest.features, forest.depths, forest.averages, strict=True
     ):
         leaves = tree.tree_.apply(np.ascontiguousarray(rows[:, features]))
         depths += path[leaves] + average[leaves] - 1.0
-    denominator = len(forest.estimators_) * _average_path_length([forest._max_samples])
+    denominator = len(forest.trees) * _average_path_length([forest.max_samples])
     return np.asarray(
         2 ** (-np.divide(depths, denominator, out=np.ones_like(depths), where=denominator != 0))
     ).ravel()
 
 
-def _scored(forest: Any, rows: pl.DataFrame) -> pl.DataFrame:
+def _scored(forest: Forest, rows: pl.DataFrame) -> pl.DataFrame:
     scores = _scores(forest, rows.select(FEATURES).to_numpy()) if rows.height else np.zeros(0)
     return rows.with_columns(isolation_score=pl.Series(scores, dtype=pl.Float64))
 

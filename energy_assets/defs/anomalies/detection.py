@@ -1,9 +1,9 @@
 """Explained anomalies per day (`gold/anomalies`); their evaluation is in `evaluation.py`.
 
 The detection work is in `ml/anomaly/`; these assets read the gold features, attach what the
-week's day-ahead model expects under the observed weather, call `detect_day` per day, write, and
-report. A day without inputs is a warning naming it, never an empty day written silently, and
-never a failure of the other days of the range.
+week's day-ahead model expects under the observed weather, call `detect_days` per chunk of days,
+write, and report. A day without inputs is a warning naming it, never an empty day written
+silently, and never a failure of the other days of the range.
 """
 
 from collections import Counter
@@ -56,7 +56,7 @@ from ml.anomaly.detection import (
     CHUNK_DAYS,
     INPUT_COLUMNS,
     UNIT_LOOKBACK_DAYS,
-    detect_day,
+    detect_days,
     history_days,
 )
 from ml.anomaly.history import (
@@ -251,35 +251,28 @@ def anomalies(
                 known[:] = [pl.concat([*kept, fresh])]
                 features = mark_excluded(known[0], leave_out)
             unit_days = _unit_days(silver, low - timedelta(days=UNIT_LOOKBACK_DAYS))
-            days = []
+            judged: dict[date, int] = {}
             for day in days_in(low, high):
                 today = raw.filter(pl.col("day") == day)
                 inputs.observe(today.to_arrow(), CheckContext(meters=meters))
                 if not inputs.outcomes["inputs_present"][-1].passed:
                     days_without_inputs.append(day.isoformat())
                     continue
-                recent = pl.concat(raised, how="vertical_relaxed").filter(
-                    pl.col("day") >= day - timedelta(days=CONSEQUENCE_DAYS)
-                )
-                detection = detect_day(
-                    features,
-                    meter_frame,
-                    unit_days,
-                    day,
-                    params,
-                    detected_at,
-                    acknowledged,
-                    recent,
-                    weeks,
-                )
-                raised.append(_frame(detection.table))
-                severe.append(
-                    severe_share(detection.table, today["meter_id"].n_unique(), params.severe_share)
-                )
+                judged[day] = today["meter_id"].n_unique()
+            recent = pl.concat(raised, how="vertical_relaxed").filter(
+                pl.col("day") >= low - timedelta(days=CONSEQUENCE_DAYS)
+            )
+            detections = detect_days(
+                features, meter_frame, unit_days, list(judged), params, detected_at,
+                acknowledged, recent, weeks,
+            )  # fmt: skip
+            raised[:] = [recent, *(_frame(d.table) for d in detections)]
+            for (day, meter_count), detection in zip(judged.items(), detections, strict=True):
+                severe.append(severe_share(detection.table, meter_count, params.severe_share))
                 types.update(detection.table["anomaly_type"].to_pylist())
                 notes[day.isoformat()] = detection.notes
-                days.append(detection.table)
-            table = pa.concat_tables(days) if days else GOLD_ANOMALIES.schema.empty_table()
+            tables = [d.table for d in detections]
+            table = pa.concat_tables(tables) if tables else GOLD_ANOMALIES.schema.empty_table()
             yield Chunk(low, high, table)
 
     # The contract check screens each chunk before it is written; refused rows go to quarantine.
