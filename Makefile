@@ -7,6 +7,10 @@ VENV := .venv
 BIN := $(VENV)/bin
 
 export DAGSTER_HOME := $(CURDIR)/.dagster_home
+# A range run's planned events (and a ranged step's materializations) stored 1,000 per
+# transaction, for the runs `make dev`'s UI and daemon launch as for `energy-lake`
+# (`energy_assets.cli.EVENT_BATCH_SIZE`; `energy_assets/defs/instance_storage.py` writes a batch).
+export DAGSTER_EVENT_BATCH_SIZE := 1000
 # The project's own tools first for every target and what it starts (dbt, uvicorn, ...), from a
 # shell that has no virtual environment on PATH.
 export PATH := $(CURDIR)/$(BIN):$(PATH)

@@ -153,8 +153,33 @@ class OpenSqliteEventLogStorage(SqliteEventLogStorage):
                     ).scalars()
                 )
                 self._store_asset_event_tags(index_conn, events, event_ids)
-                for event, event_id in zip(events, event_ids, strict=True):
-                    self._store_asset_event(index_conn, event, event_id)
+                for asset_key, values in self._asset_rows(index_conn, events, event_ids).items():
+                    self._store_asset_row(index_conn, asset_key, values)
+
+    def _asset_rows(
+        self, conn: Connection, events: Sequence[EventLogEntry], event_ids: Sequence[int]
+    ) -> dict[str, dict[str, Any]]:
+        """Each asset's row in the index after the batch's events, one update per asset instead
+        of one per event: a ranged step of 22 dbt assets over a year stores 8,052
+        materializations, and each made Dagster serialize the event again for a row the next one
+        overwrote. An event sets the columns of its kind (`_get_asset_entry_values`): read from
+        the latest event back, an event whose kind a later event of its asset already set
+        changes nothing, and a later value wins."""
+        has_index_cols = self._has_asset_key_index_cols_on_connection(conn)
+        rows: dict[str, dict[str, Any]] = {}
+        kinds_seen: set[tuple[str, object]] = set()
+        for event, event_id in zip(reversed(events), reversed(event_ids), strict=True):
+            dagster_event = event.dagster_event
+            if not (dagster_event and dagster_event.asset_key):
+                continue
+            asset_key = dagster_event.asset_key.to_string()
+            if (asset_key, dagster_event.event_type) in kinds_seen:
+                continue
+            kinds_seen.add((asset_key, dagster_event.event_type))
+            values = self._get_asset_entry_values(event, event_id, has_index_cols)
+            if values:
+                rows[asset_key] = {**values, **rows.get(asset_key, {})}
+        return rows
 
     def has_table(self, table_name: str) -> bool:
         """Dagster asks for every materialization (its tags table), each time with a new engine:
@@ -173,18 +198,20 @@ class OpenSqliteEventLogStorage(SqliteEventLogStorage):
         return column_name in self._asset_key_columns_seen
 
     def _store_asset_event(self, conn: Connection, event: EventLogEntry, event_id: int) -> None:
-        """The asset's row in the index, updated first and inserted only when missing. Dagster
-        inserts first and updates on the integrity error: every event of an asset but its first
-        paid for a failed insert and its exception (about a fifth of an event's CPU)."""
+        """The asset's row in the index after one event stored on its own."""
         dagster_event = event.dagster_event
         if not (dagster_event and dagster_event.asset_key):
             return
         values = self._get_asset_entry_values(
             event, event_id, self._has_asset_key_index_cols_on_connection(conn)
         )
-        if not values:
-            return
-        asset_key = dagster_event.asset_key.to_string()
+        if values:
+            self._store_asset_row(conn, dagster_event.asset_key.to_string(), values)
+
+    def _store_asset_row(self, conn: Connection, asset_key: str, values: dict[str, Any]) -> None:
+        """The asset's row in the index, updated first and inserted only when missing. Dagster
+        inserts first and updates on the integrity error: every event of an asset but its first
+        paid for a failed insert and its exception (about a fifth of an event's CPU)."""
         update = (
             AssetKeyTable.update().values(**values).where(AssetKeyTable.c.asset_key == asset_key)
         )

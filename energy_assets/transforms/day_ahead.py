@@ -198,10 +198,11 @@ def _period_model(
 
 
 def _own_day_profiles(forecasts: pl.DataFrame, history: pl.DataFrame) -> pl.DataFrame:
-    """`forecasts` of several target days with each fallback of `fallback_forecasts` recomputed
+    """`forecasts` of several target days with each fallback of `fallback_forecasts` computed
     from its own day's history (the `PROFILE_DAYS` whole days before its issue day), as a
     forecast of that day alone computes it: profiles over the history of every day held would
-    reach into later days."""
+    reach into later days. `forecast_days` gives `forecast` no history, so this is the only
+    profile computed."""
     redo = pl.col("model_used").is_in(PROFILE_FALLBACKS)
     frame = forecasts.with_row_index("_order")
     again = frame.filter(redo).drop("forecast_kwh", "p10_kwh", "p90_kwh", "model_used")
@@ -234,7 +235,7 @@ def forecast_days(
     (one feature build, one set of model inputs, one prediction per period model): per-day work
     was most of a range's cost. Each day still sees only what was known at its own issue time:
     lags cut at it (`target_features`), levels and profiles from whole days before its issue day
-    (`model_inputs`), fallback profiles from its own window (`_own_day_profiles`).
+    (`model_inputs`), fallback profiles from its own window only (`_own_day_profiles`).
 
     `predictors` caches each period's model across the chunks of a run; `conditions` changes the
     target days' features first (a what-if); `reads` holds a run's chunk [low, high) (without
@@ -253,7 +254,9 @@ def forecast_days(
     ):
         model, predictor, regressions = _period_model(predictors, model_name, period.isoformat())
         rows = inputs.filter(pl.col("day").is_in(list(days)))
-        forecasts = forecast(predictor, rows, known.history, model_name, regressions)
+        # No history to profile here: every fallback row is computed again from its own day's
+        # window by `_own_day_profiles`, so profiles of the whole history would be thrown away.
+        forecasts = forecast(predictor, rows, known.history.clear(), model_name, regressions)
         version = model.version if model else None
         parts += [
             forecast_rows(day_rows, issue_time_utc(day, issue_hour_utc), model_name, version)

@@ -6,17 +6,21 @@ neighbour (itself counting as the first, as in DBSCAN's `min_samples`), so a met
 outlier when it is several times further from its neighbours than meters usually are. KMeans
 then tries every k of `K_RANGE` on the remaining profiles and keeps the one with the best
 silhouette.
+
+scikit-learn is imported by the functions that fit: the Dagster definitions import this module,
+and every process loading them (`energy-lake`, a code server, a step process) would pay for it.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 import numpy.typing as npt
-from sklearn.cluster import DBSCAN, KMeans
-from sklearn.metrics import adjusted_rand_score, silhouette_score
-from sklearn.neighbors import NearestNeighbors
+
+if TYPE_CHECKING:
+    from sklearn.cluster import KMeans
 
 K_RANGE = (2, 8)
 """The numbers of clusters tried (inclusive), capped by the number of profiles."""
@@ -54,6 +58,9 @@ class Segmentation:
 
 def outliers(shapes: npt.NDArray[np.float64]) -> tuple[npt.NDArray[np.bool_], float]:
     """Which profiles DBSCAN leaves out of every dense group, and the radius it used."""
+    from sklearn.cluster import DBSCAN
+    from sklearn.neighbors import NearestNeighbors
+
     if len(shapes) <= MIN_SAMPLES:
         return np.zeros(len(shapes), dtype=np.bool_), float("nan")
     neighbours = NearestNeighbors(n_neighbors=MIN_SAMPLES).fit(shapes)
@@ -67,6 +74,9 @@ def outliers(shapes: npt.NDArray[np.float64]) -> tuple[npt.NDArray[np.bool_], fl
 
 def segment(shapes: npt.NDArray[np.float64], k_range: tuple[int, int] = K_RANGE) -> Segmentation:
     """Outliers by DBSCAN, then KMeans with the k of `k_range` that has the best silhouette."""
+    from sklearn.cluster import KMeans
+    from sklearn.metrics import silhouette_score
+
     is_outlier, radius = outliers(shapes)
     inliers = shapes[~is_outlier]
     low, high = k_range[0], min(k_range[1], len(inliers) - 1)
@@ -104,4 +114,6 @@ def segment(shapes: npt.NDArray[np.float64], k_range: tuple[int, int] = K_RANGE)
 def agreement(labels: npt.ArrayLike, truth: npt.ArrayLike) -> float:
     """Adjusted Rand index of the clusters (outliers as one more group) against known types:
     1 is the same partition, about 0 a random one."""
+    from sklearn.metrics import adjusted_rand_score
+
     return float(adjusted_rand_score(np.asarray(truth), np.asarray(labels)))

@@ -61,6 +61,23 @@ def test_importing_every_defs_module_reads_no_setting() -> None:
     assert "not-a-date" in failed.stderr  # build_defs() is where the environment is read
 
 
+MODEL_LIBRARIES = ("sklearn", "scipy", "xgboost", "mlflow", "matplotlib")
+"""Imported by a step that needs them, never by building the definitions: every process that
+loads them (`energy-lake`, `make dev`'s code server, each step process of a UI-launched run)
+would pay for them."""
+
+
+def test_building_the_definitions_imports_no_model_library() -> None:
+    script = (
+        "import sys, energy_assets.definitions\n"
+        f"print(' '.join(m for m in {MODEL_LIBRARIES!r} if m in sys.modules))\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, check=True
+    )
+    assert done.stdout.split() == []
+
+
 def test_definitions_built_from_explicit_settings_follow_them() -> None:
     settings = DefinitionSettings(
         start_date=date(2025, 3, 1), training_cadence="monthly", forecast_issue_hour_utc=6

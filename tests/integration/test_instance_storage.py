@@ -279,3 +279,39 @@ def test_a_batch_of_planned_events_reads_back_as_stored_one_by_one(tmp_path: Pat
     assert len(batch[1]) == len(days)
     assert batch == one_by_one
     assert batch[3] == {days[0]}
+
+
+def test_a_batch_of_several_assets_planned_then_materialized_leaves_each_asset_row_as_one_by_one(
+    tmp_path: Path,
+) -> None:
+    days = [f"2024-01-{day:02d}" for day in range(1, 8)]
+    assets = ["readings", "weather"]
+    planned = [_planned("run-range", asset, day) for asset in assets for day in days]
+    # Interleaved as a ranged step yields them: each day's materialization of both assets.
+    materialized = [_materialization("run-range", asset, day) for day in days for asset in assets]
+    keys = [dg.AssetKey(asset) for asset in assets]
+    seen = []
+    for how in ("one_by_one", "batch"):
+        storage = OpenSqliteEventLogStorage(str(tmp_path / how))
+        for events in (planned, materialized):
+            if how == "batch":
+                storage.store_event_batch(events)
+            else:
+                for event in events:
+                    storage.store_event(event)
+        seen.append(
+            (
+                storage.get_logs_for_run("run-range"),
+                [record.asset_entry for record in storage.get_asset_records(keys)],
+                [storage.get_materialized_partitions(key) for key in keys],
+            )
+        )
+        storage.dispose()
+    one_by_one, batch = seen
+    assert batch == one_by_one
+    assert [entry.last_run_id for entry in batch[1]] == ["run-range", "run-range"]
+    assert [entry.last_materialization.dagster_event.partition for entry in batch[1]] == [
+        days[-1],
+        days[-1],
+    ]
+    assert batch[2] == [set(days), set(days)]
