@@ -27,10 +27,11 @@ from checks.contracts import (
     SILVER_WEATHER,
     TableContract,
 )
+from checks.domain.frames import meter_key
 from energy_assets.storage.lake import Lake, days_in
 from energy_assets.transforms.cleaning import clean_readings
 from ml.anomaly.sliding_read import SlidingRead
-from ml.features import HISTORY_DAYS, LAG_DAYS, build_consumption_features, issue_time_utc
+from ml.features import HISTORY_DAYS, build_consumption_features, issue_time_utc, lags
 from ml.forecasting.baselines import PROFILE_FALLBACKS, fallback_forecasts, issue_instant
 from ml.forecasting.inputs import GOLD_COLUMNS, LEVEL_DAYS, model_inputs
 from ml.forecasting.model import Predictor, forecast, forecast_rows
@@ -157,29 +158,20 @@ def _lags_known_at_issue(
     null. Target days issued at different times see different readings (the day before a
     target day is still unknown to the day itself), so the lags of several days cannot come from
     one history as `ml.features` reads them for one day."""
-    past = readings.select(
-        pl.col("meter_id").cast(pl.String).alias("_meter_id"),
-        "interval_start_utc",
-        pl.col("energy_kwh").fill_nan(None).alias("_lag"),
-        _ended=pl.col("interval_start_utc") + pl.duration(minutes=pl.col("interval_minutes")),
-    )
-    frame = features.with_columns(_meter_id=pl.col("meter_id").cast(pl.String))
-    for lag in LAG_DAYS:
-        earlier = past.with_columns(pl.col("interval_start_utc") + timedelta(days=lag))
-        frame = (
-            frame.drop(f"lag_{lag}d_kwh")
-            .join(
-                earlier, on=["_meter_id", "interval_start_utc"], how="left", maintain_order="left"
-            )
-            .with_columns(
-                pl.when(pl.col("_ended") <= issue_instant(issue_hour_utc))
-                .then(pl.col("_lag"))
-                .cast(pl.Float64)
-                .alias(f"lag_{lag}d_kwh")
-            )
-            .drop("_lag", "_ended")
+    ids = pl.concat(
+        [
+            features.get_column("meter_id").cast(pl.String),
+            readings.get_column("meter_id").cast(pl.String),
+        ]
+    ).unique(maintain_order=True)
+    key = meter_key(ids).cast(pl.Int64).alias("_meter")
+    return features.with_columns(
+        **lags(
+            features.select(key, "interval_start_utc"),
+            readings.select(key, "interval_start_utc", "energy_kwh", "interval_minutes"),
+            known_by_utc=features.select(issue_instant(issue_hour_utc)).to_series(),
         )
-    return frame.select(features.columns)
+    )
 
 
 def _period_model(
