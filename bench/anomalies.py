@@ -86,11 +86,12 @@ def train(store: Lake, start: date, end: date, cadence: str) -> dict[date, Predi
     predictors: dict[date, Predictor | None] = {}
     for period in period_starts(period_start(start, cadence), end, cadence):
         saved = kept / f"{cadence}-{period}.json"
-        if saved.exists():
-            booster = xgb.Booster()
+        if saved.with_suffix(".band.json").exists():  # kept with both boosters
+            booster, band = xgb.Booster(), xgb.Booster()
             booster.load_model(saved)
+            band.load_model(saved.with_suffix(".band.json"))
             scale = json.loads(saved.with_suffix(".scale").read_text())
-            predictors[period] = partial(predict, booster, band_scale=scale)
+            predictors[period] = partial(predict, booster, band_scale=scale, band=band)
             continue
         low = period - timedelta(days=params.train_days)
         window = _frame(store, GOLD_CONSUMPTION_FEATURES, low, period, columns)
@@ -103,6 +104,7 @@ def train(store: Lake, start: date, end: date, cadence: str) -> dict[date, Predi
             print(f"  model {period}: none, {fitted}")
             continue
         fitted.booster.save_model(saved)
+        fitted.band.save_model(saved.with_suffix(".band.json"))
         saved.with_suffix(".scale").write_text(json.dumps(fitted.band_scale))
         predictors[period] = fitted.predictor()
         print(f"  model {period}: trained")
