@@ -86,12 +86,11 @@ def train(store: Lake, start: date, end: date, cadence: str) -> dict[date, Predi
     predictors: dict[date, Predictor | None] = {}
     for period in period_starts(period_start(start, cadence), end, cadence):
         saved = kept / f"{cadence}-{period}.json"
-        if saved.with_suffix(".band.json").exists():  # kept with both boosters
-            booster, band = xgb.Booster(), xgb.Booster()
+        if saved.exists():
+            booster = xgb.Booster()
             booster.load_model(saved)
-            band.load_model(saved.with_suffix(".band.json"))
             scale = json.loads(saved.with_suffix(".scale").read_text())
-            predictors[period] = partial(predict, booster, band_scale=scale, band=band)
+            predictors[period] = partial(predict, booster, band_scale=scale)
             continue
         low = period - timedelta(days=params.train_days)
         window = _frame(store, GOLD_CONSUMPTION_FEATURES, low, period, columns)
@@ -104,7 +103,6 @@ def train(store: Lake, start: date, end: date, cadence: str) -> dict[date, Predi
             print(f"  model {period}: none, {fitted}")
             continue
         fitted.booster.save_model(saved)
-        fitted.band.save_model(saved.with_suffix(".band.json"))
         saved.with_suffix(".scale").write_text(json.dumps(fitted.band_scale))
         predictors[period] = fitted.predictor()
         print(f"  model {period}: trained")

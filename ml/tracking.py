@@ -39,8 +39,6 @@ CHAMPION = "champion"
 OUTPUTS = ("p10_kwh", "forecast_kwh", "p90_kwh")
 BAND_SCALE = "band_scale"
 """Model config key of the P10-P90 calibration (`forecasting.band_scale_for`)."""
-BAND_BOOSTER = "band_booster"
-"""Model artifact of the P10 and P90's booster (`forecasting.train_band`)."""
 REQUIREMENTS = ("xgboost", "polars", "pandas", "numpy", "mlflow")
 VANILLA_ARTIFACT = "vanilla_regressions.json"
 """The training run's per-meter vanilla regressions (`ml.forecasting.vanilla`), the first
@@ -74,24 +72,16 @@ class QuantileForecaster(PythonModel):
     """The booster behind `mlflow.pyfunc`: model input rows in, P10/P50/P90 kWh out."""
 
     def load_context(self, context: Any) -> None:
-        self.booster = _booster(context.artifacts["booster"])
-        # A model registered before the band had its own booster has all three in "booster".
-        band = context.artifacts.get(BAND_BOOSTER)
-        self.band = None if band is None else _booster(band)
+        self.booster = xgb.Booster()
+        self.booster.load_model(context.artifacts["booster"])
+        # A saved booster forgets its thread count: all cores would spin on a loaded machine.
+        self.booster.set_param({"nthread": forecasting.TrainingParams.nthread})
         self.band_scale = float((context.model_config or {}).get(BAND_SCALE, 1.0))
 
     def predict(self, context: Any, model_input: pd.DataFrame, params: Any = None) -> pd.DataFrame:
         frame = pl.from_pandas(pd.DataFrame(model_input)[list(MODEL_INPUTS)])
-        quantiles = forecasting.predict(self.booster, frame, self.band_scale, self.band)
+        quantiles = forecasting.predict(self.booster, frame, self.band_scale)
         return pd.DataFrame(quantiles, columns=list(OUTPUTS))
-
-
-def _booster(path: str) -> xgb.Booster:
-    booster = xgb.Booster()
-    booster.load_model(path)
-    # A saved booster forgets its thread count: all cores would spin on a loaded machine.
-    booster.set_param({"nthread": forecasting.TrainingParams.nthread})
-    return booster
 
 
 def model_frame(inputs: pl.DataFrame) -> pd.DataFrame:
@@ -143,13 +133,12 @@ def log_training(
     example = model_frame(holdout.head(5))
     output = pd.DataFrame(fitted.predictor()(holdout.head(5)), columns=list(OUTPUTS))
     with tempfile.TemporaryDirectory() as folder:
-        path, band = str(Path(folder) / "booster.json"), str(Path(folder) / "band_booster.json")
+        path = str(Path(folder) / "booster.json")
         booster.save_model(path)
-        fitted.band.save_model(band)
         info = mlflow.pyfunc.log_model(
             name="model",
             python_model=QuantileForecaster(),
-            artifacts={"booster": path, BAND_BOOSTER: band},
+            artifacts={"booster": path},
             model_config={BAND_SCALE: fitted.band_scale},
             signature=infer_signature(example, output),
             input_example=example,

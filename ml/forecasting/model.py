@@ -2,9 +2,9 @@
 
 The model learns each interval's consumption relative to its meter's recent level (mean |kWh| per
 interval over the `LEVEL_DAYS` whole days before the issue day), so meters of any size share it,
-from lags known at issue time, the local calendar and the weather as forecast. Two boosters
-(`reg:quantileerror`) give the three quantiles: the median one (`train`), the point forecast, and
-a smaller one for the P10 and P90 (`train_band`), whose band is calibrated afterwards anyway.
+from lags known at issue time, the local calendar and the weather as forecast. One booster gives
+
+the three quantiles (`reg:quantileerror`); the point forecast is the median.
 
 Inputs are frames shaped like gold `consumption_features`; everything a row uses was known at its
 target day's issue time (the day before, at the issue hour), in training as in production.
@@ -42,9 +42,6 @@ if TYPE_CHECKING:
     import xgboost as xgb  # imported when training or predicting, not when definitions load
 
 QUANTILES = (0.1, 0.5, 0.9)
-"""The model's outputs: P10, P50 (the point forecast), P90."""
-BAND_QUANTILES = (0.1, 0.9)
-"""The band booster's outputs (`train_band`)."""
 MODEL_NAME = "day_ahead_consumption"
 """The registered forecasting model (`MlflowResource.model_name`; a unit test keeps them equal)."""
 
@@ -92,13 +89,6 @@ class TrainingParams:
     79.9% against 78.4%."""
     min_child_weight: float = 5.0
     max_bin: int = 128
-    band_train_rows: int = 25_000
-    band_max_depth: int = 4
-    """With `band_train_rows`: the band booster (`train_band`) learns from a quarter of the
-    median's rows with shallower trees. Its band is rescaled on held-out days
-    (`band_scale_for`), so it needs the shape of the spread (which hours, meters and weather widen
-    it), not the median's precision. One booster of all three quantiles built three trees a
-    round on every row."""
     max_train_rows: int = 100_000
     """Training rows beyond this are sampled down (seeded, recent days likelier): the booster's
     time grows with rows and rounds, its accuracy hardly does past a hundred thousand rows
@@ -120,39 +110,17 @@ def train(
     held_out: pl.DataFrame | None = None,
     base: xgb.Booster | None = None,
 ) -> xgb.Booster:
-    """Fit the median booster on the usable rows of `inputs` that have a reading: from scratch
+    """Fit the quantile booster on the usable rows of `inputs` that have a reading: from scratch
     (at most `num_boost_round` rounds), or continuing `base` (at most `warm_start_rounds` more).
     With `held_out` rows (later days, never trained on) boosting stops once their pinball loss
     has not improved for `early_stopping_rounds`, and the best round is kept."""
-    return _boost(inputs, params, (0.5,), params.max_train_rows, params.max_depth, held_out, base)
-
-
-def train_band(
-    inputs: pl.DataFrame, params: TrainingParams, held_out: pl.DataFrame | None = None
-) -> xgb.Booster:
-    """Fit the band booster (P10 and P90, `BAND_QUANTILES`) like `train`, from scratch, on at most
-    `band_train_rows` of the rows with trees of `band_max_depth`."""
-    return _boost(
-        inputs, params, BAND_QUANTILES, params.band_train_rows, params.band_max_depth, held_out
-    )
-
-
-def _boost(
-    inputs: pl.DataFrame,
-    params: TrainingParams,
-    quantiles: tuple[float, ...],
-    max_rows: int,
-    max_depth: int,
-    held_out: pl.DataFrame | None,
-    base: xgb.Booster | None = None,
-) -> xgb.Booster:
     import xgboost as xgb
 
     rows = _trainable(inputs)
     if rows.height == 0:
         raise ValueError("no usable training rows: no meter has enough history in the window")
-    if rows.height > max_rows:
-        rows = rows.sample(max_rows, seed=params.seed)
+    if rows.height > params.max_train_rows:
+        rows = rows.sample(params.max_train_rows, seed=params.seed)
     matrix = xgb.QuantileDMatrix(
         design_matrix(rows),
         label=(rows["energy_kwh"] / rows["level_kwh"]).to_numpy(),
@@ -182,9 +150,9 @@ def _boost(
     return xgb.train(
         {
             "objective": "reg:quantileerror",
-            "quantile_alpha": np.array(quantiles),
+            "quantile_alpha": np.array(QUANTILES),
             "tree_method": "hist",
-            "max_depth": max_depth,
+            "max_depth": params.max_depth,
             "learning_rate": params.learning_rate,
             "subsample": params.subsample,
             "min_child_weight": params.min_child_weight,
@@ -205,33 +173,17 @@ def _trainable(inputs: pl.DataFrame) -> pl.DataFrame:
     return inputs.filter(usable(inputs) & pl.col("energy_kwh").is_not_null())
 
 
-def predict(
-    booster: xgb.Booster,
-    inputs: pl.DataFrame,
-    band_scale: float = 1.0,
-    band: xgb.Booster | None = None,
-) -> np.ndarray:
-    """(rows, 3) kWh: P10, P50, P90, the median from `booster` and the P10 and P90 from `band`
-    (`train_band`), moved out to the median where they cross it; the P10 and P90 then moved
-    `band_scale` times their distance from the median (see `band_scale_for`). Without `band`,
-    `booster` gives all three, sorted per row (a model registered before the band had its own
-    booster). The matrix is built on `TrainingParams.nthread` threads, like the training's, for
-    the same reason."""
+def predict(booster: xgb.Booster, inputs: pl.DataFrame, band_scale: float = 1.0) -> np.ndarray:
+    """(rows, 3) kWh: P10, P50, P90, sorted per row so the quantiles never cross, the P10 and P90
+    moved `band_scale` times their distance from the median (see `band_scale_for`). The matrix is
+    built on `TrainingParams.nthread` threads, like the training's, for the same reason."""
     import xgboost as xgb
 
     matrix = xgb.DMatrix(
         design_matrix(inputs), feature_names=feature_names(), nthread=TrainingParams.nthread
     )
-    ratios = np.asarray(booster.predict(matrix)).reshape(inputs.height, -1)
-    if band is None:
-        ratios = np.sort(ratios, axis=1)
-    else:
-        spread = np.asarray(band.predict(matrix)).reshape(inputs.height, len(BAND_QUANTILES))
-        median = ratios[:, 0]
-        ratios = np.column_stack(
-            [np.minimum(spread[:, 0], median), median, np.maximum(spread[:, 1], median)]
-        )
-    quantiles = ratios * inputs["level_kwh"].to_numpy()[:, None]
+    ratios = np.asarray(booster.predict(matrix)).reshape(inputs.height, len(QUANTILES))
+    quantiles = np.sort(ratios, axis=1) * inputs["level_kwh"].to_numpy()[:, None]
     median = quantiles[:, 1:2]
     return median + band_scale * (quantiles - median)
 

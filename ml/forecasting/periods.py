@@ -24,7 +24,6 @@ from ml.forecasting.model import (
     forecast,
     predict,
     train,
-    train_band,
 )
 from ml.forecasting.scoring import holdout_metrics
 from ml.forecasting.training_window import recency_sample
@@ -60,9 +59,6 @@ class FittedModel:
     days."""
 
     booster: xgb.Booster
-    """The median's (`ml.forecasting.model.train`)."""
-    band: xgb.Booster
-    """The P10 and P90's (`ml.forecasting.model.train_band`)."""
     vanilla: dict[str, vanilla_regression.MeterRegression]
     """Each meter's benchmark regression fitted on the same training rows: the first fallback
     and the yardstick."""
@@ -90,7 +86,7 @@ class FittedModel:
         return forecast(self.predictor(), inputs, history, name, self.vanilla)
 
     def predictor(self) -> Predictor:
-        return partial(predict, self.booster, band_scale=self.band_scale, band=self.band)
+        return partial(predict, self.booster, band_scale=self.band_scale)
 
 
 MIN_TRAIN_DAYS = 14
@@ -158,28 +154,21 @@ def train_period(
         return f"no usable held-out rows in [{holdout_start}, {start})"
     base = previous if previous is not None and previous.warm_starts < params.warm_starts else None
     booster = train(training, params, held_out, None if base is None else base.booster)
-    band = train_band(training, params, held_out)
     regressions = vanilla_regression.fit(training)
     actual = held_out["energy_kwh"].to_numpy()
-    if previous is None:
-        needs: tuple[np.ndarray, ...] = (band_needs(actual, predict(booster, held_out, band=band)),)
-        level = TARGET_COVERAGE
-    else:
-        earnest = band_needs(actual, predict(previous.booster, held_out, band=previous.band))
+    needs: tuple[np.ndarray, ...] = (band_needs(actual, predict(booster, held_out)),)
+    level = TARGET_COVERAGE
+    if previous is not None:
+        earnest = band_needs(actual, predict(previous.booster, held_out))
         needs = (*previous.band_needs[-(params.calibration_periods - 1) :], earnest)
         held = float(np.mean(earnest <= previous.band_scale))
         level = adapted_level(previous.coverage_level, held, params.coverage_step)
     scale = band_scale_for(np.concatenate(needs), level)
     holdout = forecast(
-        partial(predict, booster, band_scale=scale, band=band),
-        held_out,
-        training,
-        "candidate",
-        regressions,
+        partial(predict, booster, band_scale=scale), held_out, training, "candidate", regressions
     )
     return FittedModel(
         booster=booster,
-        band=band,
         vanilla=regressions,
         band_scale=scale,
         band_needs=needs,

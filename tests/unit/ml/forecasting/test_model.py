@@ -30,7 +30,6 @@ from ml.forecasting.inputs import (
     MODEL_INPUTS,
     design_matrix,
     fallback_reasons,
-    feature_names,
     meter_levels,
     model_inputs,
 )
@@ -46,7 +45,6 @@ from ml.forecasting.model import (
     predict,
     region_rows,
     train,
-    train_band,
 )
 from ml.forecasting.periods import (
     FittedModel,
@@ -277,45 +275,6 @@ def test_training_stops_when_the_held_out_loss_stops_improving_and_keeps_the_bes
     assert booster.num_boosted_rounds() == booster.best_iteration + 1
 
 
-def test_the_median_comes_from_its_booster_and_the_band_never_crosses_it() -> None:
-    import xgboost as xgb
-
-    features = hourly_features({"small": 0.5, "large": 20.0}, date(2024, 1, 1), 42)
-    inputs = model_inputs(features, features, ISSUE_HOUR)
-    params = TrainingParams(num_boost_round=20)
-    booster, band = train(inputs, params), train_band(inputs, params)
-    rows = inputs.filter(pl.col("level_kwh").is_not_null())
-    quantiles = predict(booster, rows, band_scale=1.5, band=band)
-
-    matrix = xgb.DMatrix(design_matrix(rows), feature_names=feature_names())
-    assert band.predict(matrix).shape == (rows.height, 2)
-    ratio = booster.predict(matrix)
-    np.testing.assert_allclose(quantiles[:, 1], ratio * rows["level_kwh"].to_numpy())
-    assert (quantiles[:, 0] <= quantiles[:, 1]).all()
-    assert (quantiles[:, 1] <= quantiles[:, 2]).all()
-
-
-def test_a_booster_of_all_three_quantiles_still_predicts_without_a_band_booster() -> None:
-    import xgboost as xgb
-
-    features = hourly_features({"m": 2.0}, date(2024, 1, 1), 30)
-    rows = model_inputs(features, features, ISSUE_HOUR).filter(pl.col("level_kwh").is_not_null())
-    # Registered before the band had its own booster: one booster, three quantiles.
-    booster = xgb.train(
-        {"objective": "reg:quantileerror", "quantile_alpha": np.array([0.1, 0.5, 0.9])},
-        xgb.DMatrix(
-            design_matrix(rows),
-            label=(rows["energy_kwh"] / rows["level_kwh"]).to_numpy(),
-            feature_names=feature_names(),
-        ),
-        num_boost_round=5,
-    )
-    quantiles = predict(booster, rows)
-
-    assert quantiles.shape == (rows.height, 3)
-    assert (np.diff(quantiles, axis=1) >= 0).all()
-
-
 def test_a_window_too_short_to_train_says_why_instead_of_raising() -> None:
     features = hourly_features({"m": 1.0}, date(2024, 1, 1), 10)
     outcome = fit_period(features, features, date(2024, 1, 11), TrainingParams(), ISSUE_HOUR)
@@ -339,14 +298,13 @@ def test_rows_the_model_cannot_take_get_a_named_fallback_and_a_reason() -> None:
         .then(pl.lit("missing"))
         .otherwise(pl.col("weather_source")),
     )
-    training = model_inputs(
-        features.filter(pl.col("day") < date(2024, 1, 29)), features, ISSUE_HOUR
+    booster = train(
+        model_inputs(features.filter(pl.col("day") < date(2024, 1, 29)), features, ISSUE_HOUR),
+        TrainingParams(num_boost_round=10),
     )
-    params = TrainingParams(num_boost_round=10)
-    booster, band = train(training, params), train_band(training, params)
     history = features.filter(pl.col("day") < target_day - timedelta(days=1))
     inputs = model_inputs(features.filter(pl.col("day") == target_day), history, ISSUE_HOUR)
-    result = forecast(partial(predict, booster, band=band), inputs, history, "model")
+    result = forecast(lambda rows: predict(booster, rows), inputs, history, "model")
 
     assert result.height == inputs.height and result["forecast_kwh"].is_not_null().all()
     fresh = result.filter(pl.col("meter_id") == "fresh")
@@ -552,24 +510,22 @@ def test_expected_consumption_follows_the_observed_temperature_not_the_forecast(
     assert not isinstance(fitted, str)
     day = features.filter(pl.col("day") == week)
     history = features.filter(pl.col("day") < week)
-    predictor = fitted.predictor()
+    predictor = partial(predict, fitted.booster)
     as_forecast = day.with_columns(observed_temperature_c=pl.col("temperature_c"))
-    # The day is the coldest of the training weeks (-4.8 C): trees do not extrapolate, so the
-    # observation moves into the range they learned, not below it.
-    warmer = day.with_columns(observed_temperature_c=pl.col("temperature_c") + 12.0)
+    colder = day.with_columns(observed_temperature_c=pl.col("temperature_c") - 12.0)
     unobserved = day.with_columns(observed_temperature_c=pl.lit(None, pl.Float64))
 
     expected = expected_consumption(predictor, as_forecast, history, ISSUE_HOUR)
-    when_warmer = expected_consumption(predictor, warmer, history, ISSUE_HOUR)
+    when_colder = expected_consumption(predictor, colder, history, ISSUE_HOUR)
     without = expected_consumption(predictor, unobserved, history, ISSUE_HOUR)
 
-    # The series is heating-driven: a warmer observed day is expected to consume less.
-    assert when_warmer["expected_kwh"].sum() < expected["expected_kwh"].sum()
-    assert set(when_warmer["weather_source"]) == {"observation"}
+    # The series is heating-driven: a colder observed day is expected to consume more.
+    assert when_colder["expected_kwh"].sum() > expected["expected_kwh"].sum()
+    assert set(when_colder["weather_source"]) == {"observation"}
     assert set(without["weather_source"]) == {"forecast"}
-    assert (when_warmer["expected_low_kwh"] <= when_warmer["expected_kwh"]).all()
-    assert (when_warmer["expected_kwh"] <= when_warmer["expected_high_kwh"]).all()
-    assert when_warmer["fallback_reason"].is_null().all()
+    assert (when_colder["expected_low_kwh"] <= when_colder["expected_kwh"]).all()
+    assert (when_colder["expected_kwh"] <= when_colder["expected_high_kwh"]).all()
+    assert when_colder["fallback_reason"].is_null().all()
 
 
 def test_expected_consumption_without_a_model_falls_back_with_a_reason() -> None:
