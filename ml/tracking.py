@@ -114,8 +114,8 @@ def log_training(
     tags: dict[str, str],
 ) -> LoggedModel:
     """In the active run: params, metrics, tags, feature importance and the model (signature,
-    input example, band calibration, both boosters) registered under `model_name`, its version
-    tagged like the run (`log_residual_plot` adds the plot of a model that becomes champion).
+    input example, band calibration) registered under `model_name`, its version tagged like the
+    run (`log_residual_plot` adds the plot of a model that becomes champion).
 
     The metrics are logged after the model, naming it, and the version is created with its tags:
     logging them before would make MLflow read back every metric's history to link it to the
