@@ -152,6 +152,9 @@ def test_the_champion_moves_only_to_a_challenger_that_beats_it(
     assert metadata["model_version"].value == "2"
     assert metadata["champion_promoted"].value is False
     assert "does not beat champion v1" in metadata["champion_decision"].value
+    # The residual plot is drawn for champions only.
+    artifacts = {a.path for a in MlflowClient().list_artifacts(metadata["mlflow_run_id"].value)}
+    assert "residuals.png" not in artifacts and "feature_importance.json" in artifacts
     assert str(MlflowClient().get_model_version_by_alias(MODEL_NAME, CHAMPION).version) == "1"
 
 

@@ -134,7 +134,7 @@ def _log_period(
     registered, a champion it loaded): `champion_challenger` compares against them in memory."""
     import mlflow
 
-    from ml.tracking import PARTITION_TAG, champion_challenger, log_training
+    from ml.tracking import PARTITION_TAG, champion_challenger, log_residual_plot, log_training
 
     window = f"[{fitted.train_start}, {period})"
     tags = {
@@ -163,6 +163,8 @@ def _log_period(
             fitted.predictor(),
             logged_in_run,
         )
+        if decision.promoted:
+            log_residual_plot(fitted.holdout)
     shown = ("mae", "mape", "coverage_p10_p90", "skill_vs_best_baseline", "region_mape")
     return {
         "period_start": period.isoformat(),
