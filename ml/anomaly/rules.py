@@ -214,9 +214,14 @@ def model_residual(frame: pl.DataFrame, params: AnomalyParams) -> pl.DataFrame:
     Sunday the model took for a Saturday (the weekend after a holiday) is the model's miss,
     not the meter's. Only where the model itself ran (`expected_source` = `model`): the
     profile fallbacks know neither weather nor holidays, so a holiday would look like a
-    six-hour anomaly to them."""
+    six-hour anomaly to them. Nor, on a meter that can export (`can_export`), a reading above
+    an expected export: less export than the radiation forecast promised is what clouds it did
+    not see look like (gold keeps no observed radiation), not the meter's doing."""
     z = pl.col("residual_z")
     far = (z.abs() >= params.residual_z) & (pl.col("expected_source") == "model")
+    if "can_export" in frame.columns:
+        clouds = pl.col("can_export").fill_null(False) & (pl.col("expected_kwh") < 0) & (z > 0)
+        far = far & ~clouds.fill_null(False)
     if "slot_low_kwh" in frame.columns:
         energy = pl.col("energy_kwh")
         unusual = pl.when(z < 0).then(energy < pl.col("slot_low_kwh"))

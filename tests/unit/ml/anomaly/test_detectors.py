@@ -288,6 +288,20 @@ def test_a_reading_at_the_meters_usual_level_for_its_day_kind_is_no_model_residu
     assert model_residual(collapsed, PARAMS).height == 8
 
 
+def test_less_export_than_expected_is_no_model_residual_but_more_import_is() -> None:
+    # Three hours at -0.27 kWh where the panels were expected to export 0.6: clouds the
+    # radiation forecast missed.
+    cloudy = heating_day(
+        12, energy_kwh=[-0.27] * 12, expected_kwh=[-0.6] * 12, residual_z=[8.0] * 12,
+        can_export=[True] * 12,
+    )  # fmt: skip
+    assert model_residual(cloudy, PARAMS).height == 0
+    importing = cloudy.with_columns(energy_kwh=pl.lit(0.9), expected_kwh=pl.lit(0.2))
+    assert model_residual(importing, PARAMS).height == 12
+    exporting_less_without_panels = cloudy.with_columns(can_export=pl.lit(False))
+    assert model_residual(exporting_less_without_panels, PARAMS).height == 12
+
+
 def test_a_shop_open_on_a_bridge_day_is_judged_against_its_working_days_too() -> None:
     # Thursday 9 May 2024 a holiday, Friday 10 May a bridge day: this shop opens then, at its
     # Friday level (1 kWh an hour), which the model, taking the bridge day for a day off,
