@@ -86,6 +86,15 @@ def test_spike_fires_on_a_short_burst_far_above_expectation_and_neighbours() -> 
     assert spike(day, PARAMS).height == 2
 
 
+def test_a_spike_far_above_expectation_needs_only_twice_its_neighbours() -> None:
+    # 2.2 kWh among readings of 1.0 where 0.4 was expected: 5.5x expected, 2.2x its neighbours.
+    around = [1.0] * 4
+    spiked = with_values(36, [*around, 2.2, *around], residual_z=[0.0] * 4 + [9.0])
+    assert spike(spiked, PARAMS)["interval_start_utc"].to_list() == [T0 + timedelta(hours=10)]
+    level = with_values(36, [*around, 1.8, *around], residual_z=[0.0] * 4 + [9.0])
+    assert spike(level, PARAMS).height == 0
+
+
 def test_a_spike_on_a_meter_exporting_at_noon_is_a_jump_of_times_the_export() -> None:
     exporting = heating_day(
         energy_kwh=[-0.45] * 96, expected_kwh=[-0.45] * 96, can_export=[True] * 96
