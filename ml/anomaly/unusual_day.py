@@ -23,11 +23,14 @@ BLOCK_HOURS = 4
 SHAPE_FEATURES = tuple(f"share_{h:02d}h" for h in range(0, 24, BLOCK_HOURS))
 FEATURES = (*SHAPE_FEATURES, "baseline_log_ratio")
 MIN_SPREAD = 0.02
+EXPORTS = "can_export"
+"""The profiles' column naming meters whose panels can export: their days are not judged."""
 
 
 def day_profiles(features: pl.DataFrame, baselines: pl.DataFrame) -> pl.DataFrame:
     """Per complete meter-day: the energy share of each local 4-hour block and the log ratio of
-    the day's energy to its baseline (`ml.anomaly.expectation.daily_baseline`)."""
+    the day's energy to its baseline (`ml.anomaly.expectation.daily_baseline`), with the
+    baselines' `can_export` when they have it (`unusual_days` reads it)."""
     complete = (
         features.group_by("meter_id", "day")
         .agg(missing=pl.col("energy_kwh").null_count(), total=pl.col("energy_kwh").abs().sum())
@@ -49,9 +52,10 @@ def day_profiles(features: pl.DataFrame, baselines: pl.DataFrame) -> pl.DataFram
         if name not in shares.columns:
             shares = shares.with_columns(pl.lit(0.0).alias(name))
     ratio = (pl.col("energy_kwh") / pl.col("baseline_kwh")).log()
+    exports = [EXPORTS] if EXPORTS in baselines.columns else []
     return (
         shares.join(
-            baselines.select("meter_id", "day", baseline_log_ratio=ratio),
+            baselines.select("meter_id", "day", *exports, baseline_log_ratio=ratio),
             on=["meter_id", "day"],
             how="left",
         )
@@ -59,7 +63,7 @@ def day_profiles(features: pl.DataFrame, baselines: pl.DataFrame) -> pl.DataFram
             pl.col(list(SHAPE_FEATURES)).fill_null(0.0),
             pl.col("baseline_log_ratio").fill_nan(None).fill_null(0.0),
         )
-        .select("meter_id", "day", *FEATURES)
+        .select("meter_id", "day", *exports, *FEATURES)
         .sort("meter_id", "day")
     )
 
@@ -195,7 +199,12 @@ def unusual_days(
     `recent`: the profiles (`day_profiles`) of the days from the week's Monday to `day`, judged
     by the `week_forest` of the history before it; a day is unusual when its score passes
     `threshold` and every score of the meter's days before it. Meters the week's forest does
-    not know are not judged."""
+    not know are not judged, nor meters that can export (`can_export`, when `recent` has it):
+    a net day's shares and its ratio to a net baseline are mostly the weather's (the sun on the
+    panels), and judged on them a prosumer's ordinary cloudy or sunny day was its most unusual
+    (judged net of the panels' estimated output, the false day only moved)."""
+    if EXPORTS in recent.columns:
+        recent = recent.filter(~pl.col(EXPORTS).fill_null(False))
     frame = _standardised(recent, week.scales) if week is not None else recent.clear()
     if week is None or frame.filter(pl.col("day") == day).height == 0:
         return pl.DataFrame(

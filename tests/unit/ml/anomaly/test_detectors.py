@@ -86,6 +86,15 @@ def test_spike_fires_on_a_short_burst_far_above_expectation_and_neighbours() -> 
     assert spike(day, PARAMS).height == 2
 
 
+def test_a_spike_far_above_expectation_needs_only_twice_its_neighbours() -> None:
+    # 2.2 kWh among readings of 1.0 where 0.4 was expected: 5.5x expected, 2.2x its neighbours.
+    around = [1.0] * 4
+    spiked = with_values(36, [*around, 2.2, *around], residual_z=[0.0] * 4 + [9.0])
+    assert spike(spiked, PARAMS)["interval_start_utc"].to_list() == [T0 + timedelta(hours=10)]
+    level = with_values(36, [*around, 1.8, *around], residual_z=[0.0] * 4 + [9.0])
+    assert spike(level, PARAMS).height == 0
+
+
 def test_a_spike_on_a_meter_exporting_at_noon_is_a_jump_of_times_the_export() -> None:
     exporting = heating_day(
         energy_kwh=[-0.45] * 96, expected_kwh=[-0.45] * 96, can_export=[True] * 96
@@ -286,6 +295,20 @@ def test_a_reading_at_the_meters_usual_level_for_its_day_kind_is_no_model_residu
     assert model_residual(missed_by_the_model, PARAMS).height == 0
     collapsed = missed_by_the_model.with_columns(energy_kwh=pl.lit(0.1))
     assert model_residual(collapsed, PARAMS).height == 8
+
+
+def test_less_export_than_expected_is_no_model_residual_but_more_import_is() -> None:
+    # Three hours at -0.27 kWh where the panels were expected to export 0.6: clouds the
+    # radiation forecast missed.
+    cloudy = heating_day(
+        12, energy_kwh=[-0.27] * 12, expected_kwh=[-0.6] * 12, residual_z=[8.0] * 12,
+        can_export=[True] * 12,
+    )  # fmt: skip
+    assert model_residual(cloudy, PARAMS).height == 0
+    importing = cloudy.with_columns(energy_kwh=pl.lit(0.9), expected_kwh=pl.lit(0.2))
+    assert model_residual(importing, PARAMS).height == 12
+    exporting_less_without_panels = cloudy.with_columns(can_export=pl.lit(False))
+    assert model_residual(exporting_less_without_panels, PARAMS).height == 12
 
 
 def test_a_shop_open_on_a_bridge_day_is_judged_against_its_working_days_too() -> None:

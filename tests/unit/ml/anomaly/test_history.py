@@ -272,7 +272,7 @@ def test_the_daily_baseline_reports_the_highest_level_its_reference_held_for_day
     assert baselines["baseline_held_ratio"][-1] == pytest.approx(1.9, rel=0.02)
 
 
-def test_a_day_of_another_shape_is_unusual_against_the_forest_of_its_week() -> None:
+def test_a_day_of_another_shape_is_unusual_unless_the_meter_can_export() -> None:
     rng = np.random.default_rng(0)
     days = [FIRST + timedelta(days=d) for d in range(40)]
     rows = [
@@ -295,6 +295,8 @@ def test_a_day_of_another_shape_is_unusual_against_the_forest_of_its_week() -> N
     found = unusual_days(recent, days[-1], 0.72, week)
     assert found["meter_id"].to_list() == ["M1"]
     assert found["isolation_score"][0] > 0.72
+    with_panels = recent.with_columns(can_export=pl.col("meter_id") == "M1")
+    assert unusual_days(with_panels, days[-1], 0.72, week).height == 0
 
 
 def test_what_is_usual_for_a_day_is_learnt_from_the_days_before_its_monday_only() -> None:
