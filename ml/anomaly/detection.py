@@ -312,7 +312,8 @@ def _detect(
 
 
 def _notes(today: pl.DataFrame, baselines: pl.DataFrame) -> dict[str, Any]:
-    """Which meters had which expectation, and which detectors stood down for whom and why."""
+    """Which meters had which expectation, and which detectors stood down for whom and why
+    (the unusual-day forest does not judge meters that can export: `unusual_days`)."""
     sources = today.group_by("meter_id").agg(pl.col("expected_source").mode().first())
     counts = sources.group_by("expected_source").len().sort("expected_source")
     notes: dict[str, Any] = {
@@ -329,4 +330,7 @@ def _notes(today: pl.DataFrame, baselines: pl.DataFrame) -> dict[str, Any]:
     no_scale = today.filter(pl.col("residual_z").is_null())["meter_id"].unique().sort()
     if no_scale.len():
         notes["no_residual_scale"] = no_scale.to_list()
+    exporting = baselines.filter(pl.col("can_export").fill_null(False))["meter_id"].unique().sort()
+    if exporting.len():
+        notes["unusual_day_not_judged_can_export"] = exporting.to_list()
     return notes

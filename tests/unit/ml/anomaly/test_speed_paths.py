@@ -162,3 +162,14 @@ def test_a_chunk_of_days_detected_in_one_call_gives_what_day_by_day_gives() -> N
         assert_frame_equal(_polars(detection.table), _polars(alone), rel_tol=1e-12)
     found = pa.concat_tables(one_by_one)
     assert {"spike", "sustained_drop", "flatline"} <= set(found["anomaly_type"].to_pylist())
+
+
+def test_the_day_notes_name_the_meters_the_unusual_day_forest_does_not_judge() -> None:
+    first = date(2024, 1, 1)
+    meters = pl.DataFrame({"meter_id": ["M1", "M2", "M3"], "can_export": [False, False, True]})
+    unit_days = pl.DataFrame({"meter_id": ["M1"], "day": [first], "is_unit_corrected": [False]})
+    at = datetime(2024, 4, 1, tzinfo=UTC)
+
+    detection = detect_day(_fleet(80, first), meters, unit_days, date(2024, 3, 15), PARAMS, at)
+
+    assert detection.notes["unusual_day_not_judged_can_export"] == ["M3"]
