@@ -174,7 +174,11 @@ def replay(
         }
         previous = fitted if isinstance(fitted, FittedModel) else None
         # The period's model forecasts the days issued during it: one day later than the period.
-        history = read(start - timedelta(days=LEVEL_DAYS + 1), start)
+        # Read up to the first target day, where the last chunk of the period before ended: a
+        # sliding read (the asset's) then reads only the new days.
+        history = read(start - timedelta(days=LEVEL_DAYS + 1), start + ONE_DAY).filter(
+            pl.col("day") < start
+        )
         targets_end = min(stop, last) + ONE_DAY
         lows = [start + timedelta(days=n) for n in range(1, (targets_end - start).days, chunk_days)]
         chunked = [
