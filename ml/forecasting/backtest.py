@@ -26,6 +26,10 @@ from ml.forecasting.periods import FittedModel, period_starts, train_period
 from ml.forecasting.scoring import holdout_metrics, meter_skill
 from ml.forecasting.vanilla import MeterRegression
 
+CHUNK_DAYS = 7
+"""Target days forecast at a time by default (the asset sizes its chunks by the fleet)."""
+ONE_DAY = timedelta(days=1)
+
 MODEL = "backtest"
 FORECAST = "forecast"
 """`forecaster` of the backtested forecast (the model, or its fallback where it could not run)."""
@@ -46,12 +50,34 @@ SCORES = {
     "fallback_intervals": pl.Int32,
 }
 """Columns of `daily_scores`."""
+SCORED_COLUMNS = (
+    "meter_id",
+    "region",
+    "day",
+    "interval_start_utc",
+    "energy_kwh",
+    "forecast_kwh",
+    "p10_kwh",
+    "p90_kwh",
+    "model_used",
+    "fallback_reason",
+    "lag_1d_kwh",
+    "lag_2d_kwh",
+    "lag_7d_kwh",
+    "vanilla_kwh",
+    "vanilla_p10_kwh",
+    "vanilla_p90_kwh",
+    "vanilla_used",
+)
+"""The columns of a backtested forecast kept for scoring (`holdout_metrics`, `meter_skill`,
+`daily_scores`): the inputs are dropped once forecast."""
 
 
 @dataclass(frozen=True)
 class Backtest:
     forecasts: pl.DataFrame
-    """Every forecast row of the replayed periods, with the actual `energy_kwh`."""
+    """Every forecast row of the replayed periods, with the actual `energy_kwh` (the
+    `SCORED_COLUMNS`)."""
     metrics: dict[str, float]
     """Over all rows (model and fallbacks): meter level, `region_*`, `meters_positive_skill_pct`."""
     meters: pl.DataFrame
@@ -81,12 +107,44 @@ def run_backtest(
     cadence: str = "weekly",
     first_period: date | None = None,
     registered: Callable[[date], Registered | None] | None = None,
+    chunk_days: int = CHUNK_DAYS,
 ) -> Backtest | str:
-    """Replay every training period (of the `cadence`) of `features` (gold consumption features
-    over the whole history), or only those starting on or after `first_period` (the earlier
-    days then serve as training history only; the `params.calibration_periods` periods just
-    before it are trained, not scored, so that the band of the first scored period is calibrated
-    on as many weeks of earnest forecasts as any later one, see `train_period`).
+    """`replay` of `features` (gold consumption features over the whole history, in memory)."""
+    if features.height == 0:
+        return "no gold features to replay"
+    first, last = features["day"].min(), features["day"].max()
+    assert isinstance(first, date) and isinstance(last, date)
+
+    def read(start: date, end: date) -> pl.DataFrame:
+        return features.filter(pl.col("day").is_between(start, end, closed="left"))
+
+    return replay(
+        read, first, last, params, issue_hour_utc, cadence, first_period, registered, chunk_days
+    )
+
+
+def replay(
+    read: Callable[[date, date], pl.DataFrame],
+    first: date,
+    last: date,
+    params: TrainingParams,
+    issue_hour_utc: int,
+    cadence: str = "weekly",
+    first_period: date | None = None,
+    registered: Callable[[date], Registered | None] | None = None,
+    chunk_days: int = CHUNK_DAYS,
+) -> Backtest | str:
+    """Replay every training period (of the `cadence`) of the history [first, last] that
+    `read(start, end)` gives (gold consumption features of [start, end), one order: meter,
+    interval), or only those starting on or after `first_period` (the earlier days then serve as
+    training history only; the `params.calibration_periods` periods just before it are trained,
+    not scored, so that the band of the first scored period is calibrated on as many weeks of
+    earnest forecasts as any later one, see `train_period`).
+
+    A period's target days are read and forecast `chunk_days` at a time, each chunk with the
+    days its levels and profiles need, and only the columns scoring reads are kept: memory
+    follows the chunk, not the history, when every period's model is `registered`. A period
+    trained here reads the model inputs of the days before it (`_TrainingInputs`).
 
     `registered` gives the model training registered for a period start, when it was trained on
     these features with these `params`: that period is forecast by it instead of a new fit (the
@@ -95,47 +153,53 @@ def run_backtest(
 
     Returns why not when no period could be forecast at all.
     """
-    if features.height == 0:
-        return "no gold features to replay"
-    first, last = features["day"].min(), features["day"].max()
-    assert isinstance(first, date) and isinstance(last, date)
     end = last + timedelta(days=1)
     starts = period_starts(max(first, first_period or first), end, cadence)
     if not starts:
         return f"no {cadence} training period starts within {first}..{last}"
-    # Every row's inputs as known at its own issue time, computed once for all periods.
-    inputs = model_inputs(features, features, issue_hour_utc)
+    training = _TrainingInputs(read, first, issue_hour_utc)
     parts, periods = [], []
     previous: FittedModel | None = None
     earlier = period_starts(first, starts[0], cadence)
     for start in earlier[max(0, len(earlier) - params.calibration_periods) :]:
-        warmed = train_period(inputs, start, params, previous)
+        warmed = train_period(training.before(start), start, params, previous)
         previous = warmed if isinstance(warmed, FittedModel) else None
     for start, stop in zip(starts, [*starts[1:], end], strict=True):
         wall, cpu = time.perf_counter(), time.process_time()
         reused = None if registered is None else registered(start)
-        fitted = reused or train_period(inputs, start, params, previous)
+        fitted = reused or train_period(training.before(start), start, params, previous)
         cost = {
             "train_wall_s": time.perf_counter() - wall,
             "train_cpu_s": time.process_time() - cpu,
         }
         previous = fitted if isinstance(fitted, FittedModel) else None
         # The period's model forecasts the days issued during it: one day later than the period.
-        targets = inputs.filter((pl.col("day") > start) & (pl.col("day") <= stop))
-        if targets.height == 0:
-            continue
-        history = features.filter(
-            (pl.col("day") >= start - timedelta(days=LEVEL_DAYS + 1)) & (pl.col("day") < start)
+        # Read up to the first target day, where the last chunk of the period before ended: a
+        # sliding read (the asset's) then reads only the new days.
+        history = read(start - timedelta(days=LEVEL_DAYS + 1), start + ONE_DAY).filter(
+            pl.col("day") < start
         )
+        targets_end = min(stop, last) + ONE_DAY
+        lows = [start + timedelta(days=n) for n in range(1, (targets_end - start).days, chunk_days)]
+        chunked = [
+            _forecast(
+                fitted,
+                _target_inputs(
+                    read, low, min(low + timedelta(days=chunk_days), targets_end), issue_hour_utc
+                ),
+                history,
+            )
+            for low in lows
+        ]
+        part = pl.concat(chunked, how="diagonal_relaxed") if chunked else pl.DataFrame()
+        if part.height == 0:
+            continue
         if isinstance(fitted, str):
-            part = forecast(None, targets, history, MODEL)
             periods.append({"period_start": start, "trained": False, "note": fitted, **cost})
         else:
             if isinstance(fitted, Registered):
-                part = forecast(fitted.predictor, targets, history, MODEL, fitted.vanilla)
                 note, warm_starts = f"{REUSED} {fitted.version}", 0
             else:
-                part = fitted.forecast(targets, history, MODEL)
                 note, warm_starts = f"{fitted.train_rows} training rows", fitted.warm_starts
             scored = holdout_metrics(part)
             shown = (
@@ -165,6 +229,50 @@ def run_backtest(
     metrics["meters_positive_skill_pct"] = 100.0 * _share(meters["skill"] > 0)
     metrics["model_rows_pct"] = 100.0 * _share(forecasts["fallback_reason"].is_null())
     return Backtest(forecasts, metrics, meters, pl.DataFrame(periods, infer_schema_length=None))
+
+
+def _target_inputs(
+    read: Callable[[date, date], pl.DataFrame], low: date, high: date, issue_hour_utc: int
+) -> pl.DataFrame:
+    """Model inputs of the target days [low, high), as known at each day's issue time, from those
+    days and the whole days their levels and profiles reach back to."""
+    frame = read(low - timedelta(days=LEVEL_DAYS + 2), high)
+    return model_inputs(frame.filter(pl.col("day") >= low), frame, issue_hour_utc)
+
+
+def _forecast(
+    fitted: Registered | FittedModel | str, targets: pl.DataFrame, history: pl.DataFrame
+) -> pl.DataFrame:
+    """The period model's forecast of `targets` (its fallbacks where it has none), with only the
+    columns the scores read."""
+    if isinstance(fitted, str):
+        part = forecast(None, targets, history, MODEL)
+    elif isinstance(fitted, Registered):
+        part = forecast(fitted.predictor, targets, history, MODEL, fitted.vanilla)
+    else:
+        part = fitted.forecast(targets, history, MODEL)
+    return part.select(c for c in SCORED_COLUMNS if c in part.columns)
+
+
+class _TrainingInputs:
+    """Model inputs of every day before a period trained here (not `registered`), computed for
+    each day once: a later period adds only the days since the previous one trained. Rows in
+    one order (meter, interval), as a training samples rows by position."""
+
+    def __init__(
+        self, read: Callable[[date, date], pl.DataFrame], first: date, issue_hour_utc: int
+    ) -> None:
+        self._read, self._issue_hour_utc = read, issue_hour_utc
+        self._high = first
+        self._held: pl.DataFrame | None = None
+
+    def before(self, start: date) -> pl.DataFrame:
+        if self._held is None or self._high < start:
+            new = _target_inputs(self._read, self._high, start, self._issue_hour_utc)
+            held = new if self._held is None else pl.concat([self._held, new], how="vertical")
+            self._held = held.sort("meter_id", "interval_start_utc", maintain_order=True)
+            self._high = start
+        return self._held
 
 
 def _share(flags: pl.Series) -> float:

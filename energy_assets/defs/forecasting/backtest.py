@@ -4,12 +4,13 @@
 import math
 from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
+from functools import partial
 from typing import Any
 
 import dagster as dg
 import polars as pl
 
-from checks.contracts import GOLD_CONSUMPTION_FEATURES, GOLD_FORECAST_BACKTEST
+from checks.contracts import GOLD_CONSUMPTION_FEATURES, GOLD_FORECAST_BACKTEST, SILVER_METERS
 from energy_assets.defs.check_suites import CheckSuite, matches_contract
 from energy_assets.defs.emissions import tracks_emissions
 from energy_assets.defs.forecasting.training import (
@@ -30,7 +31,9 @@ from energy_assets.defs.tables import (
 from energy_assets.settings import Settings
 from energy_assets.storage.lake import Chunk
 from energy_assets.transforms.day_ahead import gold_features
-from ml.forecasting.backtest import REUSED, Registered, daily_scores, run_backtest
+from energy_assets.transforms.layers import chunk_days
+from ml.anomaly.sliding_read import SlidingRead
+from ml.forecasting.backtest import REUSED, Registered, daily_scores, replay
 from ml.forecasting.model import TrainingParams
 
 BACKTEST_KEY = dg.AssetKey(["ml", "day_ahead_backtest"])
@@ -55,18 +58,27 @@ def day_ahead_backtest(
         num_boost_round=config.num_boost_round,
     )
     versions = input_versions(store)
-    features = gold_features(store, None, None)
+    days = store.partition_days(GOLD_CONSUMPTION_FEATURES)
     mlflow_tracking.connect(store)
-    result = run_backtest(
-        features,
-        params,
-        settings.forecast_issue_hour_utc,
-        cadence,
-        registered=_registered_models(
-            mlflow_tracking.model_name,
-            versions,
-            training_params(params, settings.forecast_issue_hour_utc, cadence),
-        ),
+    # The history is read a chunk of days at a time, each chunk's days read once.
+    reads = SlidingRead(partial(gold_features, store))
+    result = (
+        replay(
+            reads.window,
+            days[0],
+            days[-1],
+            params,
+            settings.forecast_issue_hour_utc,
+            cadence,
+            registered=_registered_models(
+                mlflow_tracking.model_name,
+                versions,
+                training_params(params, settings.forecast_issue_hour_utc, cadence),
+            ),
+            chunk_days=chunk_days(store.read(SILVER_METERS), settings.chunk_readings),
+        )
+        if days
+        else "no gold features to replay"
     )
     suite = BACKTEST_CHECKS.fresh()
     if isinstance(result, str):
@@ -87,7 +99,7 @@ def day_ahead_backtest(
         mlflow.set_tags(
             {
                 "dagster_run_id": context.run_id,
-                "history": f"[{features['day'].min()!s}, {features['day'].max()!s}]",
+                "history": f"[{days[0]!s}, {days[-1]!s}]",
                 **versions,
             }
         )
@@ -103,9 +115,7 @@ def day_ahead_backtest(
         .to_arrow()
         .cast(GOLD_FORECAST_BACKTEST.schema)
     )
-    first, last = features["day"].min(), features["day"].max()
-    assert isinstance(first, date) and isinstance(last, date)
-    window = (first, last + timedelta(days=1))
+    window = (days[0], days[-1] + timedelta(days=1))
     # Screened before the write: rows the contract refuses go to quarantine, never committed.
     kept, screened = suite.admit(scores)
     refused = screened_rejections(screened, Chunk(*window, scores))

@@ -10,6 +10,7 @@ import numpy as np
 import polars as pl
 import pyarrow as pa
 import pytest
+from polars.testing import assert_frame_equal
 
 from checks.contracts import GOLD_FORECAST_BACKTEST, GOLD_FORECASTS, GOLD_REGION_FORECASTS
 from checks.forecasts import fallback_share
@@ -436,6 +437,25 @@ def test_a_monthly_backtest_trains_once_a_month() -> None:
     assert result.periods["period_start"].to_list() == [date(2024, 1, 1), date(2024, 2, 1)]
     assert result.periods["trained"].to_list() == [False, True]
     assert result.forecasts["day"].max() == date(2024, 2, 29)
+
+
+def test_a_backtest_read_a_day_at_a_time_equals_it_read_a_week_at_a_time() -> None:
+    features = hourly_features({"a": 1.0, "b": 5.0, "c": 2.0}, date(2024, 1, 1), 45)
+    params = TrainingParams(train_days=28, num_boost_round=10)
+    weekly = run_backtest(features, params, ISSUE_HOUR, chunk_days=7)
+    daily = run_backtest(features, params, ISSUE_HOUR, chunk_days=1)
+    assert not isinstance(weekly, str) and not isinstance(daily, str)
+
+    # Only the scored columns are kept; a level or profile may differ in its last bits (window
+    # sums are differences of running sums, which start where the chunk's read starts).
+    assert daily.forecasts.columns == weekly.forecasts.columns
+    assert "level_kwh" not in daily.forecasts.columns
+    assert_frame_equal(daily_scores(daily.forecasts), daily_scores(weekly.forecasts), rel_tol=1e-12)
+    assert_frame_equal(daily.meters, weekly.meters, rel_tol=1e-12)
+    assert daily.metrics == pytest.approx(weekly.metrics, rel=1e-12)
+    costs = ["train_wall_s", "train_cpu_s"]
+    assert_frame_equal(daily.periods.drop(costs), weekly.periods.drop(costs), rel_tol=1e-12)
+    assert daily.periods["trained"].to_list() == [False, False, False, False, True, True, True]
 
 
 def test_daily_backtest_scores_hold_every_forecaster_per_meter_and_region_day() -> None:
