@@ -70,7 +70,9 @@ class TrainingParams:
     """Periods of held-out days the band is calibrated on (`ml.forecasting.periods.train_period`),
     a quarter of weeks: a band's weekly coverage swings with the week (it_building: 36% to 100%),
     so a quantile of few weeks is too narrow more often than too wide. On it_building over the
-    booster seeds 42-46: 8 weeks held 78.1% on average (76.0-80.3), 13 weeks 80.0% (77.7-82.0)."""
+    booster seeds 42-46: 8 weeks held 78.1% on average (76.0-80.3), 13 weeks 80.0% (77.7-82.0).
+    A level adapted to the previous band's miss did worse (77.6% with one eighth of the gap per
+    week): the weekly coverage is anti-persistent, so widening after a miss widens a calm week."""
 
     max_depth: int = 6
     learning_rate: float = 0.4

@@ -118,8 +118,8 @@ def train_period(
     previous period's model, which forecast those days in earnest at the same distance from its
     training as this model forecasts its own period, did on them, pooled with the periods before
     (`params.calibration_periods`): split conformal prediction over those weeks. The held-out
-    days also stop the boosting, so this
-    model's own errors on them would understate a forecast's and make the band too narrow.
+    days also stop the boosting, so this model's own errors on them would understate a
+    forecast's and make the band too narrow.
 
     With `previous` and `params.warm_starts` above 0, the booster may continue the previous
     period's (trained on days before it, so before this one: no leakage) with a few rounds on
