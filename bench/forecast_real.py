@@ -1,7 +1,7 @@
 """`make bench-forecast`: the day-ahead model's quality on real data, beside the benchmarks.
 
     .venv/bin/python -m bench.forecast_real [--sets gb_national_demand it_building]
-        [--test-days N] [--root DIR]
+        [--test-days N] [--root DIR] [--seeds 42 43 ...]
 
 For each real set (`../shared/data/real/`, see its README), the files are imported through the
 landing folder into a lake (`bench.real_lake`; a temporary one unless `--root` names one to keep
@@ -14,8 +14,10 @@ P10/P50/P90 and
 P10-P90 coverage of the model, of Tao Hong's vanilla regression (refitted each week on the same
 rows) and of the two naive forecasts (no band), all on the same intervals, plus the published
 reference figures and the targets. `--test-days` shortens each test period (its first N days)
-where the full one is too slow. The figures are logged to an MLflow run per set (tracking store
-under the lake).
+where the full one is too slow. `--seeds` replays each set once per booster seed (production
+trains with `TrainingParams.seed`) and prints the model's MAPE and coverage over the seeds, to
+tell a figure from a seed's luck. The figures are logged to an MLflow run per set and seed
+(tracking store under the lake).
 """
 
 from __future__ import annotations
@@ -117,7 +119,9 @@ def scores(forecasts: pl.DataFrame) -> dict[str, dict[str, float]]:
     return out
 
 
-def _backtest(root: str, real: RealSet, test_end: date) -> tuple[Backtest, float, float]:
+def _backtest(
+    root: str, real: RealSet, test_end: date, params: TrainingParams
+) -> tuple[Backtest, float, float]:
     """The backtest of the set's test period up to `test_end` (inclusive); wall and CPU s."""
     started = time.perf_counter()
     usage = resource.getrusage(resource.RUSAGE_SELF)
@@ -131,7 +135,7 @@ def _backtest(root: str, real: RealSet, test_end: date) -> tuple[Backtest, float
     features = without_bad_days(features.filter(pl.col("day") < end), scorecard)
     # The first test day is forecast by the model of the week holding its issue day.
     first_period = period_start(real.test_start - timedelta(days=1), "weekly")
-    result = run_backtest(features, TrainingParams(), ISSUE_HOUR_UTC, "weekly", first_period)
+    result = run_backtest(features, params, ISSUE_HOUR_UTC, "weekly", first_period)
     if isinstance(result, str):
         raise SystemExit(f"{real.name}: no backtest: {result}")
     usage = resource.getrusage(resource.RUSAGE_SELF)
@@ -157,13 +161,17 @@ def _print(real: RealSet, figures: dict[str, dict[str, float]], first: date, las
 
 
 def _log(
-    root: str, real: RealSet, figures: dict[str, dict[str, float]], tags: dict[str, str]
+    root: str,
+    real: RealSet,
+    params: TrainingParams,
+    figures: dict[str, dict[str, float]],
+    tags: dict[str, str],
 ) -> str:
     """One MLflow run of the set's figures in the lake's tracking store; its id."""
     mlflow.set_tracking_uri(default_tracking_uri(Path(root) / "mlflow"))
     experiment = experiment_id("forecast_real_data", None)
     with mlflow.start_run(experiment_id=experiment, run_name=real.name) as run:
-        mlflow.log_params({**TrainingParams().as_dict(), "issue_hour_utc": ISSUE_HOUR_UTC})
+        mlflow.log_params({**params.as_dict(), "issue_hour_utc": ISSUE_HOUR_UTC})
         mlflow.log_metrics(
             {
                 f"{name}_{metric}": value
@@ -183,6 +191,13 @@ def main() -> None:
     parser.add_argument("--sets", nargs="+", choices=sorted(SETS), default=sorted(SETS))
     parser.add_argument("--test-days", type=int, default=0, help="only the first N test days")
     parser.add_argument("--root", help="folder of the lakes to build or reuse (default: temporary)")
+    parser.add_argument(
+        "--seeds",
+        nargs="+",
+        type=int,
+        default=[TrainingParams.seed],
+        help="booster seeds to replay each set with (default: the production seed)",
+    )
     args = parser.parse_args()
     base = args.root or tempfile.mkdtemp(prefix="energy-forecast-real-")
     for name in args.sets:
@@ -197,29 +212,48 @@ def main() -> None:
         test_end = real.test_end
         if args.test_days:
             test_end = min(test_end, real.test_start + timedelta(days=args.test_days - 1))
-        result, wall, cpu = _backtest(root, real, test_end)
-        forecasts = result.forecasts.filter(
-            (pl.col("day") >= real.test_start) & (pl.col("day") <= test_end)
-        )
-        figures = scores(forecasts)
-        _print(real, figures, real.test_start, test_end)
-        trained = int(result.periods["trained"].sum())
-        used = forecasts["model_used"].value_counts().sort("model_used").rows()
-        print(
-            f"  {trained} weekly models of {result.periods.height}, {wall:.0f} s wall, "
-            f"{cpu:.0f} s CPU; rows by {', '.join(f'{u}: {n}' for u, n in used)}"
-        )
-        run_id = _log(
-            root,
-            real,
-            figures,
-            {
-                "set": name,
-                "test_window": f"[{real.test_start}, {test_end}]",
-                "backtest_seconds": f"{wall:.0f}",
-            },
-        )
-        print(f"  MLflow run {run_id} ({default_tracking_uri(Path(root) / 'mlflow')})")
+        models = [_replay(root, real, test_end, TrainingParams(seed=seed)) for seed in args.seeds]
+        if len(models) > 1:
+            mapes = np.array([m["mape"] for m in models])
+            bands = np.array([m["coverage_p10_p90"] for m in models])
+            print(
+                f"\n{name} over seeds {', '.join(map(str, args.seeds))}: model MAPE "
+                f"{mapes.mean():.2f}% (range {mapes.min():.2f}-{mapes.max():.2f}), P10-P90 "
+                f"coverage {bands.mean():.1f}% (range {bands.min():.1f}-{bands.max():.1f})"
+            )
+
+
+def _replay(root: str, real: RealSet, test_end: date, params: TrainingParams) -> dict[str, float]:
+    """Backtest, print and log one set with `params`; the model's figures."""
+    result, wall, cpu = _backtest(root, real, test_end, params)
+    forecasts = result.forecasts.filter(
+        (pl.col("day") >= real.test_start) & (pl.col("day") <= test_end)
+    )
+    figures = scores(forecasts)
+    print(f"\nseed {params.seed}:", end="")
+    _print(real, figures, real.test_start, test_end)
+    trained = int(result.periods["trained"].sum())
+    used = forecasts["model_used"].value_counts().sort("model_used").rows()
+    print(
+        f"  {trained} weekly models of {result.periods.height}, {wall:.0f} s wall, "
+        f"{cpu:.0f} s CPU; rows by {', '.join(f'{u}: {n}' for u, n in used)}"
+    )
+    weekly = result.periods.drop_nulls("coverage_p10_p90")["coverage_p10_p90"].to_list()
+    print(f"  P10-P90 coverage by week: {' '.join(f'{c:.0f}' for c in weekly)}")
+    run_id = _log(
+        root,
+        real,
+        params,
+        figures,
+        {
+            "set": real.name,
+            "seed": str(params.seed),
+            "test_window": f"[{real.test_start}, {test_end}]",
+            "backtest_seconds": f"{wall:.0f}",
+        },
+    )
+    print(f"  MLflow run {run_id} ({default_tracking_uri(Path(root) / 'mlflow')})")
+    return figures["model"]
 
 
 if __name__ == "__main__":

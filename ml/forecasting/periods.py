@@ -15,10 +15,8 @@ import polars as pl
 from ml.forecasting import vanilla as vanilla_regression
 from ml.forecasting.inputs import model_inputs, usable
 from ml.forecasting.model import (
-    TARGET_COVERAGE,
     Predictor,
     TrainingParams,
-    adapted_level,
     band_needs,
     band_scale_for,
     forecast,
@@ -63,7 +61,7 @@ class FittedModel:
     """Each meter's benchmark regression fitted on the same training rows: the first fallback
     and the yardstick."""
     band_scale: float
-    """`band_scale_for` the pooled `band_needs` at `coverage_level`."""
+    """`band_scale_for` the pooled `band_needs` (at `TARGET_COVERAGE`)."""
     band_needs: tuple[np.ndarray, ...]
     """The band factors needed (`ml.forecasting.model.band_needs`) on the held-out days of this
     period and up to `calibration_periods` - 1 periods before, each by the model that forecast
@@ -74,9 +72,6 @@ class FittedModel:
     train_rows: int
     train_start: date
     holdout_start: date
-    coverage_level: float = TARGET_COVERAGE
-    """The quantile of the pooled needs the band was calibrated to (`adapted_level`: the target,
-    moved by how the bands of the periods before in the run held their actuals)."""
     warm_starts: int = 0
     """How many periods in a row, up to this one, continued the previous period's booster (0:
     trained from scratch)."""
@@ -122,9 +117,9 @@ def train_period(
     The band is calibrated on the held-out days (`band_scale_for`): with `previous`, on how the
     previous period's model, which forecast those days in earnest at the same distance from its
     training as this model forecasts its own period, did on them, pooled with the periods before
-    (`params.calibration_periods`), to the level `adapted_level` sets from how the previous
-    period's calibrated band held those days. The held-out days also stop the boosting, so this
-    model's own errors on them would understate a forecast's and make the band too narrow.
+    (`params.calibration_periods`): split conformal prediction over those weeks. The held-out
+    days also stop the boosting, so this model's own errors on them would understate a
+    forecast's and make the band too narrow.
 
     With `previous` and `params.warm_starts` above 0, the booster may continue the previous
     period's (trained on days before it, so before this one: no leakage) with a few rounds on
@@ -157,13 +152,10 @@ def train_period(
     regressions = vanilla_regression.fit(training)
     actual = held_out["energy_kwh"].to_numpy()
     needs: tuple[np.ndarray, ...] = (band_needs(actual, predict(booster, held_out)),)
-    level = TARGET_COVERAGE
     if previous is not None:
         earnest = band_needs(actual, predict(previous.booster, held_out))
         needs = (*previous.band_needs[-(params.calibration_periods - 1) :], earnest)
-        held = float(np.mean(earnest <= previous.band_scale))
-        level = adapted_level(previous.coverage_level, held, params.coverage_step)
-    scale = band_scale_for(np.concatenate(needs), level)
+    scale = band_scale_for(np.concatenate(needs))
     holdout = forecast(
         partial(predict, booster, band_scale=scale), held_out, training, "candidate", regressions
     )
@@ -172,7 +164,6 @@ def train_period(
         vanilla=regressions,
         band_scale=scale,
         band_needs=needs,
-        coverage_level=level,
         holdout=holdout,
         metrics=holdout_metrics(holdout),
         train_rows=training.height,

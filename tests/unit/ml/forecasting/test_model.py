@@ -37,7 +37,6 @@ from ml.forecasting.inputs import (
 from ml.forecasting.model import (
     TARGET_COVERAGE,
     TrainingParams,
-    adapted_level,
     band_needs,
     band_scale_for,
     expected_consumption,
@@ -237,24 +236,24 @@ def test_a_period_continues_the_previous_booster_until_its_warm_starts_are_used_
     assert third.booster.num_boosted_rounds() <= params.num_boost_round
     # The band is calibrated on the held-out weeks so far, each as its period's model saw it.
     assert [len(needs) for needs in third.band_needs] == [len(second.band_needs[0])] * 3
-    assert third.band_scale == band_scale_for(
-        np.concatenate(third.band_needs), third.coverage_level
-    )
-    # Its level moved from the previous one by how the previous band held its earnest forecasts.
-    earnest = third.band_needs[-1]
-    held = float(np.mean(earnest <= second.band_scale))
-    assert third.coverage_level == adapted_level(second.coverage_level, held, params.coverage_step)
+    assert third.band_scale == band_scale_for(np.concatenate(third.band_needs))
 
 
-def test_the_calibration_level_rises_after_a_band_held_too_little_and_falls_after_too_much() -> (
-    None
-):
-    step = TrainingParams(calibration_periods=8).coverage_step
-    assert step == 1 / 8
-    assert adapted_level(0.8, 0.72, step) == pytest.approx(0.81)
-    assert adapted_level(0.8, 0.88, step) == pytest.approx(0.79)
-    assert adapted_level(0.8, TARGET_COVERAGE, step) == 0.8
-    assert adapted_level(0.99, 0.0, step) == 1.0
+def test_the_band_is_calibrated_to_the_target_on_the_last_calibration_periods_weeks() -> None:
+    features = hourly_features({"small": 0.5, "large": 20.0}, date(2024, 1, 1), 70)
+    params = TrainingParams(train_days=42, num_boost_round=20, calibration_periods=2)
+    fitted: FittedModel | None = None
+    for week in (date(2024, 2, 19), date(2024, 2, 26), date(2024, 3, 4)):
+        trained = fit_period(features, features, week, params, ISSUE_HOUR, fitted)
+        assert not isinstance(trained, str)
+        fitted = trained
+    assert fitted is not None
+    # The oldest week left the window: two weeks of earnest needs, pooled at the target.
+    assert len(fitted.band_needs) == params.calibration_periods
+    pooled = np.concatenate(fitted.band_needs)
+    assert fitted.band_scale == np.quantile(pooled, TARGET_COVERAGE)
+    held = np.mean(pooled <= fitted.band_scale)
+    assert held == pytest.approx(TARGET_COVERAGE, abs=1 / len(pooled))
 
 
 def test_band_needs_are_how_far_the_band_must_stretch_to_hold_each_actual() -> None:
