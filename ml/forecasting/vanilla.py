@@ -19,12 +19,15 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass
 from datetime import date
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import polars as pl
-from scipy import sparse
 from threadpoolctl import threadpool_limits
+
+if TYPE_CHECKING:
+    # `design` imports it when a regression is built: never when the definitions load.
+    from scipy import sparse
 
 VANILLA = "fallback:vanilla"
 VANILLA_NO_TEMPERATURE = "fallback:vanilla_no_temperature"
@@ -90,6 +93,8 @@ def design(
     Sparse: of its 289 columns a row has at most 10 not zero (one month, one weekday x hour, the
     trend, six temperature terms), so the normal equations cost rows x 10^2, not rows x 289^2 (a
     year of one meter's weekly fits spent 3.4 s of CPU on the dense product)."""
+    from scipy import sparse
+
     hour, weekday, month, trend = _calendar(rows)
     if month_terms is not None:
         month = month_terms[month].astype(np.int64)
