@@ -41,10 +41,9 @@ from energy_assets.transforms.scorecard import (
     quality_scorecard,
 )
 from energy_assets.transforms.unit_evidence import CONTEXT_DAYS
-from ml.features import HISTORY_DAYS, build_consumption_features
+from ml.features import HISTORY_DAYS, MINUTES_PER_DAY, build_consumption_features
 
 CHUNK_DAYS = 7
-MINUTES_PER_DAY = 24 * 60
 EVIDENCE_COLUMNS = [
     "meter_id",
     "interval_start_utc",
